@@ -1,0 +1,292 @@
+"""Shared estimator shell of the binary memories.
+
+:class:`BaseBinaryMemory` implements the whole API contract (``fit``,
+``partial_fit``, ``transform``, ``retrieve``, ``predict``, ``score``,
+``energy``) once.  A concrete memory only says how patterns are learned
+(:meth:`_learn`) and which dynamics model to run (:meth:`_model`); the model
+classes live in :mod:`skhopfield._core`.
+"""
+
+import warnings
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._batch import batch_retrieve
+from ._core.binary import binarize, nearest_pattern, run_dynamics
+
+
+def _retrieve_block(X, *, model, threshold, update, max_iter, seed, patterns):
+    """Retrieve one block of query rows: the unit of work of the batch engine."""
+    S = binarize(X, threshold)
+    states, n_iter, converged, cycled = run_dynamics(
+        model, S, update=update, max_iter=max_iter, seed=seed
+    )
+    nearest = nearest_pattern(states, patterns)
+    return states, n_iter, converged, cycled, nearest
+
+
+def _energy_block(X, *, model, threshold):
+    return model.energy(binarize(X, threshold))
+
+
+class BaseBinaryMemory(TransformerMixin, BaseEstimator):
+    """Common shell of :class:`HopfieldMemory` and :class:`DenseAssociativeMemory`.
+
+    Not meant to be used directly.
+    """
+
+    _parameter_constraints: dict = {
+        "update": [StrOptions({"async", "sync"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "threshold": [Interval(Real, None, None, closed="neither")],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    # -- to be provided by subclasses -------------------------------------------------
+    def _learn(self, S, first):
+        """Update the learned parameters with the new +/-1 patterns ``S``."""
+        raise NotImplementedError
+
+    def _model(self):
+        """The dynamics model over the fitted parameters."""
+        raise NotImplementedError
+
+    def _row_bytes(self):
+        """Working memory of one query row during retrieval, in bytes."""
+        raise NotImplementedError
+
+    # -- storing ----------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Store the rows of ``X`` as patterns.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            Patterns; binarized at ``threshold`` (``x > threshold`` is +1).
+        y : array-like of shape (n_patterns,), default=None
+            Optional label of each pattern, returned by :meth:`predict`.
+
+        Returns
+        -------
+        self : object
+            The fitted memory.
+        """
+        for attr in ("patterns_", "pattern_labels_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        return self._store(X, y, reset=True)
+
+    def partial_fit(self, X, y=None):
+        """Store more patterns, keeping those already stored.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            New patterns.
+        y : array-like of shape (n_patterns,), default=None
+            Their labels; required if and only if the memory was first
+            fitted with labels.
+
+        Returns
+        -------
+        self : object
+            The updated memory.
+        """
+        return self._store(X, y, reset=not hasattr(self, "patterns_"))
+
+    def _store(self, X, y, reset):
+        if reset:
+            self._validate_params()
+        if y is None:
+            X = validate_data(self, X, reset=reset, dtype=np.float64)
+        else:
+            X, y = validate_data(
+                self, X, y, reset=reset, dtype=np.float64, y_numeric=False
+            )
+            y = np.asarray(y)
+            if y.ndim != 1:
+                raise ValueError(
+                    f"y must be a 1-D array of pattern labels, got shape {y.shape}."
+                )
+        S = binarize(X, self.threshold)
+        if reset:
+            self.patterns_ = S
+            if y is not None:
+                self.pattern_labels_ = y
+        else:
+            if (y is None) != (not hasattr(self, "pattern_labels_")):
+                raise ValueError(
+                    "partial_fit must be given labels y if and only if the memory "
+                    "was first fitted with labels."
+                )
+            self.patterns_ = np.vstack([self.patterns_, S])
+            if y is not None:
+                self.pattern_labels_ = np.concatenate([self.pattern_labels_, y])
+        self._learn(S, first=reset)
+        # Self-check: run the dynamics from every stored pattern.  A pattern is
+        # stable when it is a fixed point (one sweep, nothing changed).
+        probe = self._run(self.patterns_, threshold=0.0)
+        self.stable_patterns_ = probe.converged & (probe.n_iter == 1)
+        self.n_iter_ = int(probe.n_iter.max())
+        return self
+
+    # -- retrieving -------------------------------------------------------------------
+    def retrieve(self, X):
+        """Run the dynamics from each row of ``X`` and report how it went.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues; binarized at ``threshold``.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            ``states`` (n_samples, n_features) the retrieved +/-1 states;
+            ``n_iter`` (n_samples,) sweeps (async) or steps (sync) run per
+            row, counting the final one that changed nothing; ``converged``
+            (n_samples,) True where a fixed point was reached; ``cycled``
+            (n_samples,) True where synchronous updates fell into a 2-cycle;
+            ``nearest`` (n_samples,) index of the stored pattern nearest to
+            the retrieved state (see :meth:`predict`).
+
+        Warns
+        -----
+        ConvergenceWarning
+            When some rows hit ``max_iter`` without a fixed point, or were
+            stopped in a synchronous 2-cycle.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        result = self._run(X, threshold=self.threshold)
+        self._warn_convergence(result.converged, result.cycled)
+        return result
+
+    def _run(self, X, threshold):
+        # One seed per call; every chunk derives the same sweep orders from it.
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        block = partial(
+            _retrieve_block,
+            model=self._model(),
+            threshold=threshold,
+            update=self.update,
+            max_iter=self.max_iter,
+            seed=seed,
+            patterns=self.patterns_,
+        )
+        states, n_iter, converged, cycled, nearest = batch_retrieve(
+            block, X, row_bytes=self._row_bytes(), n_jobs=self.n_jobs
+        )
+        return Bunch(
+            states=states,
+            n_iter=n_iter,
+            converged=converged,
+            cycled=cycled,
+            nearest=nearest,
+        )
+
+    def _warn_convergence(self, converged, cycled):
+        n_cycled = int(cycled.sum())
+        n_open = int((~converged & ~cycled).sum())
+        if n_cycled:
+            warnings.warn(
+                f"{n_cycled} of {len(converged)} queries fell into a 2-cycle of "
+                "synchronous updates and were stopped there; use update='async' "
+                "for guaranteed convergence.",
+                ConvergenceWarning,
+            )
+        if n_open:
+            warnings.warn(
+                f"{n_open} of {len(converged)} queries did not reach a fixed point "
+                f"within max_iter={self.max_iter} sweeps; increase max_iter.",
+                ConvergenceWarning,
+            )
+
+    def transform(self, X):
+        """Retrieve the stored memory nearest each cue.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues; binarized at ``threshold``.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Retrieved +/-1 states.
+        """
+        return self.retrieve(X).states
+
+    def predict(self, X):
+        """Label of the stored pattern nearest to each retrieved state.
+
+        Nearness is Hamming distance, and a sign-reversed pattern (a "ghost"
+        state, which has the same energy as the pattern under a symmetric
+        energy) counts as the pattern itself.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            The label of that pattern if the memory was fitted with ``y``,
+            otherwise its row index in ``patterns_``.
+        """
+        nearest = self.retrieve(X).nearest
+        if hasattr(self, "pattern_labels_"):
+            return self.pattern_labels_[nearest]
+        return nearest
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+        y : array-like of shape (n_samples,)
+            True labels (or pattern indices when fitted without labels).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def energy(self, X):
+        """Energy of each row of ``X``, binarized, with no dynamics run.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States; binarized at ``threshold``.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        block = partial(_energy_block, model=self._model(), threshold=self.threshold)
+        return batch_retrieve(block, X, row_bytes=self._row_bytes(), n_jobs=self.n_jobs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags

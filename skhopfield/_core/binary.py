@@ -1,0 +1,130 @@
+"""Shared machinery for binary (+/-1) memories.
+
+A binary memory is described by a *model* object with four methods:
+
+``init_cache(S)``
+    Whatever per-row state makes an update cheap (local fields for the
+    classical network, pattern overlaps for the dense one).
+``async_sweep(S, cache, order)``
+    One asynchronous sweep: visit the neurons in ``order`` one at a time,
+    set each to the sign that lowers the energy, keep ``cache`` in step.
+    Works in place; returns a boolean mask of the rows that changed.
+``sync_step(S)``
+    All neurons at once from the same state; returns the new states.
+``take(cache, rows)``
+    The cache restricted to a subset of rows.
+
+:func:`run_dynamics` drives either model to a fixed point, a 2-cycle or
+``max_iter`` sweeps, vectorized over a batch of query rows.
+"""
+
+import numpy as np
+
+
+def binarize(X, threshold):
+    """Map real values to +/-1: ``x > threshold`` is +1, everything else -1."""
+    return np.where(X > threshold, 1.0, -1.0)
+
+
+def sweep_order(seed, sweep, n_features):
+    """The neuron order of asynchronous sweep number ``sweep``.
+
+    Derived from ``(seed, sweep)`` alone, so every chunk of queries and every
+    joblib worker visits the neurons in the same order: results never depend
+    on how the batch was cut.
+    """
+    return np.random.default_rng([seed, sweep]).permutation(n_features)
+
+
+def flip_mask(field, state, tol):
+    """Rows whose field strictly disagrees with the current state.
+
+    A field within ``tol`` of zero keeps the current state (the usual
+    convention for ``sign(0)``); ``tol`` absorbs floating-point round-off so
+    that a tie is a tie however the batch was chunked.
+    """
+    return field * state < -tol
+
+
+def run_dynamics(model, S, *, update, max_iter, seed=0):
+    """Run retrieval dynamics from every row of ``S``.
+
+    Parameters
+    ----------
+    model : object
+        A binary memory model (see the module docstring).
+    S : ndarray of shape (n_rows, n_features)
+        Initial states, +/-1 floats.  Not modified.
+    update : {"async", "sync"}
+        Asynchronous sweeps (energy never rises, always converges) or
+        synchronous steps (may end in a 2-cycle, which is detected).
+    max_iter : int
+        Maximum number of sweeps (async) or steps (sync).
+    seed : int
+        Seed of the asynchronous visiting orders (see :func:`sweep_order`).
+
+    Returns
+    -------
+    states : ndarray of shape (n_rows, n_features)
+        Final states.  A row caught in a 2-cycle returns the state it was in
+        when the cycle was detected.
+    n_iter : ndarray of shape (n_rows,)
+        Sweeps or steps run for each row, counting the last one that changed
+        nothing (a stored fixed point needs exactly one).
+    converged : ndarray of shape (n_rows,)
+        True where a fixed point was reached.
+    cycled : ndarray of shape (n_rows,)
+        True where synchronous updates fell into a 2-cycle.
+    """
+    n_rows, n_features = S.shape
+    out = np.array(S, dtype=float, copy=True)
+    n_iter = np.zeros(n_rows, dtype=np.intp)
+    converged = np.zeros(n_rows, dtype=bool)
+    cycled = np.zeros(n_rows, dtype=bool)
+
+    active = np.arange(n_rows)
+    cur = out.copy()
+    cache = model.init_cache(cur) if update == "async" else None
+    prev = None
+    for sweep in range(max_iter):
+        if update == "async":
+            changed = model.async_sweep(cur, cache, sweep_order(seed, sweep, n_features))
+            cyc = np.zeros(len(cur), dtype=bool)
+        else:
+            new = model.sync_step(cur)
+            changed = (new != cur).any(axis=1)
+            if prev is None:
+                cyc = np.zeros(len(cur), dtype=bool)
+            else:
+                cyc = changed & (new == prev).all(axis=1)
+            prev, cur = cur, np.where(cyc[:, None], cur, new)
+        n_iter[active] = sweep + 1
+        done = ~changed | cyc
+        if done.any():
+            rows = active[done]
+            out[rows] = cur[done]
+            converged[rows] = ~changed[done]
+            cycled[rows] = cyc[done]
+            keep = ~done
+            active = active[keep]
+            cur = cur[keep]
+            if cache is not None:
+                cache = model.take(cache, keep)
+            if prev is not None:
+                prev = prev[keep]
+        if active.size == 0:
+            break
+    out[active] = cur
+    return out, n_iter, converged, cycled
+
+
+def nearest_pattern(states, patterns):
+    """Index of the stored pattern nearest in Hamming distance to each state.
+
+    A sign-reversed pattern (a "ghost") counts as the pattern itself: for a
+    symmetric energy ``E(s) = E(-s)`` the two are the same memory, so the
+    distance used is ``min(d(s, x), d(s, -x))``, i.e. the largest absolute
+    overlap.  Ties go to the lowest index.
+    """
+    overlaps = states @ patterns.T
+    return np.argmax(np.abs(overlaps), axis=1)
