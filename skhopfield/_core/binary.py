@@ -1,21 +1,27 @@
 """Shared machinery for binary (+/-1) memories.
 
-A binary memory is described by a *model* object with four methods:
+Models work *neuron-major*: a batch of states is an array ``ST`` of shape
+``(n_features, n_queries)``, one contiguous row per neuron, because an
+asynchronous update visits one neuron of every query at a time.  A model
+has five methods:
 
-``init_cache(S)``
-    Whatever per-row state makes an update cheap (local fields for the
-    classical network, pattern overlaps for the dense one).
-``async_sweep(S, cache, order)``
+``init_cache(ST)``
+    Whatever per-query state makes an update cheap (local fields for the
+    classical network, pattern overlaps for the dense one), also with one
+    column per query.
+``async_sweep(ST, cache, order)``
     One asynchronous sweep: visit the neurons in ``order`` one at a time,
     set each to the sign that lowers the energy, keep ``cache`` in step.
-    Works in place; returns a boolean mask of the rows that changed.
-``sync_step(S)``
+    Works in place; returns a boolean mask of the queries that changed.
+``sync_step(ST)``
     All neurons at once from the same state; returns the new states.
-``take(cache, rows)``
-    The cache restricted to a subset of rows.
+``take(cache, cols)``
+    The cache restricted to a subset of queries.
+``energy(S)``
+    Energy of each row of a query-major ``S`` (n_queries, n_features).
 
 :func:`run_dynamics` drives either model to a fixed point, a 2-cycle or
-``max_iter`` sweeps, vectorized over a batch of query rows.
+``max_iter`` sweeps, vectorized over a batch of queries.
 """
 
 import numpy as np
@@ -83,38 +89,38 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     cycled = np.zeros(n_rows, dtype=bool)
 
     active = np.arange(n_rows)
-    cur = out.copy()
+    cur = np.ascontiguousarray(out.T)  # neuron-major working copy
     cache = model.init_cache(cur) if update == "async" else None
     prev = None
     for sweep in range(max_iter):
         if update == "async":
             changed = model.async_sweep(cur, cache, sweep_order(seed, sweep, n_features))
-            cyc = np.zeros(len(cur), dtype=bool)
+            cyc = np.zeros(cur.shape[1], dtype=bool)
         else:
             new = model.sync_step(cur)
-            changed = (new != cur).any(axis=1)
+            changed = (new != cur).any(axis=0)
             if prev is None:
-                cyc = np.zeros(len(cur), dtype=bool)
+                cyc = np.zeros(cur.shape[1], dtype=bool)
             else:
-                cyc = changed & (new == prev).all(axis=1)
-            prev, cur = cur, np.where(cyc[:, None], cur, new)
+                cyc = changed & (new == prev).all(axis=0)
+            prev, cur = cur, np.where(cyc, cur, new)
         n_iter[active] = sweep + 1
         done = ~changed | cyc
         if done.any():
             rows = active[done]
-            out[rows] = cur[done]
+            out[rows] = cur[:, done].T
             converged[rows] = ~changed[done]
             cycled[rows] = cyc[done]
             keep = ~done
             active = active[keep]
-            cur = cur[keep]
+            cur = cur[:, keep]
             if cache is not None:
                 cache = model.take(cache, keep)
             if prev is not None:
-                prev = prev[keep]
+                prev = prev[:, keep]
         if active.size == 0:
             break
-    out[active] = cur
+    out[active] = cur.T
     return out, n_iter, converged, cycled
 
 

@@ -64,16 +64,24 @@ def classical_energy(S, W):
 
 
 class ClassicalModel:
-    """Dynamics of the classical network, vectorized over a batch of states.
+    """Dynamics of the classical network (neuron-major, see ``binary``).
 
-    The cache is the matrix of local fields ``H = S W``.  An asynchronous
-    sweep visits the neurons in blocks of ``ASYNC_BLOCK``: inside a block the
-    neurons are updated one at a time, exactly in order, using only the small
-    ``k x k`` block of ``W`` to keep the block's fields current; after the
-    block, every field is brought up to date by a single matrix product
-    ``H += dS W[block]``.  The result is the sequential asynchronous update,
-    bit for bit, and a full sweep costs about one ``S W`` product, the price
-    of one synchronous step.
+    The cache is the matrix of local fields ``H^T = W S^T``, one row per
+    neuron.  An asynchronous sweep visits the neurons in blocks of
+    ``ASYNC_BLOCK`` consecutive positions of its visiting order:
+
+    1. before a block is visited, the flips made earlier in the sweep are
+       added to the block's fields (one thin matrix product);
+    2. inside the block the neurons are visited one at a time, exactly in
+       order; the field of neuron ``j`` is its block-start field plus the
+       flips of the neurons visited before it in the block (a short
+       matrix-vector product);
+    3. after the sweep the flips are added to the fields of the neurons
+       visited before them (the rest of the products).
+
+    The result is the sequential asynchronous update, and the products of one
+    sweep add up to one ``W S^T`` product: the price of a synchronous step.
+    Only the queries that flipped take part in the products.
     """
 
     def __init__(self, weights):
@@ -81,40 +89,61 @@ class ClassicalModel:
         # Ties: a field within tol of zero keeps the state (see flip_mask).
         self.tol = 1e-9 * max(float(np.abs(weights).sum(axis=0).max()), 1.0)
 
-    def init_cache(self, S):
-        return S @ self.W
+    def init_cache(self, ST):
+        return self.W @ ST
 
-    def take(self, H, rows):
-        return H[rows]
+    def take(self, HT, cols):
+        return HT[:, cols]
 
     def energy(self, S):
         return classical_energy(S, self.W)
 
-    def sync_step(self, S):
-        H = S @ self.W
-        return np.where(flip_mask(H, S, self.tol), -S, S)
+    def sync_step(self, ST):
+        HT = self.W @ ST
+        return np.where(flip_mask(HT, ST, self.tol), -ST, ST)
 
-    def async_sweep(self, S, H, order):
-        W, tol = self.W, self.tol
-        changed = np.zeros(len(S), dtype=bool)
-        for start in range(0, len(order), ASYNC_BLOCK):
-            idx = order[start : start + ASYNC_BLOCK]
-            Hb = H[:, idx]
-            Sb = S[:, idx]
-            W_bb = W[np.ix_(idx, idx)]
-            dS = None
-            for j in range(len(idx)):
-                rows = np.flatnonzero(flip_mask(Hb[:, j], Sb[:, j], tol))
-                if rows.size == 0:
-                    continue
-                delta = -2.0 * Sb[rows, j]
-                Sb[rows, j] = -Sb[rows, j]
-                Hb[rows] += delta[:, None] * W_bb[j]
-                if dS is None:
-                    dS = np.zeros_like(Sb)
-                dS[rows, j] = delta
-            if dS is not None:
-                S[:, idx] = Sb
-                H += dS @ W[idx]
-                changed |= dS.any(axis=1)
-        return changed
+    def async_sweep(self, ST, HT, order):
+        tol, n_features = self.tol, len(order)
+        W = self.W[np.ix_(order, order)]  # in visiting order
+        dS = np.zeros_like(ST)  # flips of this sweep, in visiting order
+        flipped = np.zeros(ST.shape[1], dtype=bool)
+        blocks = [
+            slice(start, min(start + ASYNC_BLOCK, n_features))
+            for start in range(0, n_features, ASYNC_BLOCK)
+        ]
+        for blk in blocks:
+            idx = order[blk]
+            Hb = HT[idx]
+            Sb = ST[idx]
+            _add_flips(Hb, dS, W[blk], flipped, slice(0, blk.start))
+            for j in range(blk.stop - blk.start):
+                pos = blk.start + j
+                field = Hb[j]
+                if j:
+                    field = field + W[pos, blk.start : pos] @ dS[blk.start : pos]
+                flip = flip_mask(field, Sb[j], tol)
+                if flip.any():
+                    dS[pos] = np.where(flip, -2.0 * Sb[j], 0.0)
+                    Sb[j] += dS[pos]
+                    flipped |= flip
+            ST[idx] = Sb
+            HT[idx] = Hb
+        for blk in blocks:
+            # The flips of this block and of later ones reach this block.
+            idx = order[blk]
+            Hb = HT[idx]
+            _add_flips(Hb, dS, W[blk], flipped, slice(blk.start, n_features))
+            HT[idx] = Hb
+        return flipped
+
+
+def _add_flips(Hb, dS, W_rows, flipped, src):
+    """``Hb += W_rows[:, src] @ dS[src]``, over the queries that flipped."""
+    n_flipped = np.count_nonzero(flipped)
+    if src.start == src.stop or n_flipped == 0:
+        return
+    if n_flipped > Hb.shape[1] // 2:
+        Hb += W_rows[:, src] @ dS[src]
+    else:
+        cols = np.flatnonzero(flipped)
+        Hb[:, cols] += W_rows[:, src] @ dS[src][:, cols]
