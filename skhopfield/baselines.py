@@ -87,6 +87,19 @@ def _glvq_cost(W, X, same, transfer, beta):
     return float(f.mean()), grad, mu
 
 
+def _initial_prototypes(X, y_idx, n_classes, k, jitter, rng):
+    """Class means plus Gaussian jitter scaled by the per-feature class std.
+
+    Returns an array of shape (n_classes * k, n_features), grouped by class.
+    """
+    noise = rng.standard_normal((n_classes, k, X.shape[1]))
+    W0 = np.empty((n_classes, k, X.shape[1]))
+    for c in range(n_classes):
+        Xc = X[y_idx == c]
+        W0[c] = Xc.mean(axis=0) + jitter * Xc.std(axis=0) * noise[c]
+    return W0.reshape(n_classes * k, X.shape[1])
+
+
 class GLVQClassifier(ClassifierMixin, BaseEstimator):
     """Generalized Learning Vector Quantization (Sato & Yamada 1996).
 
@@ -238,15 +251,15 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
                 "GLVQClassifier needs samples of at least two classes; got one "
                 f"class: {self.classes_[0]!r}."
             )
-        k = self.prototypes_per_class
-        rng = check_random_state(self.random_state)
-        noise = rng.standard_normal((n_classes, k, X.shape[1]))
-        W0 = np.empty((n_classes, k, X.shape[1]))
-        for c in range(n_classes):
-            Xc = X[y_idx == c]
-            W0[c] = Xc.mean(axis=0) + self.initial_jitter * Xc.std(axis=0) * noise[c]
-        W0 = W0.reshape(n_classes * k, X.shape[1])
-        proto_idx = np.repeat(np.arange(n_classes), k)
+        W0 = _initial_prototypes(
+            X,
+            y_idx,
+            n_classes,
+            self.prototypes_per_class,
+            self.initial_jitter,
+            check_random_state(self.random_state),
+        )
+        proto_idx = np.repeat(np.arange(n_classes), self.prototypes_per_class)
         same = y_idx[:, None] == proto_idx[None, :]
 
         shape = W0.shape
