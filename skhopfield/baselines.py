@@ -173,6 +173,14 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
     it is not convex: the fit finds a local minimum near the initialization.
     Fitting needs at least two classes.
 
+    The default is the sigmoid transfer of the original paper, with a fixed
+    slope (Sato & Yamada also raise it during training).  The identity
+    transfer rewards large margins of samples already classified correctly
+    as much as it penalizes errors, and can trade accuracy for margin: on
+    standardized iris with one prototype per class its global minimum
+    classifies only about 90% of the training set, while the sigmoid with
+    ``sigmoid_beta=10`` reaches about 95-98% held out.
+
     References
     ----------
     A. Sato, K. Yamada (1996). Generalized learning vector quantization.
