@@ -1,0 +1,189 @@
+"""The estimators under the reliability tests: one table, one line per configuration.
+
+``test_properties.py``, ``test_bad_input.py``, ``test_memory_bounds.py``,
+``test_numerics.py`` and ``test_distributed.py`` are all parametrized over
+:data:`CASES`; a new estimator (or a configuration of one that takes a
+different code path) is one more line here.
+"""
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+import skhopfield
+from skhopfield import HopfieldMemory
+
+Dense = getattr(skhopfield, "DenseAssociativeMemory", None)
+Modern = getattr(skhopfield, "ModernHopfieldClassifier", None)
+
+#: Public methods that take an ``X``, in the order the bad-input matrix calls them.
+BINARY_METHODS = (
+    "fit",
+    "partial_fit",
+    "transform",
+    "retrieve",
+    "predict",
+    "score",
+    "energy",
+)
+MODERN_METHODS = BINARY_METHODS + ("predict_proba",)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One estimator configuration.
+
+    make(**params) -> a fresh estimator; binary: states are +/-1 and input is
+    binarized at ``threshold`` (else: continuous, real-valued states);
+    needs_y: fit requires labels; asynchronous: retrieval is a sequence of
+    sweeps whose energy never rises (binary ``update="async"``) -- modern
+    update steps never raise the energy either; bad_params: out-of-range
+    parameter values, each with the name the error must carry.
+    """
+
+    id: str
+    make: object
+    binary: bool
+    needs_y: bool = False
+    asynchronous: bool = True
+    methods: tuple = BINARY_METHODS
+    bad_params: tuple = field(default_factory=tuple)
+
+    def __repr__(self):
+        return self.id
+
+
+_BINARY_BAD = (
+    ("update", "parallel"),
+    ("update", None),
+    ("max_iter", 0),
+    ("max_iter", -3),
+    ("max_iter", 2.5),
+    ("max_iter", np.inf),
+    ("threshold", np.nan),
+    ("threshold", np.inf),
+    ("threshold", "zero"),
+    ("random_state", "seed"),
+    ("random_state", -1),
+    ("n_jobs", 0),
+    ("n_jobs", 1.5),
+)
+
+_HOPFIELD_BAD = _BINARY_BAD + (("learning_rule", "oja"), ("learning_rule", None))
+
+_DENSE_BAD = _BINARY_BAD + (
+    ("interaction", "cubic"),
+    ("order", 1),
+    ("order", 2.5),
+    ("order", 10**6),
+    ("beta", 0.0),
+    ("beta", -1.0),
+    ("beta", np.nan),
+    ("beta", np.inf),
+)
+
+_MODERN_BAD = (
+    ("beta", 0.0),
+    ("beta", -1.0),
+    ("beta", np.nan),
+    ("beta", np.inf),
+    ("beta", "big"),
+    ("similarity", "manhattan"),
+    ("max_iter", 0),
+    ("max_iter", 1.5),
+    ("tol", -1e-3),
+    ("tol", np.nan),
+    ("n_jobs", 0),
+    ("n_jobs", "all"),
+)
+
+
+def _hopfield(rule, update="async"):
+    return Case(
+        f"hopfield-{rule}-{update}",
+        partial(HopfieldMemory, rule, update=update, random_state=0),
+        binary=True,
+        asynchronous=update == "async",
+        bad_params=_HOPFIELD_BAD,
+    )
+
+
+def _dense(interaction, update="async", **params):
+    tag = "-".join(f"{k}{v}" for k, v in params.items())
+    return Case(
+        f"dense-{interaction}{'-' + tag if tag else ''}-{update}",
+        partial(Dense, interaction, update=update, random_state=0, **params),
+        binary=True,
+        asynchronous=update == "async",
+        bad_params=_DENSE_BAD,
+    )
+
+
+def _modern(similarity, **params):
+    return Case(
+        f"modern-{similarity}",
+        partial(Modern, similarity=similarity, **params),
+        binary=False,
+        needs_y=True,
+        methods=MODERN_METHODS,
+        bad_params=_MODERN_BAD,
+    )
+
+
+CASES = [
+    _hopfield("hebbian"),
+    _hopfield("storkey"),
+    _hopfield("pseudoinverse"),
+    _hopfield("hebbian", "sync"),
+]
+if Dense is not None:
+    CASES += [
+        _dense("polynomial", order=3),
+        _dense("rectified_polynomial", order=4),
+        _dense("exponential", beta=1.0),
+        _dense("polynomial", "sync", order=3),
+    ]
+if Modern is not None:
+    CASES += [
+        _modern("dot", beta=1.0),
+        _modern("euclidean"),  # beta="auto", the default
+        _modern("cosine", beta=4.0),
+    ]
+
+BINARY_CASES = [c for c in CASES if c.binary]
+MODERN_CASES = [c for c in CASES if not c.binary]
+
+
+def one_per_estimator():
+    """The first case of each estimator class (for the expensive tests)."""
+    seen, out = set(), []
+    for case in CASES:
+        cls = case.make.func
+        if cls not in seen:
+            seen.add(cls)
+            out.append(case)
+    return out
+
+
+def patterns(case, n_patterns, n_features, seed, dtype=np.float64):
+    """Random patterns of the right kind for ``case``: +/-1 or Gaussian."""
+    rng = np.random.default_rng(seed)
+    if case.binary:
+        return np.where(rng.random((n_patterns, n_features)) < 0.5, -1.0, 1.0)
+    return rng.standard_normal((n_patterns, n_features)).astype(dtype)
+
+
+def labels_for(n, kind="int"):
+    """Labels of ``n`` patterns: a few classes, every class used when n allows."""
+    base = np.arange(n) % 3
+    if kind == "str":
+        return np.array(["cat", "dog", "eel"])[base]
+    return base * 10 + 1
+
+
+def fit_args(case, X, labeled=None):
+    """``(X,)`` or ``(X, y)`` as ``case`` needs (or ``labeled`` asks)."""
+    if case.needs_y or labeled:
+        return (X, labels_for(len(X)))
+    return (X,)
