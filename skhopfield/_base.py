@@ -103,8 +103,9 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         return self._store(X, y, reset=not hasattr(self, "patterns_"))
 
     def _store(self, X, y, reset):
-        if reset:
-            self._validate_params()
+        # Always, not only on the first call: set_params may have changed a
+        # parameter since (partial_fit and retrieval read them).
+        self._validate_params()
         if y is None:
             X = validate_data(self, X, reset=reset, dtype=np.float64)
         else:
@@ -165,6 +166,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
             stopped in a synchronous 2-cycle.
         """
         check_is_fitted(self)
+        self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         result = self._run(X, threshold=self.threshold)
         self._warn_convergence(result.converged, result.cycled)
@@ -282,6 +284,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         energy : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         block = partial(_energy_block, model=self._model(), threshold=self.threshold)
         return batch_retrieve(block, X, row_bytes=self._row_bytes(), n_jobs=self.n_jobs)
