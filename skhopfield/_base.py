@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._batch import batch_retrieve
 from ._core.binary import binarize, nearest_pattern, run_dynamics
+from ._validation import check_label_types
 
 
 def _retrieve_block(X, *, model, threshold, update, max_iter, seed, patterns):
@@ -106,6 +107,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         # Always, not only on the first call: set_params may have changed a
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
+        check_label_types(y)
         if y is None:
             X = validate_data(self, X, reset=reset, dtype=np.float64)
         else:

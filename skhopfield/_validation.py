@@ -1,0 +1,36 @@
+"""Input checks shared by every estimator (beyond sklearn's ``validate_data``)."""
+
+import numpy as np
+
+
+def check_label_types(y):
+    """Reject pattern labels that would be silently changed or break later.
+
+    Checked on the labels as the user gave them, before numpy converts them:
+    ``np.asarray([1, "a"])`` silently turns the number into the string
+    ``"1"``, and an object array mixing strings and numbers cannot be
+    sorted, compared or scored.  Labels must be all strings or all
+    non-strings, and contain no NaN.
+
+    Raises
+    ------
+    ValueError
+        Naming the problem.
+    """
+    if y is None:
+        return
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype != object:
+        if dtype.kind in "fc" and np.isnan(np.asarray(y)).any():
+            raise ValueError("y contains NaN; every stored pattern needs a label.")
+        return
+    values = np.asarray(y, dtype=object).ravel()
+    is_str = [isinstance(v, str) for v in values]
+    if any(is_str) and not all(is_str):
+        kinds = sorted({type(v).__name__ for v in values})
+        raise ValueError(
+            "Mix of label input types (string and number) in y: "
+            f"got {', '.join(kinds)}. Labels must be all strings or all numbers."
+        )
+    if any(isinstance(v, float) and v != v for v in values):
+        raise ValueError("y contains NaN; every stored pattern needs a label.")
