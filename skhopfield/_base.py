@@ -271,6 +271,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         """
         from sklearn.metrics import accuracy_score
 
+        check_label_types(y)
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     def energy(self, X):
