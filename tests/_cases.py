@@ -102,7 +102,7 @@ _MODERN_BAD = (
 def _hopfield(rule, update="async"):
     return Case(
         f"hopfield-{rule}-{update}",
-        partial(HopfieldMemory, rule, update=update, random_state=0),
+        partial(HopfieldMemory, learning_rule=rule, update=update, random_state=0),
         binary=True,
         asynchronous=update == "async",
         bad_params=_HOPFIELD_BAD,
@@ -113,7 +113,7 @@ def _dense(interaction, update="async", **params):
     tag = "-".join(f"{k}{v}" for k, v in params.items())
     return Case(
         f"dense-{interaction}{'-' + tag if tag else ''}-{update}",
-        partial(Dense, interaction, update=update, random_state=0, **params),
+        partial(Dense, interaction=interaction, update=update, random_state=0, **params),
         binary=True,
         asynchronous=update == "async",
         bad_params=_DENSE_BAD,

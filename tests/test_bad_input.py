@@ -1,0 +1,348 @@
+"""The bad-input matrix: every public method of every estimator, every bad input.
+
+Rows are the estimator configurations of ``_cases.CASES``; columns are the
+public methods that take data; cells are the inputs below.  Each must give
+a ``ValueError``/``TypeError`` whose message names the problem, or a
+documented correct result -- never a crash deep in numpy, a hang or a
+silent wrong answer.
+
+Documented contracts exercised here:
+
+- The binary memories binarize every input at ``threshold`` (``x >
+  threshold`` is +1, else -1), so any finite real value is accepted, with
+  exactly the result of its binarized version; so are ints and bools.
+- One sample and one feature are valid memories and valid queries.
+- ``fit`` starts afresh, so a new number of features is accepted there (and
+  by the first ``partial_fit``); every later call must match it.
+- Labels may be numbers or strings, not a mix of both, and not NaN.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _cases import CASES, fit_args, labels_for, patterns
+from sklearn.exceptions import NotFittedError
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+N_FEATURES = 6
+N_TRAIN = 5
+
+#: The methods that take an X, as (id, needs a fitted estimator).  ``partial_fit``
+#: is called both as the first call (it fits) and on a fitted estimator.
+METHODS = (
+    "fit",
+    "partial_fit(first)",
+    "partial_fit",
+    "transform",
+    "retrieve",
+    "predict",
+    "predict_proba",
+    "score",
+    "energy",
+)
+QUERY_METHODS = ("transform", "retrieve", "predict", "predict_proba", "score", "energy")
+
+
+def _train(case):
+    return patterns(case, N_TRAIN, N_FEATURES, seed=0)
+
+
+def _fitted(case, **params):
+    return case.make(**params).fit(*fit_args(case, _train(case), labeled=True))
+
+
+def _n_rows(X):
+    shape = np.shape(X) if not sp.issparse(X) else X.shape
+    return shape[0] if shape else 1
+
+
+def _call(case, method, X, y=None, est=None):
+    """Call ``method`` of an estimator of ``case`` on ``X`` and return its output.
+
+    ``y`` defaults to valid labels of the right length (for the methods that
+    take labels).
+    """
+    if y is None:
+        y = labels_for(_n_rows(X))
+    if method == "fit":
+        return (est or case.make()).fit(X, y)
+    if method == "partial_fit(first)":
+        return (est or case.make()).partial_fit(X, y)
+    est = est or _fitted(case)
+    if method == "partial_fit":
+        return est.partial_fit(X, y)
+    if method == "score":
+        return est.score(X, y)
+    return getattr(est, method)(X)
+
+
+def _methods(case):
+    return [m for m in METHODS if m.split("(")[0] in case.methods]
+
+
+def _cells(inputs):
+    return [
+        pytest.param(case, method, name, id=f"{case.id}-{method}-{name}")
+        for case in CASES
+        for method in _methods(case)
+        for name in inputs
+    ]
+
+
+# -- inputs that must be rejected, for every method ----------------------------------
+def _with(value):
+    def make(case):
+        X = patterns(case, 3, N_FEATURES, seed=1)
+        X[1, 2] = value
+        return X
+
+    return make
+
+
+REJECTED = {
+    "nan": (_with(np.nan), ValueError, "NaN"),
+    "+inf": (_with(np.inf), ValueError, "infinity"),
+    "-inf": (_with(-np.inf), ValueError, "infinity"),
+    "empty": (lambda case: np.empty((0, N_FEATURES)), ValueError, r"0 sample\(s\)"),
+    "no_features": (lambda case: np.empty((3, 0)), ValueError, r"0 feature\(s\)"),
+    "3d": (lambda case: np.ones((2, 3, N_FEATURES)), ValueError, "dim 3"),
+    "1d": (lambda case: np.ones(N_FEATURES), ValueError, "Expected 2D array"),
+    "scalar": (lambda case: np.float64(1.0), ValueError, "Expected 2D array"),
+    "complex": (
+        lambda case: patterns(case, 3, N_FEATURES, seed=1) + 1j,
+        ValueError,
+        "Complex data not supported",
+    ),
+    "strings": (
+        lambda case: np.array([["a"] * N_FEATURES] * 3),
+        ValueError,
+        "could not convert string to float",
+    ),
+    "none_entries": (
+        lambda case: np.array([[None] * N_FEATURES] * 3, dtype=object),
+        ValueError,
+        "NaN",
+    ),
+    "sparse_csr": (
+        lambda case: sp.csr_matrix(patterns(case, 3, N_FEATURES, seed=1)),
+        TypeError,
+        "Sparse data was passed",
+    ),
+    "sparse_coo": (
+        lambda case: sp.coo_array(patterns(case, 3, N_FEATURES, seed=1)),
+        TypeError,
+        "Sparse data was passed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case, method, name", _cells(REJECTED))
+def test_rejected_input(case, method, name):
+    make, error, match = REJECTED[name]
+    with pytest.raises(error, match=match):
+        _call(case, method, make(case))
+
+
+# -- a wrong number of features --------------------------------------------------------
+@pytest.mark.parametrize("case, method, name", _cells(["wrong_n_features"]))
+def test_wrong_number_of_features(case, method, name):
+    X = patterns(case, 3, N_FEATURES + 1, seed=1)
+    if method in ("fit", "partial_fit(first)"):
+        # Documented: fit starts afresh, with the new number of features.
+        est = _call(case, method, X)
+        assert est.n_features_in_ == N_FEATURES + 1
+        return
+    with pytest.raises(ValueError, match=f"has {N_FEATURES + 1} features.*expecting {N_FEATURES}"):
+        _call(case, method, X)
+
+
+# -- before fit ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "case, method",
+    [(c, m) for c in CASES for m in QUERY_METHODS if m in c.methods],
+    ids=lambda v: getattr(v, "id", v),
+)
+def test_query_before_fit(case, method):
+    X = patterns(case, 3, N_FEATURES, seed=1)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        _call(case, method, X, est=case.make())
+
+
+# -- valid edge cases: documented, correct results -------------------------------------
+def _check_outputs(case, est, X):
+    """Every query method on ``X`` gives a finite result of the right shape."""
+    n, n_features = X.shape
+    states = est.transform(X)
+    assert states.shape == (n, n_features) and np.isfinite(states).all()
+    result = est.retrieve(X)
+    assert result.states.shape == (n, n_features)
+    assert result.n_iter.shape == result.converged.shape == (n,)
+    energy = est.energy(X)
+    assert energy.shape == (n,) and np.isfinite(energy).all()
+    pred = est.predict(X)
+    assert pred.shape == (n,)
+    assert set(pred.tolist()) <= set(est.pattern_labels_.tolist())
+    if hasattr(est, "predict_proba"):
+        proba = est.predict_proba(X)
+        assert proba.shape == (n, len(est.classes_)) and np.isfinite(proba).all()
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    score = est.score(X, pred)
+    assert score == 1.0
+    return states, pred
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_one_sample(case):
+    X = patterns(case, 1, N_FEATURES, seed=0)
+    est = case.make().fit(*fit_args(case, X, labeled=True))
+    _, pred = _check_outputs(case, est, X)
+    assert pred.tolist() == labels_for(1).tolist()
+    # one query against a larger memory, and a first partial_fit of one sample
+    est = _fitted(case)
+    _check_outputs(case, est, X)
+    est = case.make().partial_fit(*fit_args(case, X, labeled=True))
+    _check_outputs(case, est, X)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_one_feature(case):
+    X = np.array([[-1.0], [1.0]])
+    if not case.binary:
+        X = np.array([[-2.0], [3.0]])
+    y = np.array(["low", "high"])
+    est = case.make().fit(X, y)
+    _check_outputs(case, est, X)
+    Q = patterns(case, 7, 1, seed=3)
+    _check_outputs(case, est, Q)
+    if case.binary:
+        # One neuron has no couplings: every state is a fixed point.
+        np.testing.assert_array_equal(est.transform(Q), np.where(Q > 0, 1.0, -1.0))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.binary], ids=repr)
+@pytest.mark.parametrize("kind", ["real", "huge", "int", "bool", "zero_one_threshold"])
+def test_binary_memories_binarize_any_real_input(case, kind):
+    # The documented contract: input is binarized at ``threshold``; any finite
+    # real value is accepted and gives exactly the result of its +/-1 version.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N_TRAIN, N_FEATURES))
+    Q = rng.standard_normal((9, N_FEATURES))
+    params = {}
+    if kind == "huge":
+        X, Q = X * 1e300, Q * 1e300
+    elif kind == "int":
+        X, Q = np.round(X * 5).astype(np.int64), np.round(Q * 5).astype(np.int64)
+    elif kind == "bool":
+        X, Q = X > 0, Q > 0
+    elif kind == "zero_one_threshold":
+        X, Q = (X > 0).astype(float), (Q > 0).astype(float)
+        params = {"threshold": 0.5}
+    y = labels_for(N_TRAIN)
+    est = case.make(**params).fit(X, y)
+    sign = case.make().fit(np.where(X > est.threshold, 1.0, -1.0), y)
+    Qs = np.where(Q > est.threshold, 1.0, -1.0)
+    np.testing.assert_array_equal(est.patterns_, sign.patterns_)
+    np.testing.assert_array_equal(est.transform(Q), sign.transform(Qs))
+    np.testing.assert_array_equal(est.predict(Q), sign.predict(Qs))
+    np.testing.assert_array_equal(est.energy(Q), sign.energy(Qs))
+    est.partial_fit(Q[:2], y[:2])
+    sign.partial_fit(Qs[:2], y[:2])
+    np.testing.assert_array_equal(est.patterns_, sign.patterns_)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.binary], ids=repr)
+def test_continuous_memories_reject_values_whose_squares_overflow(case):
+    # A finite value whose square overflows float64 would turn scores into
+    # inf/NaN: it must be refused with a clear error, not answered with NaN.
+    X = _train(case)
+    with pytest.raises(ValueError, match="too large"):
+        case.make().fit(X * 1e200, labels_for(N_TRAIN))
+    est = _fitted(case)
+    for method in QUERY_METHODS:
+        if method in case.methods:
+            with pytest.raises(ValueError, match="too large"):
+                _call(case, method, X[:2] * 1e200, est=est)
+
+
+# -- labels ----------------------------------------------------------------------------
+LABEL_METHODS = ("fit", "partial_fit(first)", "partial_fit", "score")
+
+BAD_LABELS = {
+    "mixed_list": (lambda n: [1, "a", 2, "b", 3][:n], ValueError, "Mix of label input types"),
+    "mixed_object": (
+        lambda n: np.array(["a", 1, "b", 2, "c"][:n], dtype=object),
+        ValueError,
+        "Mix of label input types",
+    ),
+    "nan": (lambda n: np.array([1.0, np.nan, 2.0, 3.0, 4.0][:n]), ValueError, "NaN"),
+    "wrong_length": (lambda n: labels_for(n + 1), ValueError, "inconsistent numbers of samples"),
+    "2d": (lambda n: np.ones((n, 2)), ValueError, "1d array|1-D"),
+}
+
+
+@pytest.mark.parametrize(
+    "case, method, name",
+    [
+        pytest.param(c, m, name, id=f"{c.id}-{m}-{name}")
+        for c in CASES
+        for m in LABEL_METHODS
+        for name in BAD_LABELS
+        # score compares predictions with y: NaN and mixes are sklearn's to report
+        if not (m == "score" and name in ("nan", "2d"))
+    ],
+)
+def test_bad_labels(case, method, name):
+    make, error, match = BAD_LABELS[name]
+    X = patterns(case, N_TRAIN, N_FEATURES, seed=1)
+    with pytest.raises(error, match=match):
+        _call(case, method, X, y=make(N_TRAIN))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.binary], ids=repr)
+def test_binary_memories_need_labels_on_partial_fit_iff_fitted_with_them(case):
+    X = _train(case)
+    with pytest.raises(ValueError, match="labels"):
+        _fitted(case).partial_fit(X)
+    with pytest.raises(ValueError, match="labels"):
+        case.make().fit(X).partial_fit(X, labels_for(N_TRAIN))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.needs_y], ids=repr)
+def test_classifiers_need_labels(case):
+    X = _train(case)
+    with pytest.raises(ValueError, match="requires y"):
+        case.make().fit(X, None)
+    with pytest.raises(ValueError, match="not in classes"):
+        case.make().partial_fit(X, labels_for(N_TRAIN), classes=[1])
+
+
+# -- parameters ------------------------------------------------------------------------
+def _param_cells():
+    return [
+        pytest.param(c, name, value, id=f"{c.id}-{name}={value!r}")
+        for c in CASES
+        for name, value in c.bad_params
+    ]
+
+
+@pytest.mark.parametrize("case, name, value", _param_cells())
+def test_out_of_range_parameter_at_fit(case, name, value):
+    X = _train(case)
+    for method in ("fit", "partial_fit(first)"):
+        with pytest.raises(ValueError, match=name):
+            _call(case, method, X, est=case.make(**{name: value}))
+
+
+@pytest.mark.parametrize("case, name, value", _param_cells())
+def test_out_of_range_parameter_set_after_fit(case, name, value):
+    # set_params after fit must not slip past validation into any method.
+    X = patterns(case, 3, N_FEATURES, seed=1)
+    for method in METHODS[1:]:
+        if method.split("(")[0] not in case.methods or method == "partial_fit(first)":
+            continue
+        est = _fitted(case).set_params(**{name: value})
+        with pytest.raises(ValueError, match=name):
+            _call(case, method, X, est=est)
