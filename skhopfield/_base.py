@@ -71,9 +71,12 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_patterns, n_features)
-            Patterns; binarized at ``threshold`` (``x > threshold`` is +1).
+            Patterns.  Any finite real values (ints and bools too) are
+            accepted and binarized at ``threshold``: ``x > threshold`` is
+            +1, anything else -1.  NaN and infinity are rejected.
         y : array-like of shape (n_patterns,), default=None
-            Optional label of each pattern, returned by :meth:`predict`.
+            Optional label of each pattern, returned by :meth:`predict`:
+            all numbers or all strings (a mix is rejected), no NaN.
 
         Returns
         -------
@@ -148,7 +151,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.
 
         Returns
         -------
@@ -220,7 +223,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.
 
         Returns
         -------
@@ -280,7 +283,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States; binarized at ``threshold``.
+            States; any finite real values, binarized at ``threshold``.
 
         Returns
         -------
