@@ -133,4 +133,6 @@ def nearest_pattern(states, patterns):
     overlap.  Ties go to the lowest index.
     """
     overlaps = states @ patterns.T
-    return np.argmax(np.abs(overlaps), axis=1)
+    # In place: the (rows, patterns) block is the largest array of a chunk,
+    # and a second one would double the working memory the chunk was cut for.
+    return np.argmax(np.abs(overlaps, out=overlaps), axis=1)
