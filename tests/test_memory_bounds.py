@@ -1,0 +1,107 @@
+"""Bounded memory: batch retrieval never builds a full queries x patterns matrix.
+
+Predicting 20,000 queries against 20,000 stored patterns would take a
+3.2 GB float64 matrix if done in one piece.  Under
+``sklearn.config_context(working_memory=64)`` the peak of traced memory
+(numpy reports its allocations to ``tracemalloc``) must stay near the
+64 MiB budget, and must not grow with the number of queries: it scales with
+the chunk, not with the batch.
+
+Few features keep the binary memories' dynamics cheap; the size of the
+matrix that must *not* be built depends only on the numbers of queries and
+patterns.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from _cases import CASES, fit_args, patterns
+from sklearn import config_context
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+MiB = 2**20
+BUDGET_MIB = 64
+
+#: (case id, n_features, n_patterns, n_queries small, n_queries large): one
+#: configuration per estimator.
+SIZES = {
+    "hopfield-hebbian-async": (8, 20_000, 5_000, 20_000),
+    "dense-polynomial-order3-async": (8, 5_000, 2_000, 8_000),
+    "modern-dot": (16, 20_000, 5_000, 20_000),
+}
+MEMORY_CASES = [pytest.param(c, *SIZES[c.id], id=c.id) for c in CASES if c.id in SIZES]
+
+
+def _peak(func, *args):
+    """Peak traced memory of ``func(*args)`` above what was traced before, in bytes."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        out = func(*args)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - before, out
+
+
+@pytest.mark.parametrize("case, n_features, n_patterns, n_small, n_large", MEMORY_CASES)
+def test_predict_peak_memory_scales_with_the_chunk_not_the_batch(
+    case, n_features, n_patterns, n_small, n_large
+):
+    X = patterns(case, n_patterns, n_features, seed=0)
+    small = patterns(case, n_small, n_features, seed=1)
+    large = patterns(case, n_large, n_features, seed=2)
+    with config_context(working_memory=BUDGET_MIB):
+        est = case.make().fit(*fit_args(case, X))
+        methods = [est.predict] + ([est.predict_proba] if hasattr(est, "predict_proba") else [])
+        for method in methods:
+            peak_small, _ = _peak(method, small)
+            peak_large, out = _peak(method, large)
+            full = 8 * n_large * n_patterns  # the matrix that must not be built
+            # Inputs and outputs scale with the batch: allow for those, a few
+            # copies of the (n_queries, n_features) arrays.
+            per_batch = 8 * (n_large - n_small) * (4 * n_features + 8)
+            name = method.__name__
+            assert peak_large < 2 * BUDGET_MIB * MiB, (name, peak_large / MiB)
+            assert peak_large < full / 10, (name, peak_large / MiB, full / MiB)
+            assert peak_large < 1.2 * peak_small + per_batch + 1 * MiB, (
+                name,
+                peak_small / MiB,
+                peak_large / MiB,
+            )
+            assert len(out) == n_large
+
+
+def test_modern_20k_queries_against_20k_patterns_under_64_mib():
+    # The issue's figure: 20,000 x 20,000 would be 3.2 GB in float64.
+    case = next((c for c in CASES if c.id == "modern-dot"), None)
+    if case is None:
+        pytest.skip("ModernHopfieldClassifier is not in this build")
+    X = patterns(case, 20_000, 16, seed=0)
+    Q = patterns(case, 20_000, 16, seed=1)
+    with config_context(working_memory=BUDGET_MIB):
+        est = case.make().fit(*fit_args(case, X))
+        for method in (est.predict, est.predict_proba, est.transform, est.energy):
+            peak, out = _peak(method, Q)
+            assert len(out) == len(Q)
+            assert peak < 2 * BUDGET_MIB * MiB, (method.__name__, peak / MiB)
+
+
+def test_hopfield_peak_grows_with_working_memory():
+    # The other direction: the peak follows the budget it is given.
+    case = CASES[0]
+    X = patterns(case, 5_000, 8, seed=0)
+    Q = patterns(case, 5_000, 8, seed=1)
+    peaks = []
+    for budget in (4, 32):
+        with config_context(working_memory=budget):
+            est = case.make().fit(X)
+            peak, _ = _peak(est.predict, Q)
+        assert peak < 2 * budget * MiB
+        peaks.append(peak)
+    assert peaks[1] > 4 * peaks[0]
