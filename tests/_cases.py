@@ -187,3 +187,39 @@ def fit_args(case, X, labeled=None):
     if case.needs_y or labeled:
         return (X, labels_for(len(X)))
     return (X,)
+
+
+def outputs(est, X):
+    """Everything a fitted estimator says about ``X``, as a dict of arrays."""
+    out = {"transform": est.transform(X), "predict": est.predict(X), "energy": est.energy(X)}
+    result = est.retrieve(X)
+    for key, value in result.items():
+        out[f"retrieve.{key}"] = value
+    if hasattr(est, "predict_proba"):
+        out["predict_proba"] = est.predict_proba(X)
+    return out
+
+
+def assert_same(a, b, perm=None, binary=True, exact=False):
+    """Discrete outputs identical; real-valued ones equal up to rounding.
+
+    ``exact=True`` asks for bitwise-identical real values too (for two runs
+    that cut the batch into the same chunks).
+
+    States of the binary memories, labels, iteration counts and convergence
+    flags must be identical.  Energies, continuous states and probabilities
+    are sums computed by BLAS, whose summation order depends on the shape of
+    the block a row is computed in (even on the row's position in it), so
+    they may differ in the last bits between chunkings -- never by more.
+    """
+    assert a.keys() == b.keys()
+    for key in a:
+        expected = a[key] if perm is None else a[key][perm]
+        real = key in ("energy", "predict_proba") or (
+            not binary and key in ("transform", "retrieve.states")
+        )
+        if real and not exact:
+            scale = max(1.0, float(np.abs(expected).max()))
+            np.testing.assert_allclose(b[key], expected, rtol=1e-12, atol=1e-12 * scale, err_msg=key)
+        else:
+            np.testing.assert_array_equal(b[key], expected, err_msg=key)

@@ -17,7 +17,7 @@ minute on two cores.
 
 import numpy as np
 import pytest
-from _cases import CASES, Case, fit_args, labels_for, patterns
+from _cases import CASES, Case, assert_same, fit_args, labels_for, outputs, patterns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from joblib import parallel_config
@@ -38,39 +38,6 @@ cases = pytest.mark.parametrize("case", CASES, ids=repr)
 # Convergence warnings are expected here (small max_iter, sync 2-cycles);
 # RuntimeWarnings stay errors (pyproject.toml).
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def _outputs(est, X, y=None):
-    """Everything a fitted estimator says about ``X``, as a dict of arrays."""
-    out = {"transform": est.transform(X), "predict": est.predict(X), "energy": est.energy(X)}
-    result = est.retrieve(X)
-    for key, value in result.items():
-        out[f"retrieve.{key}"] = value
-    if hasattr(est, "predict_proba"):
-        out["predict_proba"] = est.predict_proba(X)
-    return out
-
-
-def _assert_same(a, b, perm=None, binary=True):
-    """Discrete outputs identical; real-valued ones equal up to rounding.
-
-    States of the binary memories, labels, iteration counts and convergence
-    flags must be identical.  Energies, continuous states and probabilities
-    are sums computed by BLAS, whose summation order depends on the shape of
-    the block a row is computed in (even on the row's position in it), so
-    they may differ in the last bits between chunkings -- never by more.
-    """
-    assert a.keys() == b.keys()
-    for key in a:
-        expected = a[key] if perm is None else a[key][perm]
-        real = key in ("energy", "predict_proba") or (
-            not binary and key in ("transform", "retrieve.states")
-        )
-        if real:
-            scale = max(1.0, float(np.abs(expected).max()))
-            np.testing.assert_allclose(b[key], expected, rtol=1e-12, atol=1e-12 * scale, err_msg=key)
-        else:
-            np.testing.assert_array_equal(b[key], expected, err_msg=key)
 
 
 # -- energy never rises --------------------------------------------------------------
@@ -176,20 +143,20 @@ def test_results_do_not_depend_on_n_jobs_chunks_or_row_order(
     Q = patterns(case, n_queries, n_features, seed + 1)
     est = case.make().fit(*fit_args(case, X, labeled=True))
     perm = np.random.default_rng(seed).permutation(n_queries)
-    reference = _outputs(est, Q)
+    reference = outputs(est, Q)
     with config_context(working_memory=working_memory):
-        chunked = _outputs(est, Q)
+        chunked = outputs(est, Q)
     # Threads: the same chunked parallel path as processes, minus the
     # start-up cost (test_distributed.py and the estimator files run
     # process-based backends).
     with parallel_config(backend="threading"):
-        parallel = _outputs(est.set_params(n_jobs=n_jobs), Q)
+        parallel = outputs(est.set_params(n_jobs=n_jobs), Q)
         with config_context(working_memory=working_memory):
-            both = _outputs(est, Q)
-    shuffled = _outputs(est.set_params(n_jobs=None), Q[perm])
+            both = outputs(est, Q)
+    shuffled = outputs(est.set_params(n_jobs=None), Q[perm])
     for other in (chunked, parallel, both):
-        _assert_same(reference, other, binary=case.binary)
-    _assert_same(reference, shuffled, perm, binary=case.binary)
+        assert_same(reference, other, binary=case.binary)
+    assert_same(reference, shuffled, perm, binary=case.binary)
 
 
 # -- incremental storage -------------------------------------------------------------
@@ -213,7 +180,7 @@ def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b
         np.testing.assert_allclose(parts.weights_, whole.weights_, atol=1e-10)
     if hasattr(whole, "classes_"):
         np.testing.assert_array_equal(parts.classes_, whole.classes_)
-    a, b = _outputs(whole, Q), _outputs(parts, Q)
+    a, b = outputs(whole, Q), outputs(parts, Q)
     for key in a:
         # Weights may differ in the last bit (summed in another order); the
         # +/-1 states and labels must not.
