@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._batch import batch_retrieve
 from ._core.binary import binarize, nearest_pattern, run_dynamics
-from ._validation import check_label_types
+from ._validation import N_JOBS_CONSTRAINT, check_label_types
 
 
 def _retrieve_block(X, *, model, threshold, update, max_iter, seed, patterns):
@@ -48,7 +48,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "threshold": [Interval(Real, None, None, closed="neither")],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
     }
 
     # -- to be provided by subclasses -------------------------------------------------

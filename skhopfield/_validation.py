@@ -1,6 +1,19 @@
 """Input checks shared by every estimator (beyond sklearn's ``validate_data``)."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
+
+#: ``_parameter_constraints`` entry of ``n_jobs``: ``None``, a positive count
+#: or a negative one counted from the number of CPUs (``-1`` all of them).
+#: ``0`` is refused when the parameters are validated, not later by joblib
+#: (and only when a batch happens to be large enough to run in parallel).
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, 1, None, closed="left"),
+    Interval(Integral, None, -1, closed="right"),
+    None,
+]
 
 
 def check_label_types(y):
