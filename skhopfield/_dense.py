@@ -42,12 +42,16 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         units of one overlap (``z`` is an integer from ``-N`` to ``N``, and
         one neuron flip moves it by 2).  ``beta=1`` is the network of
         Demircigil et al.: the pattern of largest overlap wins as soon as it
-        leads the others by a couple of bits.  Larger values make the update
-        copy the best-overlapping pattern outright; values of order
-        ``1/N`` and below expand ``exp`` into its linear and quadratic terms
-        and lose the dense capacity (the quadratic term is the classical
-        network).  A grid from about ``1/sqrt(N)`` to a few is the useful
-        range.  Must be > 0; ignored by the polynomial interactions.
+        leads the others by a couple of bits, and the capacity is
+        exponential in ``N``; larger values copy the best-overlapping pattern
+        outright.  Lowering ``beta`` softens the competition; from about
+        ``1/sqrt(N)`` down the capacity shrinks, and at ``beta`` of order
+        ``1/N`` the linear term of ``exp`` dominates: every state falls to
+        the bitwise majority of all stored patterns and nothing is recalled
+        (at ``N = 100``: over 16000 patterns at ``beta`` 1 and 0.1, 16 at
+        0.03, none at 0.01; see ``benchmarks/README_dense.md``).  Keep
+        ``beta >= 1/sqrt(N)``; a grid over ``[1/sqrt(N), 1]`` covers the
+        useful range.  Must be > 0; ignored by the polynomial interactions.
     update : {"async", "sync"}, default="async"
         ``"async"``: neurons are updated one at a time in a random order each
         sweep; the energy never rises and a fixed point is always reached.
