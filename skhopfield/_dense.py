@@ -35,8 +35,10 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         - ``"exponential"``: ``F(z) = exp(beta z)`` (Demircigil et al.
           2017); capacity exponential in ``N``.
     order : int, default=3
-        The power ``n`` of the polynomial interactions, from 2 to 1000.
-        Ignored by ``"exponential"``.
+        The power ``n`` of the polynomial interactions, from 2 to 1000 (the
+        dynamics compute ``F`` in units that keep the leading term above
+        ``2^-n``, which must stay within float64).  Ignored by
+        ``"exponential"``.
     beta : float, default=1.0
         Scale of the exponential interaction, ``F(z) = exp(beta z)``, in
         units of one overlap (``z`` is an integer from ``-N`` to ``N``, and

@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -72,6 +74,45 @@ def test_sweep_follows_the_definition(interaction, order, beta):
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(changed, (got != S).any(axis=1))
     np.testing.assert_array_equal(cache[0], got @ X.T)  # overlaps kept in step
+    # Synchronous: every neuron decided from the same state.
+    expected_sync = np.array(
+        [_brute_force_sweep(s[None], X, [i], F)[0, i] for s in S for i in range(21)]
+    ).reshape(S.shape)
+    np.testing.assert_array_equal(model.sync_step(S), expected_sync)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_features=st.integers(1, 12),
+    n_patterns=st.integers(1, 8),
+    order=st.integers(2, 6),
+    rectified=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_polynomial_sweep_matches_exact_integer_arithmetic(
+    n_features, n_patterns, order, rectified, seed
+):
+    # Small even and odd N: exact ties happen, and keep the current state.
+    rng = np.random.RandomState(seed)
+    X = np.where(rng.rand(n_patterns, n_features) < 0.5, -1, 1)
+    S = np.where(rng.rand(6, n_features) < 0.5, -1, 1)
+    visit = rng.permutation(n_features)
+
+    def F(z):
+        return max(z, 0) ** order if rectified else z**order
+
+    expected = S.tolist()
+    for s in expected:
+        for i in visit:
+            r = [int(x @ s) - x[i] * s[i] for x in X]
+            gain = sum(F(int(x[i]) + r_mu) - F(-int(x[i]) + r_mu) for x, r_mu in zip(X, r))
+            if gain * s[i] < 0:
+                s[i] = -s[i]
+    interaction = "rectified_polynomial" if rectified else "polynomial"
+    model = DenseModel(X.astype(float), interaction, order, 1.0)
+    got = S.astype(float)
+    model.async_sweep(got, model.init_cache(got), visit)
+    np.testing.assert_array_equal(got, np.array(expected, dtype=float))
 
 
 def test_order_3_recalls_97_percent_of_2n_patterns():
@@ -262,6 +303,7 @@ def test_grid_search_over_order_in_a_pipeline():
         ({"order": 1}, "order"),
         ({"order": 2.5}, "order"),
         ({"order": 3.0}, "order"),
+        ({"order": 1001}, "order"),
         ({"beta": 0.0}, "beta"),
         ({"beta": -1.0}, "beta"),
         ({"interaction": "gaussian"}, "interaction"),
