@@ -35,13 +35,16 @@ are rescaled by a positive factor of its own:
 - polynomials: overlaps are divided by a power of two ``2^e`` just above the
   row's largest ``|m| + 2``, so every ``F`` value is at most 1 and never
   overflows.  Scaling by a power of two is exact in binary floating point, so
-  whenever the unscaled values are exact integers (``N^n P < 2^53``) ties are
-  exact ties, as in the classical network.
+  whenever the unscaled values are exact integers (``(N + 2)^n P < 2^53``)
+  ties are exact ties, as in the classical network.
 - exponential: the weights ``w_mu = exp(beta (m_mu - max m))`` lie in
-  ``(0, 1]``; dividing ``G`` by ``e^{beta max m} expm1(2 beta) > 0`` gives
+  ``[0, 1]`` (the largest is 1; below ``exp(EXP_FLOOR)`` they are 0); dividing ``G`` by ``e^{beta max m} expm1(2 beta) > 0`` gives
   ``c0 = -expm1(-2 beta) / 2 * sum w`` and ``V = -(1 + e^{-2 beta}) / 2 * w``:
   the log-space comparison of the two sums, finite for any overlap and any
-  ``beta > 0`` (``expm1`` keeps small ``beta`` accurate).
+  ``beta > 0`` (``expm1`` keeps small ``beta`` accurate).  Gains below
+  ``RTOL`` of the terms are ties, so a ``beta`` under about ``1e-12``, where
+  float64 cannot tell the two sums apart, freezes the state rather than
+  guessing.
 """
 
 import math
