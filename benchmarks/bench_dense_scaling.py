@@ -35,12 +35,12 @@ def time_sweep(n_features, n_patterns, args):
     order = sweep_order(0, 0, n_features)
     times, flips = [], 0
     for _ in range(args.repeats + 1):
-        S = cues.copy()
-        cache = model.init_cache(S)
+        ST = np.ascontiguousarray(cues.T)  # models work neuron-major
+        cache = model.init_cache(ST)
         start = time.perf_counter()
-        model.async_sweep(S, cache, order)
+        model.async_sweep(ST, cache, order)
         times.append(time.perf_counter() - start)
-        flips = int((S != cues).sum())
+        flips = int((ST.T != cues).sum())
     return float(np.median(times[1:])), flips
 
 

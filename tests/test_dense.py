@@ -67,9 +67,10 @@ def test_sweep_follows_the_definition(interaction, order, beta):
     model = DenseModel(X, interaction, order, beta)
     visit = sweep_order(0, 0, 21)
     expected = _brute_force_sweep(S, X, visit, F)
-    got = S.copy()
+    got = np.ascontiguousarray(S.T)  # models work neuron-major
     cache = model.init_cache(got)
     changed = model.async_sweep(got, cache, visit)
+    got = got.T
     assert (expected != S).any()  # the sweep had work to do
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(changed, (got != S).any(axis=1))
@@ -78,7 +79,7 @@ def test_sweep_follows_the_definition(interaction, order, beta):
     expected_sync = np.array(
         [_brute_force_sweep(s[None], X, [i], F)[0, i] for s in S for i in range(21)]
     ).reshape(S.shape)
-    np.testing.assert_array_equal(model.sync_step(S), expected_sync)
+    np.testing.assert_array_equal(model.sync_step(np.ascontiguousarray(S.T)).T, expected_sync)
 
 
 @settings(max_examples=60, deadline=None)
@@ -110,9 +111,9 @@ def test_polynomial_sweep_matches_exact_integer_arithmetic(
                 s[i] = -s[i]
     interaction = "rectified_polynomial" if rectified else "polynomial"
     model = DenseModel(X.astype(float), interaction, order, 1.0)
-    got = S.astype(float)
+    got = np.ascontiguousarray(S.T, dtype=float)  # neuron-major
     model.async_sweep(got, model.init_cache(got), visit)
-    np.testing.assert_array_equal(got, np.array(expected, dtype=float))
+    np.testing.assert_array_equal(got.T, np.array(expected, dtype=float))
 
 
 def test_order_3_recalls_97_percent_of_2n_patterns():

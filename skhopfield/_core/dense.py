@@ -124,9 +124,9 @@ def interaction_energy(M, interaction, order, beta):
 class DenseModel:
     """Dynamics of the dense associative memory, vectorized over a batch.
 
-    Implements the model interface of :mod:`skhopfield._core.binary`.  The
-    cache is ``(M, V, c0, tol)``: the overlaps ``M = S X^T`` (queries x
-    patterns), and for each row the flip-gain terms ``V`` (queries x patterns)
+    Implements the model interface of :mod:`skhopfield._core.binary` (states
+    arrive neuron-major, one row per neuron).  The cache is query-major,
+    ``(M, V, c0, tol)``: the overlaps ``M = S X^T`` (queries x patterns), and for each row the flip-gain terms ``V`` (queries x patterns)
     and ``c0`` (queries,) of the module docstring and its tie tolerance.
 
     Parameters
@@ -174,33 +174,30 @@ class DenseModel:
         tol = RTOL * (np.abs(Fm) + np.abs(Fp)).sum(axis=1)
         return V, c0, tol
 
-    # -- model interface ---------------------------------------------------------------
-    def init_cache(self, S):
-        M = S @ self.XT  # exact: sums of +/-1
+    # -- model interface (neuron-major states, see binary.py) ------------------------
+    def init_cache(self, ST):
+        M = ST.T @ self.XT  # exact: sums of +/-1
         return (M, *self._terms(M))
 
-    def take(self, cache, rows):
-        return tuple(a[rows] for a in cache)
+    def take(self, cache, cols):
+        return tuple(a[cols] for a in cache)
 
     def energy(self, S):
         return interaction_energy(S @ self.XT, self.interaction, self.order, self.beta)
 
-    def sync_step(self, S):
-        M = S @ self.XT
+    def sync_step(self, ST):
+        M = ST.T @ self.XT
         V, c0, tol = self._terms(M)
-        field = -(V @ self.X) - S * c0[:, None]
-        return np.where(flip_mask(field, S, tol[:, None]), -S, S)
+        fieldT = -(self.X.T @ V.T) - ST * c0
+        return np.where(flip_mask(fieldT, ST, tol), -ST, ST)
 
-    def async_sweep(self, S, cache, order):
+    def async_sweep(self, ST, cache, order):
         M, V, c0, tol = cache
         XT = self.XT
-        # Neuron-major copy of the states: reading and writing one neuron of
-        # every query is then a contiguous row, not a strided column.
-        ST = np.ascontiguousarray(S.T)
-        changed = np.zeros(len(S), dtype=bool)
+        changed = np.zeros(ST.shape[1], dtype=bool)
         for i in order:
             xi = XT[i]
-            s = ST[i]
+            s = ST[i]  # neuron i of every query: a contiguous row
             field = -(V @ xi) - s * c0
             rows = np.flatnonzero(flip_mask(field, s, tol))
             if rows.size == 0:
@@ -210,6 +207,4 @@ class DenseModel:
             M[rows] -= (2.0 * old)[:, None] * xi
             V[rows], c0[rows], tol[rows] = self._terms(M[rows])
             changed[rows] = True
-        if changed.any():
-            S[...] = ST.T
         return changed
