@@ -386,3 +386,22 @@ def test_pickle_round_trip():
     np.testing.assert_array_equal(clone.transform(cues), memory.transform(cues))
     np.testing.assert_array_equal(clone.predict(cues), memory.predict(cues))
     np.testing.assert_array_equal(clone.energy(cues), memory.energy(cues))
+
+
+@pytest.mark.parametrize("order", [2, 3, 4])
+def test_ghosts_follow_the_symmetry_of_the_energy(order):
+    # Even orders: E(s) = E(-s), the reversed pattern is an attractor and
+    # predict counts it as its pattern.  Odd orders: it is not an attractor,
+    # and predict reports the pattern nearest to where retrieval ended.
+    X = make_binary_patterns(5, 100, random_state=0)
+    memory = DenseAssociativeMemory(order=order, random_state=0).fit(X, list("abcde"))
+    ghosts = -flip_bits(X, 0.1, random_state=1)
+    retrieved = memory.transform(ghosts)
+    predicted = memory.predict(ghosts)
+    nearest = np.argmax(retrieved @ X.T, axis=1)
+    if order % 2 == 0:
+        np.testing.assert_array_equal(retrieved, -X)
+        assert predicted.tolist() == list("abcde")
+    else:
+        assert not (retrieved == -X).all(axis=1).any()
+        assert predicted.tolist() == [list("abcde")[k] for k in nearest]

@@ -84,6 +84,9 @@ class ClassicalModel:
     Only the queries that flipped take part in the products.
     """
 
+    #: E(s) = E(-s): sign-reversed patterns are attractors too.
+    symmetric = True
+
     def __init__(self, weights):
         self.W = weights
         # Ties: a field within tol of zero keeps the state (see flip_mask).

@@ -148,6 +148,8 @@ class DenseModel:
         self.interaction = interaction
         self.order = int(order)
         self.beta = float(beta)
+        # E(s) = E(-s) only for even plain polynomials.
+        self.symmetric = interaction == "polynomial" and self.order % 2 == 0
         # Python floats: no numpy overflow warnings for a huge beta.
         self._exp_m2b = math.exp(-2.0 * self.beta)
         self._mexpm1_m2b = -math.expm1(-2.0 * self.beta)
