@@ -1,11 +1,14 @@
-"""Measured capacity of DenseAssociativeMemory at N = 100 beside the theory.
+"""Measured capacity of every binary memory beside the theory.
 
-    python benchmarks/bench_dense_capacity.py [--n-features 100] [--orders 2 3 4]
-        [--exp-betas 1.0 0.1 0.03 0.01] [--n-queries 500] [--flip 0.1]
-        [--step 1.15] [--exp-step 2] [--exp-max 16000] [--seed 0] [--threads 1]
+    python benchmarks/capacity.py [--n-features 100] [--rules hebbian storkey
+        pseudoinverse] [--orders 2 3 4] [--exp-betas 1.0 0.1 0.03 0.01]
+        [--n-queries 500] [--flip 0.1] [--step 1.15] [--exp-step 2]
+        [--exp-max 16000] [--seed 0] [--threads 1]
 
-For each interaction, P random +/-1 patterns are stored for a geometric grid
-of P (ratio ``--step``); a random sample of ``--n-queries`` stored patterns is
+Classical learning rules (HopfieldMemory) and interactions of the dense
+memory (DenseAssociativeMemory).  For each, P random +/-1 patterns are stored
+for a geometric grid of P (ratio ``--step``); a random sample of
+``--n-queries`` stored patterns is
 probed (when P is smaller, fresh memories of P patterns are drawn until about
 that many patterns are probed) in two ways:
 
@@ -19,16 +22,19 @@ every smaller P of the grid at least 99% of the probed patterns are recalled
 (and, in a second column, stable; in a third, 100% stable).  It is printed
 beside Krotov & Hopfield's estimate ``N^(n-1) / (2 (2n-3)!! ln N)`` for the
 polynomial of order n, the number of patterns that are *all* stable with
-high probability.  The polynomial grids start at a quarter of the theory.
+high probability.  The classical rules are printed beside Amit et al.'s
+critical load ``0.138 N`` (recall with about 1.6% wrong bits; exact recall of
+all patterns holds up to about ``N / (4 ln N)``), Storkey's ``N / sqrt(2 ln
+N)`` and the pseudo-inverse rule's ``N``.  The polynomial grids start at a
+quarter of the theory.
 The exponential interaction's capacity is exponential in N and beyond reach
 for ``beta`` of order 1: its coarser grid (ratio ``--exp-step`` from P = 4)
 stops at ``--exp-max`` and reports a lower bound; small ``beta`` (of order
 ``1/N``) shows where the linear term of ``exp`` takes over and the capacity
 collapses.
 
-Drives the dynamics model directly (``fit`` would also run its self-check
-from every stored pattern, which at P in the thousands costs more than the
-probes).
+Drives the dynamics models directly (the estimators' ``fit`` would add its
+self-check of every stored pattern to each memory drawn).
 """
 
 import argparse
@@ -39,6 +45,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from skhopfield._core.binary import run_dynamics
+from skhopfield._core.classical import (
+    ClassicalModel,
+    hebbian_weights,
+    pseudoinverse_weights,
+    storkey_update,
+)
 from skhopfield._core.dense import DenseModel
 from skhopfield.datasets import flip_bits, make_binary_patterns
 
@@ -46,6 +58,24 @@ from skhopfield.datasets import flip_bits, make_binary_patterns
 def theory(n_features, order):
     double_factorial = math.prod(range(2 * order - 3, 0, -2))
     return n_features ** (order - 1) / (2 * double_factorial * math.log(n_features))
+
+
+CLASSICAL_THEORY = {
+    "hebbian": lambda n: 0.138 * n,
+    "storkey": lambda n: n / math.sqrt(2 * math.log(n)),
+    "pseudoinverse": lambda n: n,
+}
+
+
+def make_model(X, interaction, order, beta):
+    """The dynamics model of a classical rule or a dense interaction."""
+    if interaction == "hebbian":
+        return ClassicalModel(hebbian_weights(X))
+    if interaction == "storkey":
+        return ClassicalModel(storkey_update(np.zeros((X.shape[1],) * 2), X))
+    if interaction == "pseudoinverse":
+        return ClassicalModel(pseudoinverse_weights(X))
+    return DenseModel(X, interaction, order, beta)
 
 
 def probe(n_features, n_patterns, interaction, order, beta, args):
@@ -61,7 +91,7 @@ def probe(n_features, n_patterns, interaction, order, beta, args):
         seed = (args.seed * 1_000_003 + n_patterns) * 1_009 + trial
         X = make_binary_patterns(n_patterns, n_features, random_state=seed)
         picks = np.random.RandomState(seed + 1).permutation(n_patterns)[: args.n_queries]
-        model = DenseModel(X, interaction, order, beta)
+        model = make_model(X, interaction, order, beta)
         stable_states, *_ = run_dynamics(model, X[picks], update="async", max_iter=1, seed=seed)
         cues = flip_bits(X[picks], args.flip, random_state=seed + 2)
         states, n_iter, _, _ = run_dynamics(
@@ -105,6 +135,9 @@ def scan(label, interaction, order, beta, start, stop, step, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-features", type=int, default=100)
+    parser.add_argument(
+        "--rules", nargs="*", default=["hebbian", "storkey", "pseudoinverse"]
+    )
     parser.add_argument("--orders", type=int, nargs="*", default=[2, 3, 4])
     parser.add_argument("--exp-betas", type=float, nargs="*", default=[1.0, 0.1, 0.03, 0.01])
     parser.add_argument("--n-queries", type=int, default=500)
@@ -124,6 +157,11 @@ def main():
     )
     rows = []
     with threadpool_limits(args.threads):
+        for rule in args.rules:
+            th = CLASSICAL_THEORY[rule](n)
+            stop = n if rule == "pseudoinverse" else 10**7
+            cap, last = scan(rule, rule, 0, 1.0, 2, stop, args.step, args)
+            rows.append((f"classical {rule}", th, cap, last, False))
         for order in args.orders:
             th = theory(n, order)
             start = max(2, int(th / 4))
