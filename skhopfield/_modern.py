@@ -11,23 +11,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._batch import batch_retrieve
-from ._core.modern import (
-    class_scores,
-    energy,
-    memory_from_patterns,
-    run_updates,
-    start_states,
-    tile_rows,
-)
+from ._core.modern import ModernMemory, tile_rows
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
 #: stored patterns (see the class docstring).
 AUTO_BETA_SCALE = 20.0
 
-_DTYPES = [np.float64, np.float32]
-
 #: Stored patterns probed by the self-check of ``fit`` (see ``n_iter_``).
 SELF_CHECK_SIZE = 64
+
+_DTYPES = [np.float64, np.float32]
 
 
 def _tiles(n_rows, n_patterns, itemsize):
@@ -35,41 +28,48 @@ def _tiles(n_rows, n_patterns, itemsize):
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
 
 
-def _class_block(Q, *, memory, offset, beta, onehot, similarity, n_updates, tol,
-                 scale, normalize):
-    """Per-class attention of one block of cues: the unit of work of predict."""
-    n, P = Q.shape[0], memory.shape[0]
+def _buffer(n_rows, n_patterns, dtype):
+    """One reusable score tile for a block of ``n_rows`` cues."""
+    return np.empty((min(n_rows, tile_rows(n_patterns, dtype.itemsize)), n_patterns), dtype)
+
+
+def _class_block(Q, *, memory, beta, onehot, n_updates, tol, normalize):
+    """Per-class attention of one block of cues: the unit of work of predict.
+
+    The block is walked in cache-sized tiles that reuse one score buffer.
+    """
+    n, P = Q.shape[0], memory.aug.shape[0]
     out = np.empty((n, onehot.shape[1]), dtype=Q.dtype)
-    buf = np.empty((min(n, tile_rows(P, Q.dtype.itemsize)), P), dtype=Q.dtype)
+    buf = _buffer(n, P, Q.dtype)
     for s in _tiles(n, P, Q.dtype.itemsize):
-        xi = start_states(Q[s], similarity)
+        xi = memory.start(Q[s])
         if n_updates > 0:
-            xi = run_updates(xi, memory, offset, beta, n_updates, tol, scale)[0]
-        out[s] = class_scores(xi, memory, offset, beta, onehot, out=buf[: s.stop - s.start])
+            xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
+        out[s] = memory.class_scores(xi, beta, onehot, out=buf[: s.stop - s.start])
     if normalize:
         out /= out.sum(axis=1, keepdims=True)
     return out
 
 
-def _transform_block(Q, *, memory, offset, beta, similarity, n_steps, tol, scale):
+def _transform_block(Q, *, memory, beta, n_steps, tol):
     """Update steps from one block of cues: the unit of work of transform."""
-    n, P = Q.shape[0], memory.shape[0]
+    n, P = Q.shape[0], memory.aug.shape[0]
     states = np.empty_like(Q)
     n_iter = np.empty(n, dtype=np.intp)
     converged = np.empty(n, dtype=bool)
+    buf = _buffer(n, P, Q.dtype)
     for s in _tiles(n, P, Q.dtype.itemsize):
-        xi = start_states(Q[s], similarity)
-        states[s], n_iter[s], converged[s] = run_updates(
-            xi, memory, offset, beta, n_steps, tol, scale
+        states[s], n_iter[s], converged[s] = memory.run(
+            memory.start(Q[s]), beta, n_steps, tol, out=buf
         )
     return states, n_iter, converged
 
 
-def _energy_block(Q, *, memory, offset, beta, max_norm):
-    n, P = Q.shape[0], memory.shape[0]
+def _energy_block(Q, *, memory, beta):
+    n, P = Q.shape[0], memory.aug.shape[0]
     out = np.empty(n, dtype=Q.dtype)
     for s in _tiles(n, P, Q.dtype.itemsize):
-        out[s] = energy(Q[s], memory, offset, beta, max_norm)
+        out[s] = memory.energy(Q[s], beta)
     return out
 
 
@@ -141,14 +141,9 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         Sorted class labels.
     beta_ : float
         The inverse temperature used (``beta``, or its ``"auto"`` value).
-    memory_ : ndarray of shape (n_patterns, n_features)
-        The patterns as the dynamics see them: ``patterns_`` itself, or its
-        unit-normalized rows for ``similarity="cosine"``.
-    offset_ : ndarray of shape (n_patterns,)
-        Per-pattern score offset: ``-||x^mu||^2 / 2`` for ``"euclidean"``,
-        zeros otherwise.
     max_norm_ : float
-        ``M``, the largest row norm of ``memory_`` (enters the energy).
+        ``M``, the largest row norm of the patterns as the dynamics see them
+        (unit-normalized for ``"cosine"``); enters the energy and ``tol``.
     n_iter_ : int
         Update steps that the fit self-check needed at most: :meth:`fit` runs
         :meth:`transform`'s dynamics from an evenly spaced sample of at most
@@ -249,7 +244,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         self : object
             The fitted memory.
         """
-        for attr in ("patterns_", "pattern_labels_", "classes_"):
+        for attr in ("_memory", "pattern_labels_", "classes_"):
             if hasattr(self, attr):
                 delattr(self, attr)
         return self._store(X, y, classes=None, reset=True)
@@ -304,33 +299,33 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         if unknown.size:
             raise ValueError(f"y contains labels not in classes: {unknown!r}.")
         self._classes_fixed = fixed
-        self.patterns_ = patterns
+        self._memory = ModernMemory(patterns, self.similarity)
         self.pattern_labels_ = labels
         self.classes_ = classes
-        self.memory_, self.offset_ = memory_from_patterns(patterns, self.similarity)
-        norms = np.sqrt(np.einsum("ij,ij->i", self.memory_, self.memory_))
-        self.max_norm_ = float(norms.max()) if norms.size else 0.0
+        self.max_norm_ = self._memory.max_norm
         self.beta_ = self._resolve_beta()
         # Self-check, as the binary memories do, on an evenly spaced sample of
         # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
         probe = np.unique(np.linspace(0, len(patterns) - 1, SELF_CHECK_SIZE).astype(int))
         _, n_iter, _ = _transform_block(
             patterns[probe],
-            memory=self.memory_,
-            offset=self.offset_,
+            memory=self._memory,
             beta=self.beta_,
-            similarity=self.similarity,
             n_steps=self.max_iter,
             tol=self.tol,
-            scale=self.max_norm_,
         )
         self.n_iter_ = int(n_iter.max())
         return self
 
+    @property
+    def patterns_(self):
+        """ndarray of shape (n_patterns, n_features): the stored patterns."""
+        return self._memory.patterns
+
     def _resolve_beta(self):
         if self.beta != "auto":
             return float(self.beta)
-        total_var = float(np.var(self.memory_, axis=0, dtype=np.float64).sum())
+        total_var = float(np.var(self._memory.memory, axis=0, dtype=np.float64).sum())
         return AUTO_BETA_SCALE / total_var if total_var > 0 else 1.0
 
     # -- retrieving -------------------------------------------------------------------
@@ -339,17 +334,14 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         return validate_data(self, X, reset=False, dtype=_DTYPES)
 
     def _memory_as(self, dtype):
-        return (
-            self.memory_.astype(dtype, copy=False),
-            self.offset_.astype(dtype, copy=False),
-        )
+        return self._memory.astype(dtype)
 
     def _row_bytes(self, itemsize, n_out):
         # Honest upper bound for one cue row inside a block: a row of scores
         # over all patterns, the start state, the state and its update, and
         # the outputs.  (The block functions walk rows in cache-sized tiles,
         # so they use less than this when a chunk holds many rows.)
-        return itemsize * (self.memory_.shape[0] + 4 * self.n_features_in_ + n_out)
+        return itemsize * (self._memory.aug.shape[0] + 4 * self.n_features_in_ + n_out)
 
     def retrieve(self, X):
         """Run the update steps from each row of ``X`` and report how it went.
@@ -368,16 +360,13 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
             state by at most ``tol * max_norm_``.
         """
         X = self._validated(X)
-        memory, offset = self._memory_as(X.dtype)
+        memory = self._memory_as(X.dtype)
         block = partial(
             _transform_block,
             memory=memory,
-            offset=offset,
             beta=self.beta_,
-            similarity=self.similarity,
             n_steps=self.max_iter,
             tol=self.tol,
-            scale=self.max_norm_,
         )
         states, n_iter, converged = batch_retrieve(
             block,
@@ -390,7 +379,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     def transform(self, X):
         """Auto-associative retrieval: the states after the update steps.
 
-        Runs ``xi <- memory_^T softmax(beta_ z)`` from each row for up to
+        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
         ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
 
         Parameters
@@ -407,20 +396,18 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
 
     def _class_scores(self, X, normalize):
         X = self._validated(X)
-        memory, offset = self._memory_as(X.dtype)
+        memory = self._memory_as(X.dtype)
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
-        onehot = np.zeros((memory.shape[0], len(self.classes_)), dtype=X.dtype)
-        onehot[np.arange(memory.shape[0]), idx] = 1
+        P = memory.aug.shape[0]
+        onehot = np.zeros((P, len(self.classes_)), dtype=X.dtype)
+        onehot[np.arange(P), idx] = 1
         block = partial(
             _class_block,
             memory=memory,
-            offset=offset,
             beta=self.beta_,
             onehot=onehot,
-            similarity=self.similarity,
             n_updates=self.max_iter - 1,
             tol=self.tol,
-            scale=self.max_norm_,
             normalize=normalize,
         )
         return batch_retrieve(
@@ -469,7 +456,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         """Energy of each row of ``X`` as a state, with no dynamics run.
 
         ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
-        with ``z = memory_ xi + offset_``.  The rows are taken as they are
+        with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see ``similarity``).  The rows are taken as they are
         (for ``similarity="cosine"`` the dynamics start from unit-normalized
         cues, so compare with ``energy`` of those).  No update step of
         :meth:`transform` increases it.
@@ -485,13 +472,11 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
             In the dtype of ``X``.
         """
         X = self._validated(X)
-        memory, offset = self._memory_as(X.dtype)
+        memory = self._memory_as(X.dtype)
         block = partial(
             _energy_block,
             memory=memory,
-            offset=offset,
             beta=self.beta_,
-            max_norm=self.max_norm_,
         )
         return batch_retrieve(
             block, X, row_bytes=2 * self._row_bytes(X.dtype.itemsize, 1), n_jobs=self.n_jobs

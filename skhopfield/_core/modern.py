@@ -45,183 +45,225 @@ def unit_rows(A):
     return A / norms[:, None].astype(A.dtype, copy=False)
 
 
-def memory_from_patterns(X, similarity):
-    """The stored memory used by the dynamics: patterns and per-pattern offsets.
-
-    Parameters
-    ----------
-    X : ndarray of shape (P, N)
-        Stored patterns.
-    similarity : {"dot", "euclidean", "cosine"}
-
-    Returns
-    -------
-    memory : ndarray of shape (P, N)
-        ``X`` itself, or its unit-normalized rows for ``"cosine"``.
-    offset : ndarray of shape (P,)
-        ``-||x^mu||^2 / 2`` for ``"euclidean"``, zeros otherwise.
-    """
-    if similarity not in SIMILARITIES:
-        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
-    if similarity == "cosine":
-        memory = unit_rows(X)
-    else:
-        memory = X
-    if similarity == "euclidean":
-        offset = -0.5 * np.einsum("ij,ij->i", memory, memory)
-    else:
-        offset = np.zeros(memory.shape[0], dtype=memory.dtype)
-    return memory, offset.astype(memory.dtype, copy=False)
-
-
-def start_states(Q, similarity):
-    """The initial states ``xi_0`` for cues ``Q`` (unit rows for ``"cosine"``)."""
-    return unit_rows(Q) if similarity == "cosine" else Q
-
-
-def tile_rows(n_patterns, itemsize, tile_bytes=TILE_BYTES):
+def tile_rows(n_patterns, itemsize, tile_bytes=None):
     """Rows per score tile so that one tile is about ``tile_bytes``."""
+    if tile_bytes is None:
+        tile_bytes = TILE_BYTES
     return max(1, int(tile_bytes) // max(1, n_patterns * itemsize))
 
 
-def scaled_scores(Q, memory, offset, beta, out=None):
-    """``beta * (Q memory^T + offset)`` with each row's maximum subtracted.
+class ModernMemory:
+    """Stored patterns of a modern Hopfield network, laid out for fast scoring.
 
-    One GEMM, then in place: the row maximum is subtracted, so every entry is
-    ``<= 0`` and the largest of each row is exactly ``0``.
-
-    Parameters
-    ----------
-    Q : ndarray of shape (n, N)
-    memory : ndarray of shape (P, N)
-    offset : ndarray of shape (P,)
-    beta : float
-    out : ndarray of shape (n, P), optional
-        Buffer to write into (C-contiguous, dtype of ``Q``).
-
-    Returns
-    -------
-    a : ndarray of shape (n, P)
-        Shifted, scaled scores (``out`` when given).
-    zmax : ndarray of shape (n,)
-        The row maxima of ``beta * (Q memory^T + offset)`` that were subtracted.
-    """
-    dtype = Q.dtype
-    # beta goes on the small side of the product: n x N, not n x P.
-    Qb = Q * dtype.type(beta)
-    a = np.matmul(Qb, memory.T, out=out)
-    if offset is not None and offset.any():
-        a += dtype.type(beta) * offset
-    zmax = a.max(axis=1)
-    a -= zmax[:, None]
-    return a, zmax
-
-
-def attention(Q, memory, offset, beta, out=None):
-    """Softmax attention ``softmax(beta (Q memory^T + offset))`` row by row.
-
-    Computed in place in one ``(n, P)`` buffer: GEMM, subtract row max, exp,
-    divide by the row sum.
-
-    Returns
-    -------
-    A : ndarray of shape (n, P)
-        Rows are non-negative and sum to one.
-    """
-    a, _ = scaled_scores(Q, memory, offset, beta, out=out)
-    np.exp(a, out=a)
-    a /= a.sum(axis=1, keepdims=True)
-    return a
-
-
-def class_scores(Q, memory, offset, beta, onehot, out=None):
-    """Unnormalized per-class attention ``sum_{mu in c} exp(beta z_mu - max)``.
-
-    The hot path of ``predict``: no division by the partition function is
-    needed for an argmax.  Each row's largest entry is at least 1.
+    The patterns are kept in one C-contiguous ``(P, N + 2)`` array
+    ``[memory | offset | 1]``, so that a single GEMM of the cues, laid out as
+    ``[beta q | beta | -beta b(q)]``, gives ``beta (z_mu - b(q))`` directly,
+    with no extra pass over the ``(n, P)`` scores to add the offset.  ``b(q)``
+    is an upper bound of the row's scores: ``||q||^2 / 2`` for
+    ``"euclidean"`` (then ``z_mu - b = -||x^mu - q||^2 / 2`` exactly) and
+    ``||q|| M`` for ``"dot"`` and ``"cosine"`` (Cauchy-Schwarz).  Shifting by
+    a bound instead of the row maximum saves the max and subtract passes;
+    rows where the bound is loose enough for every ``exp`` to underflow, or
+    where rounding pushed a score above the bound far enough to overflow,
+    are detected on the small per-row result and recomputed exactly with the
+    row maximum subtracted.  Which path a row takes depends on that row
+    alone, so results do not depend on chunking.
 
     Parameters
     ----------
-    onehot : ndarray of shape (P, C)
-        One-hot labels of the stored patterns, dtype of ``Q``.
-
-    Returns
-    -------
-    scores : ndarray of shape (n, C)
+    patterns : ndarray of shape (P, N)
+    similarity : {"dot", "euclidean", "cosine"}
     """
-    a, _ = scaled_scores(Q, memory, offset, beta, out=out)
-    np.exp(a, out=a)
-    return a @ onehot
 
+    def __init__(self, patterns, similarity):
+        if similarity not in SIMILARITIES:
+            raise ValueError(
+                f"similarity must be one of {SIMILARITIES}, got {similarity!r}"
+            )
+        self.similarity = similarity
+        P, N = patterns.shape
+        memory = unit_rows(patterns) if similarity == "cosine" else patterns
+        aug = np.empty((P, N + 2), dtype=patterns.dtype)
+        aug[:, :N] = memory
+        if similarity == "euclidean":
+            aug[:, N] = -0.5 * np.einsum("ij,ij->i", memory, memory)
+        else:
+            aug[:, N] = 0
+        aug[:, N + 1] = 1
+        self.aug = aug
+        self._raw = patterns if similarity == "cosine" else None
+        norms = np.sqrt(np.einsum("ij,ij->i", memory, memory, dtype=np.float64))
+        self.max_norm = float(norms.max()) if P else 0.0
 
-def update_states(Q, memory, offset, beta, out=None):
-    """One CCCP update ``xi <- memory^T softmax(beta (memory xi + offset))``."""
-    return attention(Q, memory, offset, beta, out=out) @ memory
+    # -- views --------------------------------------------------------------------
+    @property
+    def n_features(self):
+        return self.aug.shape[1] - 2
 
+    @property
+    def memory(self):
+        """``(P, N)``: the patterns as the dynamics see them."""
+        return self.aug[:, : self.n_features]
 
-def run_updates(Q, memory, offset, beta, n_steps, tol, scale=1.0):
-    """Run up to ``n_steps`` update steps from the states ``Q``.
+    @property
+    def offset(self):
+        """``(P,)``: the per-pattern score offset."""
+        return self.aug[:, self.n_features]
 
-    A row stops moving (and keeps its state) once one step changes it by at
-    most ``tol * scale`` in Euclidean norm.
+    @property
+    def patterns(self):
+        """``(P, N)``: the patterns as they were stored."""
+        return self.memory if self._raw is None else self._raw
 
-    Returns
-    -------
-    states : ndarray of shape (n, N)
-    n_iter : ndarray of shape (n,), int
-        Steps run per row.
-    converged : ndarray of shape (n,), bool
-        True where the last step moved the row by at most ``tol * scale``.
-    """
-    states = np.array(Q, copy=True)
-    n = states.shape[0]
-    n_iter = np.zeros(n, dtype=np.intp)
-    converged = np.zeros(n, dtype=bool)
-    active = np.arange(n)
-    limit = tol * scale
-    buf = None
-    for _ in range(n_steps):
-        if active.size == 0:
-            break
-        if buf is None or buf.shape[0] < active.size:
-            buf = np.empty((active.size, memory.shape[0]), dtype=states.dtype)
-        old = states[active]
-        new = update_states(old, memory, offset, beta, out=buf[: active.size])
-        states[active] = new
-        n_iter[active] += 1
-        step = np.sqrt(np.einsum("ij,ij->i", new - old, new - old))
-        done = step <= limit
-        converged[active[done]] = True
-        active = active[~done]
-    return states, n_iter, converged
+    def astype(self, dtype):
+        """This memory in ``dtype`` (itself when already so)."""
+        if self.aug.dtype == dtype:
+            return self
+        other = object.__new__(ModernMemory)
+        other.__dict__.update(self.__dict__)
+        other.aug = self.aug.astype(dtype)
+        other._raw = None if self._raw is None else self._raw.astype(dtype)
+        return other
 
+    def start(self, Q):
+        """Initial states ``xi_0`` for cues ``Q`` (unit rows for ``"cosine"``)."""
+        return unit_rows(Q) if self.similarity == "cosine" else Q
 
-def energy(Q, memory, offset, beta, max_norm):
-    """Energy ``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` per row.
+    # -- scores -------------------------------------------------------------------
+    def _cues(self, Q, beta, shift):
+        n, N = Q.shape
+        dtype = Q.dtype
+        b = dtype.type(beta)
+        Qa = np.empty((n, N + 2), dtype=dtype)
+        np.multiply(Q, b, out=Qa[:, :N])
+        Qa[:, N] = b
+        Qa[:, N + 1] = 0 if shift is None else -(b * shift)
+        return Qa
 
-    Written as ``-zmax - log(mean_mu exp(beta (z_mu - zmax))) / beta +
-    1/2 xi^T xi + 1/2 M^2`` so that the large terms ``ln(P)/beta`` cancel
-    analytically: finite and accurate for any ``beta`` in ``[1e-6, 1e6]``.
-    Where the mean is close to 1 (small ``beta``) it is taken as
-    ``log1p(mean(expm1(.)))`` to keep the digits that ``/ beta`` magnifies.
+    def _bound(self, Q):
+        sq = np.einsum("ij,ij->i", Q, Q)
+        if self.similarity == "euclidean":
+            return sq * Q.dtype.type(0.5)
+        return np.sqrt(sq) * Q.dtype.type(self.max_norm)
 
-    Returns
-    -------
-    energy : ndarray of shape (n,)
-    """
-    dtype = Q.dtype
-    a, zmax_scaled = scaled_scores(Q, memory, offset, beta)
-    P = a.shape[1]
-    # log(mean(exp(a))) two ways, both on a <= 0 (no overflow possible).
-    mean_expm1 = np.expm1(a).mean(axis=1)  # in [-1, 0]
-    log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
-    np.exp(a, out=a)
-    s = a.sum(axis=1)  # >= 1 since the max entry is exp(0)
-    log_mean_large = np.log(s) - dtype.type(np.log(P))
-    log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
-    b = dtype.type(beta)
-    neg_lse_plus = -(zmax_scaled / b) - log_mean / b
-    half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
-    return (neg_lse_plus + half_sq + dtype.type(0.5 * max_norm**2)).astype(
-        dtype, copy=False
-    )
+    def exact_scores(self, Q, beta, out=None):
+        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0."""
+        a = np.matmul(self._cues(Q, beta, None), self.aug.T, out=out)
+        zmax = a.max(axis=1)
+        a -= zmax[:, None]
+        return a, zmax
+
+    def _exp_scores(self, Q, beta, out):
+        """``exp(beta (z - b(q)))`` in place, fast path (may under/overflow)."""
+        a = np.matmul(self._cues(Q, beta, self._bound(Q)), self.aug.T, out=out)
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(a, out=a)
+        return a
+
+    def _failed(self, row_total):
+        """Rows whose fast path cannot be trusted, from a per-row total.
+
+        The largest weight of a row is at least ``total / P``; it must be a
+        normal number with room for eps-relative contributions, and finite.
+        """
+        info = np.finfo(row_total.dtype)
+        floor = info.tiny / info.eps * self.aug.shape[0]
+        with np.errstate(invalid="ignore"):
+            return ~(np.isfinite(row_total) & (row_total >= floor))
+
+    def _exact_weights(self, Q, beta):
+        a, _ = self.exact_scores(Q, beta)
+        np.exp(a, out=a)
+        return a
+
+    def class_scores(self, Q, beta, onehot, out=None):
+        """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
+
+        Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
+        positive ``c_i`` (enough for an argmax; divide by the row sum for
+        probabilities).  The hot path of ``predict``: one GEMM, ``exp`` in
+        place, one small GEMM with the ``(P, C)`` one-hot labels.
+        """
+        a = self._exp_scores(Q, beta, out)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scores = a @ onehot
+            row_max = scores.max(axis=1)
+        bad = self._failed(row_max)
+        if bad.any():
+            scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
+        return scores
+
+    def attention(self, Q, beta, out=None):
+        """``softmax(beta z)`` per row, ``(n, P)``, computed in place."""
+        a = self._exp_scores(Q, beta, out)
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = a.sum(axis=1)
+        bad = self._failed(total)
+        if bad.any():
+            w = self._exact_weights(Q[bad], beta)
+            a[bad] = w
+            total[bad] = w.sum(axis=1)
+        a /= total[:, None]
+        return a
+
+    def update(self, Q, beta, out=None):
+        """One CCCP step ``xi <- memory^T softmax(beta (memory xi + offset))``."""
+        return self.attention(Q, beta, out=out) @ self.memory
+
+    def run(self, Q, beta, n_steps, tol, out=None):
+        """Up to ``n_steps`` update steps from the states ``Q``.
+
+        A row stops (keeping its state) once one step moves it by at most
+        ``tol * M`` in Euclidean norm, ``M`` the largest pattern norm.
+
+        Returns
+        -------
+        states : ndarray of shape (n, N)
+        n_iter : ndarray of shape (n,), int
+            Steps run per row.
+        converged : ndarray of shape (n,), bool
+            True where the last step moved the row by at most ``tol * M``.
+        """
+        states = np.array(Q, copy=True)
+        n = states.shape[0]
+        n_iter = np.zeros(n, dtype=np.intp)
+        converged = np.zeros(n, dtype=bool)
+        active = np.arange(n)
+        limit = tol * self.max_norm
+        for _ in range(n_steps):
+            if active.size == 0:
+                break
+            old = states[active]
+            buf = None if out is None else out[: active.size]
+            new = self.update(old, beta, out=buf)
+            states[active] = new
+            n_iter[active] += 1
+            diff = new - old
+            done = np.sqrt(np.einsum("ij,ij->i", diff, diff)) <= limit
+            converged[active[done]] = True
+            active = active[~done]
+        return states, n_iter, converged
+
+    def energy(self, Q, beta):
+        """``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` per row.
+
+        Written as ``-zmax - log(mean_mu exp(beta (z_mu - zmax))) / beta +
+        1/2 xi^T xi + 1/2 M^2`` so that the large terms ``ln(P)/beta`` cancel
+        analytically: finite and accurate for any ``beta`` in ``[1e-6, 1e6]``.
+        Where the mean is close to 1 (small ``beta``) it is taken as
+        ``log1p(mean(expm1(.)))`` to keep the digits that ``/ beta``
+        magnifies.
+        """
+        dtype = Q.dtype
+        a, zmax_scaled = self.exact_scores(Q, beta)
+        P = a.shape[1]
+        mean_expm1 = np.expm1(a).mean(axis=1)  # in [-1, 0]
+        log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
+        np.exp(a, out=a)
+        s = a.sum(axis=1)  # >= 1: the max entry is exp(0)
+        log_mean_large = np.log(s) - dtype.type(np.log(P))
+        log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
+        b = dtype.type(beta)
+        half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
+        out = -(zmax_scaled / b) - log_mean / b + half_sq
+        return (out + dtype.type(0.5 * self.max_norm**2)).astype(dtype, copy=False)
