@@ -176,7 +176,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
 
     Prediction is one GEMM ``cues @ patterns^T`` per tile of cues, the row
     maximum subtracted and ``exp`` taken in place, then a small GEMM with the
-    one-hot label matrix; tiles are about 16 MiB of scores so they stay in
+    one-hot label matrix; tiles are about 32 MiB of scores so they stay in
     cache between the passes.  Batches are cut by the shared engine to fit
     ``sklearn.get_config()["working_memory"]`` and spread over ``n_jobs``.
 

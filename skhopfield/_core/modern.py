@@ -28,14 +28,17 @@ arrays they are given (float32 stays float32).
 
 import numpy as np
 
-#: Similarities understood by :func:`memory_from_patterns`.
+#: Similarities understood by :class:`ModernMemory`.
 SIMILARITIES = ("dot", "euclidean", "cosine")
 
 #: Target size of the score tile one block works on at a time (bytes).  The
 #: block functions walk their rows in tiles of about this many bytes of
-#: scores so the tile stays in cache between the passes over it (GEMM, max,
-#: exp, label GEMM); measured in ``benchmarks/predict_vs_knn.py``.
-TILE_BYTES = 16 * 2**20
+#: scores, reusing one buffer, so that no full-size (n, P) temporary is
+#: allocated and the tile is still warm in cache for the exp and label GEMM
+#: passes.  Swept in ``benchmarks/predict_vs_knn.py --tiles`` (2 to 1024
+#: MiB on a shared 2-core machine): 16 to 64 MiB were fastest, untiled was
+#: up to 1.3x slower in float32.
+TILE_BYTES = 32 * 2**20
 
 
 def unit_rows(A):
