@@ -27,7 +27,7 @@ from skhopfield import ModernHopfieldClassifier
 
 def make_data(dtype, n_stored=10_000, n_queries=2_000, n_features=784, seed=0):
     rng = np.random.default_rng(seed)
-    centers = rng.standard_normal((10, n_features)) * 0.08
+    centers = rng.standard_normal((10, n_features)) * 0.3
     y = rng.integers(0, 10, n_stored + n_queries)
     X = centers[y] + rng.standard_normal((len(y), n_features))
     X = X.astype(dtype)

@@ -88,32 +88,38 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     Parameters
     ----------
     beta : float or "auto", default="auto"
-        Inverse temperature, ``> 0``.  ``"auto"`` uses
-        ``beta_ = 20 / v`` with ``v = sum_j Var(X[:, j])`` the total variance
-        of the stored patterns (of the unit-normalized patterns for
-        ``similarity="cosine"``), so the default is invariant to the scale of
-        the data: with ``"euclidean"`` the attention is a Gaussian kernel
-        ``exp(-10 ||x - xi||^2 / v)`` and two random patterns, at squared
-        distance ``2 v`` on average, differ in weight by a factor ``e^20``.
-        On standardized digits, wine and breast-cancer data (5-fold CV),
-        ``20 / v`` lies in the plateau of the accuracy curve (see
-        ``benchmarks/README_modern.md``); grid search over float values of
-        ``beta`` is still the main tuning loop.  The resolved value is
-        ``beta_``.
+        Inverse temperature, ``> 0``.  ``"auto"`` uses ``beta_ = 20 / v``
+        with ``v = sum_j Var(X[:, j])`` the total variance of the stored
+        patterns (of the unit-normalized patterns for ``"cosine"``), so the
+        default follows the scale of the data: with ``"euclidean"`` the
+        attention is the Gaussian kernel ``exp(-10 ||x^mu - xi||^2 / v)``, and
+        a pattern at the average squared distance of two random patterns,
+        ``2 v``, weighs ``e^-20`` of one at the cue itself: a local, soft
+        vote among the nearest patterns.  Measured in
+        ``benchmarks/README_modern.md`` (standardized data, 5-fold CV), the
+        default is within 0.2 points of the best searched ``beta`` on digits,
+        wine and breast cancer.  Any float can be set or grid-searched
+        instead; the value used is ``beta_``.
     similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
         How a state is compared with the stored patterns inside the softmax.
 
         - ``"euclidean"``: ``z_mu = -||x^mu - xi||^2 / 2`` (up to a term
           equal for all patterns), i.e. the dot product plus the per-pattern
           offset ``-||x^mu||^2 / 2``.  The default: patterns with a large norm
-          do not win attention merely for being large, which costs a raw dot
-          product about 7 points of accuracy against KNN on standardized
-          digits; the energy and its never-rising guarantee carry over.
+          do not win attention merely for being large, which costs the raw
+          dot product 7.5 points of accuracy against KNN on standardized
+          digits (nested CV: 0.902 against 0.977; euclidean 0.970); the
+          energy and its never-rising guarantee carry over, :meth:`transform`
+          retrieves states in the data space, tiny ``beta`` gives the mean of
+          the stored patterns and huge ``beta`` exactly 1-nearest-neighbour.
         - ``"dot"``: ``z_mu = x^mu . xi``, the paper's ``beta X xi``.
         - ``"cosine"``: the dot product of unit-normalized patterns with a
           cue normalized to unit length before the first step; later states
           are convex combinations of unit patterns and are not renormalized
-          (so the CCCP guarantee holds).
+          (so the CCCP guarantee holds), and :meth:`transform` returns them
+          in that normalized space.  For classification it measured 0.1 to
+          0.4 points better than ``"euclidean"`` on the three benchmark data
+          sets (its useful ``beta`` are larger: scores lie in ``[-1, 1]``).
     max_iter : int, default=1
         Update steps.  :meth:`transform` runs up to ``max_iter`` steps from
         each cue and returns the state reached.  :meth:`predict_proba` runs
