@@ -1,5 +1,7 @@
 """ModernHopfieldClassifier: the continuous modern Hopfield network."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from numbers import Integral, Real
 
@@ -9,6 +11,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._batch import batch_retrieve
 from ._core.modern import ModernMemory, tile_rows
@@ -28,24 +31,59 @@ def _tiles(n_rows, n_patterns, itemsize):
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
 
 
-def _buffer(n_rows, n_patterns, dtype):
-    """One reusable score tile for a block of ``n_rows`` cues."""
-    return np.empty((min(n_rows, tile_rows(n_patterns, dtype.itemsize)), n_patterns), dtype)
+def _blas_threads():
+    infos = ThreadpoolController().select(user_api="blas").info()
+    return max([info["num_threads"] for info in infos], default=1)
+
+
+def _for_tiles(n_rows, n_patterns, dtype, work):
+    """Call ``work(tile, buffer)`` for every cache-sized tile of rows.
+
+    ``buffer`` is a reusable ``(rows, n_patterns)`` score buffer.  When there
+    is more than one tile and BLAS may use several threads, the tiles are
+    shared out to that many Python threads instead (each with its own buffer,
+    BLAS limited to one thread meanwhile), as scikit-learn's own pairwise
+    reductions do: the elementwise passes run in parallel too, and no thread
+    waits on a fork-join barrier inside every GEMM, which is what made the
+    plain loop slower than brute KNN in float64 on a busy machine (see
+    ``benchmarks/README_modern.md``).  The CPU count used is the one BLAS
+    was allowed, so ``n_jobs`` workers (which limit BLAS) do not
+    oversubscribe.  Each row's result is computed by one tile alone, so it
+    does not depend on the tiling or the threads.
+    """
+    tiles = _tiles(n_rows, n_patterns, dtype.itemsize)
+    rows = tiles[0].stop - tiles[0].start if tiles else 0
+    n_threads = min(len(tiles), _blas_threads()) if len(tiles) > 1 else 1
+    if n_threads <= 1:
+        buf = np.empty((rows, n_patterns), dtype)
+        for tile in tiles:
+            work(tile, buf)
+        return
+    local = threading.local()
+
+    def run(tile):
+        buf = getattr(local, "buf", None)
+        if buf is None:
+            buf = local.buf = np.empty((rows, n_patterns), dtype)
+        work(tile, buf)
+
+    with threadpool_limits(1, user_api="blas"):
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(run, tiles))
 
 
 def _class_block(Q, *, memory, beta, onehot, n_updates, tol, normalize):
-    """Per-class attention of one block of cues: the unit of work of predict.
-
-    The block is walked in cache-sized tiles that reuse one score buffer.
-    """
+    """Per-class attention of one block of cues: the unit of work of predict."""
     n, P = Q.shape[0], memory.aug.shape[0]
     out = np.empty((n, onehot.shape[1]), dtype=Q.dtype)
-    buf = _buffer(n, P, Q.dtype)
-    for s in _tiles(n, P, Q.dtype.itemsize):
+
+    def work(s, buf):
         xi = memory.start(Q[s])
         if n_updates > 0:
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
         out[s] = memory.class_scores(xi, beta, onehot, out=buf[: s.stop - s.start])
+
+    _for_tiles(n, P, Q.dtype, work)
     if normalize:
         out /= out.sum(axis=1, keepdims=True)
     return out
@@ -57,19 +95,24 @@ def _transform_block(Q, *, memory, beta, n_steps, tol):
     states = np.empty_like(Q)
     n_iter = np.empty(n, dtype=np.intp)
     converged = np.empty(n, dtype=bool)
-    buf = _buffer(n, P, Q.dtype)
-    for s in _tiles(n, P, Q.dtype.itemsize):
+
+    def work(s, buf):
         states[s], n_iter[s], converged[s] = memory.run(
             memory.start(Q[s]), beta, n_steps, tol, out=buf
         )
+
+    _for_tiles(n, P, Q.dtype, work)
     return states, n_iter, converged
 
 
 def _energy_block(Q, *, memory, beta):
     n, P = Q.shape[0], memory.aug.shape[0]
     out = np.empty(n, dtype=Q.dtype)
-    for s in _tiles(n, P, Q.dtype.itemsize):
+
+    def work(s, buf):
         out[s] = memory.energy(Q[s], beta)
+
+    _for_tiles(n, P, Q.dtype, work)
     return out
 
 
@@ -182,8 +225,9 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
 
     Prediction is one GEMM ``cues @ patterns^T`` per tile of cues, the row
     maximum subtracted and ``exp`` taken in place, then a small GEMM with the
-    one-hot label matrix; tiles are about 32 MiB of scores so they stay in
-    cache between the passes.  Batches are cut by the shared engine to fit
+    one-hot label matrix; tiles are about 16 MiB of scores so they stay in
+    cache between the passes, and are shared out to as many threads as BLAS
+    may use (BLAS single-threaded meanwhile).  Batches are cut by the shared engine to fit
     ``sklearn.get_config()["working_memory"]`` and spread over ``n_jobs``.
 
     References

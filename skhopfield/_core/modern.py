@@ -35,10 +35,9 @@ SIMILARITIES = ("dot", "euclidean", "cosine")
 #: block functions walk their rows in tiles of about this many bytes of
 #: scores, reusing one buffer, so that no full-size (n, P) temporary is
 #: allocated and the tile is still warm in cache for the exp and label GEMM
-#: passes.  Swept in ``benchmarks/predict_vs_knn.py --tiles`` (2 to 1024
-#: MiB on a shared 2-core machine): 16 to 64 MiB were fastest, untiled was
-#: up to 1.3x slower in float32.
-TILE_BYTES = 32 * 2**20
+#: passes.  One such tile per thread.  Swept in
+#: ``benchmarks/predict_vs_knn.py --tiles`` on a shared 2-core machine.
+TILE_BYTES = 16 * 2**20
 
 
 def unit_rows(A):
