@@ -19,8 +19,11 @@ energy a difference of convex functions: the update step
     E(xi) = -lse(beta, z) + 1/2 xi^T xi + ln(P) / beta + 1/2 M^2,
 
 ``lse(beta, z) = log(sum_mu exp(beta z_mu)) / beta``, ``M`` the largest pattern
-norm.  All exponentials are taken after subtracting the row maximum, so
-nothing overflows for any ``beta`` in ``[1e-6, 1e6]``.
+norm.  Every exponential is taken after subtracting an upper bound of the
+row's scores (see :class:`ModernMemory`) or, where that bound is too loose or
+rounding breaks it, the exact row maximum, so nothing overflows for any
+``beta`` in ``[1e-6, 1e6]`` (inputs so large that ``beta * x`` itself
+overflows the dtype are out of reach, as for any float computation).
 
 Nothing here knows about estimators.  Functions work in the dtype of the
 arrays they are given (float32 stays float32).
