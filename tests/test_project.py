@@ -48,3 +48,15 @@ def test_demo_rejects_bad_options(args):
     )
     assert proc.returncode == 2
     assert "error" in proc.stderr
+
+
+def test_readme_python_examples_run(capsys):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.+?)```", readme, re.S)
+    assert len(blocks) >= 3
+    namespace = {}
+    for block in blocks:  # the snippets build on each other, as a reader's session
+        exec(compile(block, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "1.0"  # the Storkey example recalls every pattern
+    assert float(printed[3]) >= 0.99  # the exponential memory recalls 1000 patterns

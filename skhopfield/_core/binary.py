@@ -27,7 +27,10 @@ sign-reversed pattern is a memory too (see :func:`nearest_pattern`).
 ``max_iter`` sweeps, vectorized over a batch of queries.
 """
 
+from functools import lru_cache
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 
 def binarize(X, threshold):
@@ -43,6 +46,22 @@ def sweep_order(seed, sweep, n_features):
     on how the batch was cut.
     """
     return np.random.default_rng([seed, sweep]).permutation(n_features)
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    return ThreadpoolController().select(user_api="blas")
+
+
+def single_threaded_blas():
+    """Context manager: BLAS on one thread for a loop of tiny products.
+
+    The per-neuron loops of the asynchronous sweeps call BLAS thousands of
+    times on a few hundred kilobytes each; with several BLAS threads every
+    call pays a fork-join, which on a busy machine costs more than the
+    arithmetic.  The large products around those loops keep all threads.
+    """
+    return _blas_controller().limit(limits=1)
 
 
 def flip_mask(field, state, tol):

@@ -6,7 +6,7 @@ energy ``E(s) = -1/2 s^T W s``; local field ``h = W s``.
 
 import numpy as np
 
-from .binary import flip_mask
+from .binary import flip_mask, single_threaded_blas
 
 #: Neurons processed per block in an asynchronous sweep (see ClassicalModel).
 ASYNC_BLOCK = 64
@@ -119,19 +119,8 @@ class ClassicalModel:
             Hb = HT[idx]
             Sb = ST[idx]
             _add_flips(Hb, dS, W[blk], flipped, slice(0, blk.start))
-            first = None  # position of the block's first flip so far
-            for j in range(blk.stop - blk.start):
-                pos = blk.start + j
-                field = Hb[j]
-                if first is not None:
-                    field = field + W[pos, first:pos] @ dS[first:pos]
-                flip = flip_mask(field, Sb[j], tol)
-                if flip.any():
-                    dS[pos] = np.where(flip, -2.0 * Sb[j], 0.0)
-                    Sb[j] += dS[pos]
-                    flipped |= flip
-                    if first is None:
-                        first = pos
+            with single_threaded_blas():  # many tiny products: no thread fork-join
+                _visit_block(blk, Hb, Sb, dS, W, flipped, tol)
             ST[idx] = Sb
             HT[idx] = Hb
         for blk in blocks:
@@ -141,6 +130,28 @@ class ClassicalModel:
             _add_flips(Hb, dS, W[blk], flipped, slice(blk.start, n_features))
             HT[idx] = Hb
         return flipped
+
+
+def _visit_block(blk, Hb, Sb, dS, W, flipped, tol):
+    """Visit the neurons of one block in order, each with its current field.
+
+    ``Hb`` holds the block's fields as of the block start; the field of the
+    neuron at position ``pos`` adds the flips made in the block before it.
+    Updates ``Sb``, ``dS`` and ``flipped`` in place.
+    """
+    first = None  # position of the block's first flip so far
+    for j in range(blk.stop - blk.start):
+        pos = blk.start + j
+        field = Hb[j]
+        if first is not None:
+            field = field + W[pos, first:pos] @ dS[first:pos]
+        flip = flip_mask(field, Sb[j], tol)
+        if flip.any():
+            dS[pos] = np.where(flip, -2.0 * Sb[j], 0.0)
+            Sb[j] += dS[pos]
+            flipped |= flip
+            if first is None:
+                first = pos
 
 
 def _add_flips(Hb, dS, W_rows, flipped, src):

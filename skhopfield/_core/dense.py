@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from .binary import flip_mask
+from .binary import flip_mask, single_threaded_blas
 
 #: A gain ``|G|`` within this fraction of the magnitude of the terms that make
 #: it up is a tie and keeps the current state (see ``flip_mask``): round-off
@@ -197,16 +197,17 @@ class DenseModel:
         M, V, c0, tol = cache
         XT = self.XT
         changed = np.zeros(ST.shape[1], dtype=bool)
-        for i in order:
-            xi = XT[i]
-            s = ST[i]  # neuron i of every query: a contiguous row
-            field = -(V @ xi) - s * c0
-            rows = np.flatnonzero(flip_mask(field, s, tol))
-            if rows.size == 0:
-                continue
-            old = s[rows]
-            s[rows] = -old
-            M[rows] -= (2.0 * old)[:, None] * xi
-            V[rows], c0[rows], tol[rows] = self._terms(M[rows])
-            changed[rows] = True
+        with single_threaded_blas():  # one small product per neuron
+            for i in order:
+                xi = XT[i]
+                s = ST[i]  # neuron i of every query: a contiguous row
+                field = -(V @ xi) - s * c0
+                rows = np.flatnonzero(flip_mask(field, s, tol))
+                if rows.size == 0:
+                    continue
+                old = s[rows]
+                s[rows] = -old
+                M[rows] -= (2.0 * old)[:, None] * xi
+                V[rows], c0[rows], tol[rows] = self._terms(M[rows])
+                changed[rows] = True
         return changed
