@@ -15,6 +15,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._batch import batch_retrieve
 from ._core.modern import ModernMemory, tile_rows
+from ._validation import N_JOBS_CONSTRAINT
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
 #: stored patterns (see the class docstring).
@@ -260,7 +261,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
     }
 
     def __init__(
@@ -323,8 +324,9 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         return self._store(X, y, classes=classes, reset=not hasattr(self, "patterns_"))
 
     def _store(self, X, y, classes, reset):
-        if reset:
-            self._validate_params()
+        # Always, not only on the first call: set_params may have changed a
+        # parameter since (partial_fit and retrieval read them).
+        self._validate_params()
         X, y = validate_data(self, X, y, reset=reset, dtype=_DTYPES, y_numeric=False)
         check_classification_targets(y)
         y = np.asarray(y)
@@ -381,6 +383,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     # -- retrieving -------------------------------------------------------------------
     def _validated(self, X):
         check_is_fitted(self)
+        self._validate_params()
         return validate_data(self, X, reset=False, dtype=_DTYPES)
 
     def _memory_as(self, dtype):

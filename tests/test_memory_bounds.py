@@ -25,6 +25,7 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 MiB = 2**20
+BUDGET_MIB = 64  # the figure for 20,000 x 20,000
 
 #: (case id, n_features, n_patterns, n_queries small, n_queries large, budget
 #: in MiB): one configuration per estimator.  The dense memory's dynamics
