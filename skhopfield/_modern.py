@@ -15,7 +15,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._batch import batch_retrieve
 from ._core.modern import ModernMemory, tile_rows
-from ._validation import N_JOBS_CONSTRAINT
+from ._validation import N_JOBS_CONSTRAINT, check_label_types
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
 #: stored patterns (see the class docstring).
@@ -288,7 +288,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         X : array-like of shape (n_patterns, n_features)
             Patterns (float32 is kept as float32).
         y : array-like of shape (n_patterns,)
-            Labels of any type (ints, strings, ...).
+            Labels: all numbers or all strings (a mix is refused, as is NaN).
 
         Returns
         -------
@@ -327,6 +327,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         # Always, not only on the first call: set_params may have changed a
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
+        check_label_types(y)
         X, y = validate_data(self, X, y, reset=reset, dtype=_DTYPES, y_numeric=False)
         check_classification_targets(y)
         y = np.asarray(y)
@@ -504,6 +505,26 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         """
         scores = self._class_scores(X, normalize=False)
         return self.classes_[np.argmax(scores, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+        y : array-like of shape (n_samples,)
+            True labels: all numbers or all strings.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy.
+        """
+        check_label_types(y)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def energy(self, X):
         """Energy of each row of ``X`` as a state, with no dynamics run.
