@@ -27,6 +27,33 @@ SELF_CHECK_SIZE = 64
 _DTYPES = [np.float64, np.float32]
 
 
+def _check_magnitude(X, beta, other=0.0, what="X"):
+    """Refuse values so large that the network's products overflow X's dtype.
+
+    Scores ``beta x^mu . xi``, offsets ``beta ||x^mu||^2 / 2`` and the energy's
+    ``||xi||^2 / 2`` are computed in the dtype of the data; each is at most
+    ``max(beta, 1) * n_features * m^2``, ``m`` the larger of the largest
+    absolute value of ``X`` and ``other`` (the largest norm of the stored
+    patterns that ``X`` meets, which are cast to ``X``'s dtype).  A
+    finite input past that point would come back as inf or NaN scores, i.e.
+    a wrong answer (every cue predicted as the first class), so it is an
+    error instead.  One pass over ``X``, no copy.
+    """
+    if X.size == 0:
+        return
+    a = max(float(X.max()), -float(X.min()))
+    m = max(a, float(other))
+    bound = max(float(beta), 1.0) * X.shape[1] * m * m
+    limit = float(np.finfo(X.dtype).max) / 64
+    if not bound <= limit:
+        raise ValueError(
+            f"{what} has values too large for {X.dtype} arithmetic: "
+            f"max(beta, 1) * n_features * max|x|^2 = {bound:.3g} exceeds "
+            f"{limit:.3g}, so scores would overflow. Rescale the data (e.g. "
+            "with StandardScaler) or use a smaller beta."
+        )
+
+
 def _tiles(n_rows, n_patterns, itemsize):
     step = tile_rows(n_patterns, itemsize)
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
@@ -335,6 +362,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
             X = X.astype(self.patterns_.dtype)
         patterns = X if reset else np.vstack([self.patterns_, X])
         labels = y if reset else np.concatenate([self.pattern_labels_, y])
+        _check_magnitude(patterns, 1.0 if self.beta == "auto" else self.beta)
         fixed = getattr(self, "_classes_fixed", False) and not reset
         if classes is not None:
             classes = np.unique(np.asarray(classes))
@@ -357,6 +385,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         self.classes_ = classes
         self.max_norm_ = self._memory.max_norm
         self.beta_ = self._resolve_beta()
+        _check_magnitude(patterns, self.beta_)
         # Self-check, as the binary memories do, on an evenly spaced sample of
         # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
         probe = np.unique(np.linspace(0, len(patterns) - 1, SELF_CHECK_SIZE).astype(int))
@@ -385,7 +414,9 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     def _validated(self, X):
         check_is_fitted(self)
         self._validate_params()
-        return validate_data(self, X, reset=False, dtype=_DTYPES)
+        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        _check_magnitude(X, self.beta_, other=self.max_norm_)
+        return X
 
     def _memory_as(self, dtype):
         return self._memory.astype(dtype)

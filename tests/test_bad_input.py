@@ -263,8 +263,13 @@ def test_continuous_memories_reject_values_whose_squares_overflow(case):
     est = _fitted(case)
     for method in QUERY_METHODS:
         if method in case.methods:
-            with pytest.raises(ValueError, match="too large"):
+            with pytest.raises(ValueError, match="too large for float64"):
                 _call(case, method, X[:2] * 1e200, est=est)
+            # float32 queries are computed in float32: its range applies
+            with pytest.raises(ValueError, match="too large for float32"):
+                _call(case, method, (X[:2] * 1e19).astype(np.float32), est=est)
+            # ... and values that fit it are answered as usual
+            _call(case, method, (X[:2] * 1e3).astype(np.float32), est=est)
 
 
 # -- labels ----------------------------------------------------------------------------
