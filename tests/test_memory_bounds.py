@@ -93,7 +93,8 @@ def test_modern_20k_queries_against_20k_patterns_under_64_mib():
     Q = patterns(case, 20_000, 16, seed=1)
     with config_context(working_memory=BUDGET_MIB):
         est = case.make().fit(*fit_args(case, X))
-        for method in (est.predict, est.predict_proba, est.transform, est.energy):
+        # (predict and predict_proba at this size: the test above)
+        for method in (est.transform, est.energy):
             peak, out = _peak(method, Q)
             assert len(out) == len(Q)
             assert peak < 2 * BUDGET_MIB * MiB, (method.__name__, peak / MiB)
