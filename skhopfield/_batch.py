@@ -11,7 +11,12 @@ returns an array, or a tuple of arrays, whose first axis indexes those same
 rows.  Its output for a row must depend on that row alone (no reductions over
 the block, no random draws that depend on where the block starts); randomness
 is drawn by the caller once per call and passed in.  Under that contract the
-result is identical for any ``n_jobs``, any chunk size and any row order.
+result is the same for any ``n_jobs``, any chunk size and any row order: every
+discrete output (binary states, labels, iteration counts, flags) is identical,
+and real-valued outputs agree to floating-point rounding -- BLAS sums a row in
+an order that depends on the shape of its block and even on the row's place
+in it, so the last bits of an energy or a probability may differ between two
+chunkings (decisions are taken with tie tolerances that absorb this).
 """
 
 import numpy as np

@@ -205,7 +205,9 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
     n_jobs : int, default=None
         Number of joblib workers for batch retrieval; ``None`` means 1 unless
         in a ``joblib.parallel_config`` context, ``-1`` means all processors.
-        Results do not depend on it, nor on ``working_memory``.
+        Results do not depend on it, nor on ``working_memory``: predictions
+        are identical, real-valued outputs agree to floating-point rounding
+        (BLAS sums in an order that depends on the block's shape).
 
     Attributes
     ----------
