@@ -63,7 +63,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         Maximum number of sweeps (async) or steps (sync) per query.
     threshold : float, default=0.0
         Binarization of every input: ``x > threshold`` is +1, otherwise -1.
-        So ``{0, 1}``, ``{-1, +1}`` and standardized real data all work.
+        So ``{0, 1}``, ``{-1, +1}`` and standardized real data all work:
+        any finite real input is accepted (its result is exactly that of its
+        +/-1 version); NaN and infinity are rejected with a ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds the neuron visiting orders of asynchronous updates.  The same
         order is used for every query, so results do not depend on
