@@ -357,6 +357,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
         check_label_types(y)
+        check_label_types(classes, name="classes")
         X, y = validate_data(self, X, y, reset=reset, dtype=_DTYPES, y_numeric=False)
         check_classification_targets(y)
         y = np.asarray(y)

@@ -16,14 +16,15 @@ N_JOBS_CONSTRAINT = [
 ]
 
 
-def check_label_types(y):
+def check_label_types(y, name="y"):
     """Reject pattern labels that would be silently changed or break later.
 
     Checked on the labels as the user gave them, before numpy converts them:
     ``np.asarray([1, "a"])`` silently turns the number into the string
     ``"1"``, and an object array mixing strings and numbers cannot be
     sorted, compared or scored.  Labels must be all strings or all
-    non-strings, and contain no NaN.
+    non-strings, and contain no NaN.  ``name`` is the argument named in the
+    message (``"y"``, ``"classes"``).
 
     Raises
     ------
@@ -35,15 +36,15 @@ def check_label_types(y):
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype != object:
         if dtype.kind in "fc" and np.isnan(np.asarray(y)).any():
-            raise ValueError("y contains NaN; every stored pattern needs a label.")
+            raise ValueError(f"{name} contains NaN; every stored pattern needs a label.")
         return
     values = np.asarray(y, dtype=object).ravel()
     is_str = [isinstance(v, str) for v in values]
     if any(is_str) and not all(is_str):
         kinds = sorted({type(v).__name__ for v in values})
         raise ValueError(
-            "Mix of label input types (string and number) in y: "
+            f"Mix of label input types (string and number) in {name}: "
             f"got {', '.join(kinds)}. Labels must be all strings or all numbers."
         )
     if any(isinstance(v, float) and v != v for v in values):
-        raise ValueError("y contains NaN; every stored pattern needs a label.")
+        raise ValueError(f"{name} contains NaN; every stored pattern needs a label.")

@@ -322,6 +322,11 @@ def test_classifiers_need_labels(case):
         case.make().fit(X, None)
     with pytest.raises(ValueError, match="not in classes"):
         case.make().partial_fit(X, labels_for(N_TRAIN), classes=[1])
+    for classes in ([1, "a"], np.array(["a", 1], dtype=object)):
+        with pytest.raises(ValueError, match="Mix of label input types.*classes"):
+            case.make().partial_fit(X, labels_for(N_TRAIN), classes=classes)
+    with pytest.raises(ValueError, match="classes contains NaN"):
+        case.make().partial_fit(X, labels_for(N_TRAIN), classes=[1.0, np.nan])
 
 
 # -- parameters ------------------------------------------------------------------------
