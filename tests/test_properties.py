@@ -12,8 +12,11 @@ Over random sizes, seeds, patterns and parameters:
 - ``predict`` returns only stored labels.
 
 ``max_examples`` is set per test so that the whole file stays well under a
-minute on two cores.
+minute on two cores; ``SKHOPFIELD_EXAMPLES=500 pytest tests/test_properties.py``
+runs a deeper search by hand.
 """
+
+import os
 
 import numpy as np
 import pytest
@@ -25,8 +28,9 @@ from scipy.linalg import hadamard
 from sklearn import config_context
 
 # Few examples per test and no deadline: each example fits a small memory.
+EXAMPLES = int(os.environ.get("SKHOPFIELD_EXAMPLES", "15"))
 FAST = settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -127,7 +131,7 @@ def test_stored_patterns_are_fixed_points_well_under_capacity(
 
 # -- invariance to n_jobs, working_memory, row order ---------------------------------
 @cases
-@settings(FAST, max_examples=10)
+@settings(FAST, max_examples=max(1, 2 * EXAMPLES // 3))
 @given(
     n_features=st.integers(2, 30),
     n_patterns=st.integers(1, 20),
