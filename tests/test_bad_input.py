@@ -55,6 +55,8 @@ def _fitted(case, **params):
 
 
 def _n_rows(X):
+    if isinstance(X, list):
+        return len(X)
     shape = np.shape(X) if not sp.issparse(X) else X.shape
     return shape[0] if shape else 1
 
@@ -125,6 +127,11 @@ REJECTED = {
         lambda case: np.array([[None] * N_FEATURES] * 3, dtype=object),
         ValueError,
         "NaN",
+    ),
+    "ragged": (
+        lambda case: [[1.0] * N_FEATURES, [1.0] * (N_FEATURES - 1), [1.0] * N_FEATURES],
+        ValueError,
+        "inhomogeneous shape",
     ),
     "sparse_csr": (
         lambda case: sp.csr_matrix(patterns(case, 3, N_FEATURES, seed=1)),
