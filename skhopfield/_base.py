@@ -174,7 +174,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
             ``n_iter`` (n_samples,) sweeps (async) or steps (sync) run per
             row, counting the final one that changed nothing; ``converged``
             (n_samples,) True where a fixed point was reached; ``cycled``
-            (n_samples,) True where synchronous updates fell into a 2-cycle;
+            (n_samples,) True where synchronous updates fell into a cycle;
             ``nearest`` (n_samples,) index of the stored pattern nearest to
             the retrieved state (see :meth:`predict`).
 
@@ -182,7 +182,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         -----
         ConvergenceWarning
             When some rows hit ``max_iter`` without a fixed point, or were
-            stopped in a synchronous 2-cycle.
+            stopped in a cycle of synchronous updates.
         """
         check_is_fitted(self)
         self._validate_params()
@@ -219,9 +219,10 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         n_open = int((~converged & ~cycled).sum())
         if n_cycled:
             warnings.warn(
-                f"{n_cycled} of {len(converged)} queries fell into a 2-cycle of "
-                "synchronous updates and were stopped there; use update='async' "
-                "for guaranteed convergence.",
+                f"{n_cycled} of {len(converged)} queries fell into a cycle of "
+                "synchronous updates (a 2-cycle, or a longer one with the dense "
+                "energies) and were stopped there; use update='async' for "
+                "guaranteed convergence.",
                 ConvergenceWarning,
             )
         if n_open:

@@ -57,8 +57,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
     update : {"async", "sync"}, default="async"
         ``"async"``: neurons are updated one at a time in a random order each
         sweep; the energy never rises and a fixed point is always reached.
-        ``"sync"``: all neurons at once; may end in a 2-cycle, which is
-        detected, stopped and reported with a ``ConvergenceWarning``.
+        ``"sync"``: all neurons at once; may end in a cycle -- a 2-cycle, or,
+        unlike the classical network, a longer one -- which is detected,
+        stopped and reported with a ``ConvergenceWarning``.
     max_iter : int, default=100
         Maximum number of sweeps (async) or steps (sync) per query.
     threshold : float, default=0.0

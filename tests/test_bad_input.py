@@ -20,8 +20,10 @@ Documented contracts exercised here:
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _cases import CASES, fit_args, labels_for, patterns
-from sklearn.exceptions import NotFittedError
+from _cases import CASES, Dense, fit_args, labels_for, patterns
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from skhopfield.datasets import make_binary_patterns
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
@@ -363,3 +365,50 @@ def test_out_of_range_parameter_set_after_fit(case, name, value):
         est = _fitted(case).set_params(**{name: value})
         with pytest.raises(ValueError, match=name):
             _call(case, method, X, est=est)
+
+
+# -- no hangs --------------------------------------------------------------------------
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_a_huge_max_iter_does_not_hang(case):
+    # Retrieval stops at a fixed point, a detected synchronous cycle or a
+    # step below tol -- long before max_iter, from any start.
+    X = patterns(case, 60, 12, seed=0)
+    Q = patterns(case, 500, 12, seed=1)
+    est = case.make(max_iter=10**9).fit(*fit_args(case, X, labeled=True))
+    result = est.retrieve(Q)
+    assert result.n_iter.max() < 100
+
+
+@pytest.mark.skipif(Dense is None, reason="DenseAssociativeMemory not in this build")
+@pytest.mark.parametrize(
+    "interaction, n_patterns, n_features, seed",
+    [
+        ("polynomial", 61, 10, 0),
+        ("rectified_polynomial", 60, 12, 1),
+        ("exponential", 73, 9, 1),
+    ],
+)
+def test_dense_synchronous_cycles_longer_than_two_are_detected(
+    interaction, n_patterns, n_features, seed
+):
+    # Far past capacity, the dense energies' synchronous dynamics (which have
+    # no Lyapunov function) fall into cycles longer than 2: these inputs
+    # used to run to max_iter -- a hang at max_iter=10**9.
+    X = make_binary_patterns(n_patterns, n_features, random_state=seed)
+    Q = make_binary_patterns(300, n_features, random_state=seed + 100)
+    est = Dense(interaction=interaction, update="sync", max_iter=10**9).fit(X)
+    with pytest.warns(ConvergenceWarning, match="cycle"):
+        result = est.retrieve(Q)
+    assert (result.converged | result.cycled).all()
+    assert result.n_iter.max() < 100
+    # The cycles are real and some are longer than 2: synchronous steps from
+    # a returned state come back to it.
+    model = est._model()
+    start = np.ascontiguousarray(result.states[result.cycled].T)
+    state, period = start.copy(), np.zeros(start.shape[1], dtype=int)
+    for step in range(1, 100):
+        state = model.sync_step(state)
+        back = (state == start).all(axis=0) & (period == 0)
+        period[back] = step
+    assert (period > 0).all()
+    assert (period > 2).any()

@@ -85,7 +85,12 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
         Initial states, +/-1 floats.  Not modified.
     update : {"async", "sync"}
         Asynchronous sweeps (energy never rises, always converges) or
-        synchronous steps (may end in a 2-cycle, which is detected).
+        synchronous steps (may end in a cycle, which is detected: a 2-cycle
+        at once, a longer one -- possible for the dense energies, whose
+        synchronous dynamics have no Lyapunov function -- within about
+        twice the number of steps to the cycle plus its length, by
+        comparing each state with the one saved at the last power-of-two
+        step, as in Brent's cycle detection).
     max_iter : int
         Maximum number of sweeps (async) or steps (sync).
     seed : int
@@ -94,7 +99,7 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     Returns
     -------
     states : ndarray of shape (n_rows, n_features)
-        Final states.  A row caught in a 2-cycle returns the state it was in
+        Final states.  A row caught in a cycle returns the state it was in
         when the cycle was detected.
     n_iter : ndarray of shape (n_rows,)
         Sweeps or steps run for each row, counting the last one that changed
@@ -102,7 +107,7 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     converged : ndarray of shape (n_rows,)
         True where a fixed point was reached.
     cycled : ndarray of shape (n_rows,)
-        True where synchronous updates fell into a 2-cycle.
+        True where synchronous updates fell into a cycle.
     """
     n_rows, n_features = S.shape
     out = np.array(S, dtype=float, copy=True)
@@ -113,7 +118,7 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     active = np.arange(n_rows)
     cur = np.ascontiguousarray(out.T)  # neuron-major working copy
     cache = model.init_cache(cur) if update == "async" else None
-    prev = None
+    prev = anchor = None
     for sweep in range(max_iter):
         if update == "async":
             changed = model.async_sweep(cur, cache, sweep_order(seed, sweep, n_features))
@@ -121,11 +126,15 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
         else:
             new = model.sync_step(cur)
             changed = (new != cur).any(axis=0)
-            if prev is None:
-                cyc = np.zeros(cur.shape[1], dtype=bool)
-            else:
-                cyc = changed & (new == prev).all(axis=0)
+            cyc = np.zeros(cur.shape[1], dtype=bool)
+            if prev is not None:
+                cyc |= (new == prev).all(axis=0)  # a 2-cycle
+            if anchor is not None:
+                cyc |= (new == anchor).all(axis=0)  # a longer cycle
+            cyc &= changed
             prev, cur = cur, np.where(cyc, cur, new)
+            if ((sweep + 1) & sweep) == 0:  # sweep + 1 is a power of two
+                anchor = cur.copy()
         n_iter[active] = sweep + 1
         done = ~changed | cyc
         if done.any():
@@ -140,6 +149,8 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
                 cache = model.take(cache, keep)
             if prev is not None:
                 prev = prev[:, keep]
+            if anchor is not None:
+                anchor = anchor[:, keep]
         if active.size == 0:
             break
     out[active] = cur.T
