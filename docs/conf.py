@@ -69,3 +69,23 @@ html_theme_options = {
 }
 html_static_path = []
 html_show_sourcelink = False
+
+
+# -- Inherited scikit-learn docstrings -----------------------------------------------
+# Methods such as ``ClassifierMixin.score`` are documented with scikit-learn's own
+# docstrings, which cross-reference labels of scikit-learn's user guide.  There is
+# no network at build time (no intersphinx), so those references become plain
+# text instead of broken links.
+import re  # noqa: E402
+
+_SKLEARN_REF = re.compile(r":(ref|term):`([^`<]*?)\s*(?:<[^`]*>)?`")
+
+
+def _unlink_sklearn_refs(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", "") or ""
+    if module.startswith("sklearn"):
+        lines[:] = [_SKLEARN_REF.sub(lambda m: m.group(2), line) for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _unlink_sklearn_refs)

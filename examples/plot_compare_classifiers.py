@@ -88,8 +88,9 @@ axes[0].set_ylabel("mean CV accuracy")
 axes[0].set_ylim(0, 1)
 axes[1].set_ylabel("predict time per fold (s)")
 axes[1].set_yscale("log")
-axes[0].legend(fontsize=7, loc="lower left")
-fig.tight_layout()
+handles, labels = axes[0].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=len(models), fontsize=8)
+fig.tight_layout(rect=(0, 0.08, 1, 1))
 
 # %%
 # The modern Hopfield classifier, a soft attention-weighted vote over all

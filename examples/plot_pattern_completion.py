@@ -105,10 +105,14 @@ show_grid(columns, names, "Sign-reversed cues")
 
 ghosts = (columns["Hopfield (pseudo-inverse)"] == -X).all(axis=1)
 print("classical network retrieved the ghost of:", [n for n, g in zip(names, ghosts) if g])
+print("dense memory retrieved:", memories["Dense (order 5)"].predict(inverted))
 
 # %%
 # The classical network completes each negative image into an exact negative
 # letter, a ghost with the same energy as the letter itself.  The odd-order
-# dense memory and the modern memory have no such symmetry; they answer with
-# the stored letter that best matches the cue as given.
+# dense memory has no such symmetry: it answers with the stored letter that
+# best matches the cue as given.  The modern memory, whose cue is far from
+# every letter, returns a blend of the letters least unlike it, weighted by
+# its attention; it never produces a state that was not stored or mixed from
+# stored ones.
 plt.show()
