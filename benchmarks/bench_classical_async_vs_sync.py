@@ -10,27 +10,15 @@ the same for a full ``transform`` (retrieval to convergence).
 """
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 from sklearn.base import clone
 
+from _common import machine, paired_medians
 from skhopfield import HopfieldMemory
 from skhopfield._core.binary import sweep_order
 from skhopfield.datasets import flip_bits, make_binary_patterns
-
-
-def paired_medians(func_a, func_b, repeats):
-    """Median times of two functions, run alternately so that load on a shared
-    machine hits both alike."""
-    times_a, times_b = [], []
-    for _ in range(repeats):
-        for func, times in ((func_a, times_a), (func_b, times_b)):
-            start = time.perf_counter()
-            func()
-            times.append(time.perf_counter() - start)
-    return float(np.median(times_a)), float(np.median(times_b))
 
 
 def main():
@@ -61,15 +49,17 @@ def main():
         for _ in range(args.sweeps):
             ST = model.sync_step(ST)
 
-    t_async, t_sync = paired_medians(run_async, run_sync, args.repeats)
+    t = paired_medians({"async": run_async, "sync": run_sync}, args.repeats)
+    t_async, t_sync = t["async"], t["sync"]
     async_memory = clone(memory).set_params(update="async").fit(X)
     sync_memory = clone(memory).set_params(update="sync").fit(X)
-    t_tr_async, t_tr_sync = paired_medians(
-        lambda: async_memory.transform(cues),
-        lambda: sync_memory.transform(cues),
+    t = paired_medians(
+        {"async": lambda: async_memory.transform(cues), "sync": lambda: sync_memory.transform(cues)},
         args.repeats,
     )
+    t_tr_async, t_tr_sync = t["async"], t["sync"]
 
+    print(machine())
     print(
         f"N={args.n_features} P={args.n_patterns} queries={args.n_queries} "
         f"sweeps={args.sweeps} repeats={args.repeats} (medians, seconds)"

@@ -1,6 +1,7 @@
 """skhopfield: Hopfield networks and modern associative memories for scikit-learn."""
 
 from ._classical import HopfieldMemory
+from ._dense import DenseAssociativeMemory
 
-__all__ = ["HopfieldMemory"]
+__all__ = ["DenseAssociativeMemory", "HopfieldMemory"]
 __version__ = "0.1.0.dev0"

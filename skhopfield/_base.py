@@ -28,12 +28,18 @@ def _retrieve_block(X, *, model, threshold, update, max_iter, seed, patterns):
     states, n_iter, converged, cycled = run_dynamics(
         model, S, update=update, max_iter=max_iter, seed=seed
     )
-    nearest = nearest_pattern(states, patterns)
+    nearest = nearest_pattern(states, patterns, ghosts=model.symmetric)
     return states, n_iter, converged, cycled, nearest
 
 
 def _energy_block(X, *, model, threshold):
     return model.energy(binarize(X, threshold))
+
+
+def _stable_block(S, *, model):
+    """Which +/-1 rows are fixed points: no neuron wants to flip."""
+    ST = np.ascontiguousarray(S.T)
+    return (model.sync_step(ST) == ST).all(axis=0)
 
 
 class BaseBinaryMemory(TransformerMixin, BaseEstimator):
@@ -131,11 +137,19 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
             if y is not None:
                 self.pattern_labels_ = np.concatenate([self.pattern_labels_, y])
         self._learn(S, first=reset)
-        # Self-check: run the dynamics from every stored pattern.  A pattern is
-        # stable when it is a fixed point (one sweep, nothing changed).
-        probe = self._run(self.patterns_, threshold=0.0)
-        self.stable_patterns_ = probe.converged & (probe.n_iter == 1)
-        self.n_iter_ = int(probe.n_iter.max())
+        # Self-check: which stored patterns are fixed points (one synchronous
+        # evaluation, a matrix product), and how many sweeps the others need.
+        model = self._model()
+        self.stable_patterns_ = batch_retrieve(
+            partial(_stable_block, model=model),
+            self.patterns_,
+            row_bytes=self._row_bytes(),
+            n_jobs=self.n_jobs,
+        )
+        unstable = self.patterns_[~self.stable_patterns_]
+        self.n_iter_ = 1
+        if len(unstable):
+            self.n_iter_ = int(self._run(unstable, threshold=0.0).n_iter.max())
         return self
 
     # -- retrieving -------------------------------------------------------------------
@@ -228,9 +242,10 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
     def predict(self, X):
         """Label of the stored pattern nearest to each retrieved state.
 
-        Nearness is Hamming distance, and a sign-reversed pattern (a "ghost"
-        state, which has the same energy as the pattern under a symmetric
-        energy) counts as the pattern itself.
+        Nearness is Hamming distance.  Where the energy is symmetric,
+        ``E(s) = E(-s)`` (the classical network, even polynomial orders), the
+        sign-reversed pattern (a "ghost" state) is an attractor with the same
+        energy as the pattern, and counts as the pattern itself.
 
         Parameters
         ----------

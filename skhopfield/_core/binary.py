@@ -20,6 +20,9 @@ has five methods:
 ``energy(S)``
     Energy of each row of a query-major ``S`` (n_queries, n_features).
 
+and an attribute ``symmetric``: whether ``E(s) = E(-s)``, so that the
+sign-reversed pattern is a memory too (see :func:`nearest_pattern`).
+
 :func:`run_dynamics` drives either model to a fixed point, a 2-cycle or
 ``max_iter`` sweeps, vectorized over a batch of queries.
 """
@@ -124,13 +127,15 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     return out, n_iter, converged, cycled
 
 
-def nearest_pattern(states, patterns):
+def nearest_pattern(states, patterns, *, ghosts=True):
     """Index of the stored pattern nearest in Hamming distance to each state.
 
-    A sign-reversed pattern (a "ghost") counts as the pattern itself: for a
-    symmetric energy ``E(s) = E(-s)`` the two are the same memory, so the
-    distance used is ``min(d(s, x), d(s, -x))``, i.e. the largest absolute
-    overlap.  Ties go to the lowest index.
+    With ``ghosts=True`` a sign-reversed pattern counts as the pattern
+    itself: for a symmetric energy ``E(s) = E(-s)`` the two are the same
+    memory, so the distance used is ``min(d(s, x), d(s, -x))``, i.e. the
+    largest absolute overlap.  Ties go to the lowest index.
     """
     overlaps = states @ patterns.T
-    return np.argmax(np.abs(overlaps), axis=1)
+    if ghosts:
+        overlaps = np.abs(overlaps)
+    return np.argmax(overlaps, axis=1)

@@ -84,6 +84,9 @@ class ClassicalModel:
     Only the queries that flipped take part in the products.
     """
 
+    #: E(s) = E(-s): sign-reversed patterns are attractors too.
+    symmetric = True
+
     def __init__(self, weights):
         self.W = weights
         # Ties: a field within tol of zero keeps the state (see flip_mask).
@@ -116,16 +119,19 @@ class ClassicalModel:
             Hb = HT[idx]
             Sb = ST[idx]
             _add_flips(Hb, dS, W[blk], flipped, slice(0, blk.start))
+            first = None  # position of the block's first flip so far
             for j in range(blk.stop - blk.start):
                 pos = blk.start + j
                 field = Hb[j]
-                if j:
-                    field = field + W[pos, blk.start : pos] @ dS[blk.start : pos]
+                if first is not None:
+                    field = field + W[pos, first:pos] @ dS[first:pos]
                 flip = flip_mask(field, Sb[j], tol)
                 if flip.any():
                     dS[pos] = np.where(flip, -2.0 * Sb[j], 0.0)
                     Sb[j] += dS[pos]
                     flipped |= flip
+                    if first is None:
+                        first = pos
             ST[idx] = Sb
             HT[idx] = Hb
         for blk in blocks:

@@ -1,0 +1,200 @@
+"""DenseAssociativeMemory: Krotov & Hopfield's dense associative memory."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseBinaryMemory
+from ._core.dense import INTERACTIONS, DenseModel
+
+#: Largest ``order``: every polynomial term is computed in units that keep it
+#: in ``(2^-order, 1]`` for the leading pattern, which must stay a normal
+#: float64 (``2^-1022``); see :mod:`skhopfield._core.dense`.
+MAX_ORDER = 1000
+
+
+class DenseAssociativeMemory(BaseBinaryMemory):
+    """Dense associative memory (Krotov & Hopfield 2016; Demircigil et al. 2017).
+
+    Stores +/-1 patterns and completes corrupted cues by descending the energy
+    ``E(s) = -sum_mu F(x^mu . s)``, where ``F`` grows faster than the
+    quadratic of the classical network: the sharper ``F``, the less the
+    stored patterns interfere and the more of them can be recalled.
+
+    Parameters
+    ----------
+    interaction : {"polynomial", "rectified_polynomial", "exponential"}, \
+            default="polynomial"
+        The interaction function ``F`` of the energy.
+
+        - ``"polynomial"``: ``F(z) = z^n``, ``n = order``.  ``order=2`` is the
+          classical Hebbian Hopfield network (same updates, same fixed
+          points); capacity grows as ``N^(n-1)``.
+        - ``"rectified_polynomial"``: ``F(z) = max(z, 0)^n``: only patterns
+          with a positive overlap pull on the state.
+        - ``"exponential"``: ``F(z) = exp(beta z)`` (Demircigil et al.
+          2017); capacity exponential in ``N``.
+    order : int, default=3
+        The power ``n`` of the polynomial interactions, from 2 to 1000 (the
+        dynamics compute ``F`` in units that keep the leading term above
+        ``2^-n``, which must stay within float64).  Ignored by
+        ``"exponential"``.
+    beta : float, default=1.0
+        Scale of the exponential interaction, ``F(z) = exp(beta z)``, in
+        units of one overlap (``z`` is an integer from ``-N`` to ``N``, and
+        one neuron flip moves it by 2).  ``beta=1`` is the network of
+        Demircigil et al.: the pattern of largest overlap wins as soon as it
+        leads the others by a couple of bits, and the capacity is
+        exponential in ``N``; larger values copy the best-overlapping pattern
+        outright.  Lowering ``beta`` softens the competition; from about
+        ``1/sqrt(N)`` down the capacity shrinks, and at ``beta`` of order
+        ``1/N`` the linear term of ``exp`` dominates: every state falls to
+        the bitwise majority of all stored patterns and nothing is recalled
+        (at ``N = 100``: over 16000 patterns at ``beta`` 1 and 0.1, 16 at
+        0.03, none at 0.01; see ``benchmarks/README_dense.md``).  Keep
+        ``beta >= 1/sqrt(N)``; a grid over ``[1/sqrt(N), 1]`` covers the
+        useful range.  Must be > 0; ignored by the polynomial interactions.
+    update : {"async", "sync"}, default="async"
+        ``"async"``: neurons are updated one at a time in a random order each
+        sweep; the energy never rises and a fixed point is always reached.
+        ``"sync"``: all neurons at once; may end in a 2-cycle, which is
+        detected, stopped and reported with a ``ConvergenceWarning``.
+    max_iter : int, default=100
+        Maximum number of sweeps (async) or steps (sync) per query.
+    threshold : float, default=0.0
+        Binarization of every input: ``x > threshold`` is +1, otherwise -1.
+        So ``{0, 1}``, ``{-1, +1}`` and standardized real data all work.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the neuron visiting orders of asynchronous updates.  The same
+        order is used for every query, so results do not depend on
+        ``n_jobs``, chunking or row order.
+    n_jobs : int, default=None
+        Number of joblib workers for batch retrieval; ``None`` means 1 unless
+        in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+
+    Attributes
+    ----------
+    patterns_ : ndarray of shape (n_patterns, n_features)
+        The stored +/-1 patterns: all the memory there is.
+    pattern_labels_ : ndarray of shape (n_patterns,)
+        Labels of the stored patterns; only present when fitted with ``y``.
+    stable_patterns_ : ndarray of shape (n_patterns,), dtype=bool
+        Which stored patterns are fixed points of the dynamics.  Fit runs
+        retrieval from every stored pattern as a self-check; a falling
+        fraction is the first sign of storing past capacity.
+    n_iter_ : int
+        Sweeps that self-check needed at most (1 when every stored pattern
+        is a fixed point).  Per-query counts of :meth:`transform` are in
+        the result of :meth:`retrieve`.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when ``X`` has string
+        feature names.
+
+    See Also
+    --------
+    HopfieldMemory : The classical network, ``order=2`` here.
+    ModernHopfieldClassifier : Continuous modern Hopfield retrieval.
+
+    Notes
+    -----
+    Update of neuron ``i``: ``s_i = sign( sum_mu F(x^mu_i + r_mu) -
+    F(-x^mu_i + r_mu) )``, ``r_mu`` the overlap of pattern ``mu`` with the
+    state without neuron ``i``: the sign with the lower energy; an exact tie
+    keeps the current state.  The overlaps ``x^mu . s`` are kept up to date
+    as neurons flip, so one neuron costs ``O(P)`` per query and a sweep
+    ``O(N P)``, vectorized over the batch.
+
+    Capacity.  For random patterns the polynomial energy of order ``n``
+    recalls about ``N^(n-1) / (2 (2n-3)!! ln N)`` patterns without errors
+    (Krotov & Hopfield 2016), e.g. ``N / (2 ln N)`` for ``n=2`` (the
+    classical network) and ``N^2 / (6 ln N)`` for ``n=3``; the exponential
+    energy stores a number exponential in ``N`` (Demircigil et al. 2017).
+    ``benchmarks/bench_dense_capacity.py`` measures it.
+
+    Learning is storing: ``fit`` keeps the patterns, ``partial_fit`` appends
+    more and is exactly incremental.  Parameters of the interaction may be
+    changed with ``set_params`` after fitting.
+
+    Numerical range.  The dynamics compare the two energies in rescaled
+    units (polynomials: overlaps divided by a power of two, exactly; the
+    exponential: in log space), so they stay finite for any ``N`` and
+    ``beta``.  :meth:`energy` returns exactly ``-sum_mu F(x^mu . s)`` for the
+    polynomials; where that exceeds the float64 range (``n log10 N`` above
+    about 300) the value is ``-inf`` (or ``+inf`` for an odd order),
+    never NaN.  For the exponential it returns
+    ``-(1/beta) log( (1/P) sum_mu exp(beta x^mu . s) )``, a strictly
+    increasing function of ``-sum_mu exp(beta x^mu . s)`` and finite always:
+    the negative largest overlap up to ``ln(P) / beta``, tending to the
+    negative mean overlap as ``beta -> 0``.
+
+    References
+    ----------
+    D. Krotov, J. J. Hopfield (2016). Dense associative memory for pattern
+    recognition. NeurIPS 29.
+
+    M. Demircigil, J. Heusel, M. Loewe, S. Upgang, F. Vermet (2017). On a
+    model of associative memory with huge storage capacity. J. Stat. Phys.
+    168(2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skhopfield import DenseAssociativeMemory
+    >>> from skhopfield.datasets import make_binary_patterns, flip_bits
+    >>> X = make_binary_patterns(200, 100, random_state=0)  # 2N patterns
+    >>> memory = DenseAssociativeMemory(order=3, random_state=0).fit(X)
+    >>> cues = flip_bits(X, 0.1, random_state=1)
+    >>> recalled = (memory.transform(cues) == X).all(axis=1)
+    >>> bool(recalled.mean() > 0.95)
+    True
+    >>> memory = DenseAssociativeMemory("exponential", random_state=0).fit(X)
+    >>> bool((memory.predict(cues) == np.arange(200)).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseBinaryMemory._parameter_constraints,
+        "interaction": [StrOptions(set(INTERACTIONS))],
+        "order": [Interval(Integral, 2, MAX_ORDER, closed="both")],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        interaction="polynomial",
+        *,
+        order=3,
+        beta=1.0,
+        update="async",
+        max_iter=100,
+        threshold=0.0,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.interaction = interaction
+        self.order = order
+        self.beta = beta
+        self.update = update
+        self.max_iter = max_iter
+        self.threshold = threshold
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _learn(self, S, first):
+        # The stored patterns (``patterns_``, kept by the base class) are the
+        # whole memory: nothing else to learn.
+        pass
+
+    def _model(self):
+        # Interaction parameters are read at retrieval time, so check them
+        # here too: set_params after fit must not slip past validation.
+        self._validate_params()
+        return DenseModel(self.patterns_, self.interaction, self.order, self.beta)
+
+    def _row_bytes(self):
+        # states (x4 in run_dynamics), overlaps and gain terms (x2 with the
+        # copies of the active rows), and the temporaries of a refresh
+        n_features, n_patterns = self.n_features_in_, self.patterns_.shape[0]
+        return 8 * (5 * n_features + 8 * n_patterns)
