@@ -6,6 +6,7 @@ is executed on every build.
 """
 
 import os
+import re
 import warnings
 
 import skhopfield
@@ -76,8 +77,6 @@ html_show_sourcelink = False
 # docstrings, which cross-reference labels of scikit-learn's user guide.  There is
 # no network at build time (no intersphinx), so those references become plain
 # text instead of broken links.
-import re  # noqa: E402
-
 _SKLEARN_REF = re.compile(r":(ref|term):`([^`<]*?)\s*(?:<[^`]*>)?`")
 
 

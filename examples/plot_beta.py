@@ -82,7 +82,9 @@ fig.tight_layout()
 # reproduces it exactly:
 memory = ModernHopfieldClassifier(beta=3.0).fit(X_train, y_train)
 one_step = attention(memory, X_masked[:5]) @ memory.patterns_
-print("formula matches transform:", np.allclose(one_step, memory.transform(X_masked[:5])))
+print(
+    "formula matches transform:", np.allclose(one_step, memory.transform(X_masked[:5]))
+)
 
 # %%
 # Accuracy against beta

@@ -65,7 +65,9 @@ for data_name, (X, y) in datasets.items():
         )
 print(f"all cross-validation done in {time.perf_counter() - start:.1f} s\n")
 
-header = f"{'dataset':<14}{'model':<31}{'accuracy':>9}{'fit (s)':>10}{'predict (s)':>13}"
+header = (
+    f"{'dataset':<14}{'model':<31}{'accuracy':>9}{'fit (s)':>10}{'predict (s)':>13}"
+)
 print(header)
 print("-" * len(header))
 for data_name, model_name, acc, fit_t, pred_t in rows:
@@ -96,12 +98,12 @@ fig.tight_layout(rect=(0, 0.08, 1, 1))
 # The modern Hopfield classifier, a soft attention-weighted vote over all
 # training samples, matches k-nearest neighbours at a similar cost.  GLVQ, one
 # prototype per class, is the fastest to query and the slowest to fit.  The
-# dense memory pays for binarization, the more so the fewer the features:
-# iris binarized has 4 bits, 16 possible codes, which the classes share; with
-# the 30 features of breast cancer or the 64 pixels of digits it comes within
-# a few points of the others.  The classical Hebbian network stores a few hundred samples
-# in a few dozen neurons, far beyond its ``0.138 N`` capacity: every cue
-# falls into a spurious state and it does no better than always guessing
-# the most frequent class.
-# It is in this table as a warning, not as a classifier.
+# dense memory pays for binarization, the more so the fewer the features: iris
+# binarized has 4 bits, 16 possible codes, which the classes share; with the
+# 30 features of breast cancer or the 64 pixels of digits it comes within a
+# few points of the others.  The classical Hebbian network stores a few
+# hundred samples in a few dozen neurons, far beyond its ``0.138 N`` capacity:
+# every cue falls into a spurious state and it does no better than always
+# guessing the most frequent class.  It is in this table as a warning, not as
+# a classifier.
 plt.show()

@@ -48,8 +48,10 @@ modern_search = GridSearchCV(
     cv=cv,
 ).fit(X_train, y_train)
 print("modern:", modern_search.best_params_)
-print(f"  cross-validated accuracy {modern_search.best_score_:.3f}, "
-      f"test accuracy {modern_search.score(X_test, y_test):.3f}")
+print(
+    f"  cross-validated accuracy {modern_search.best_score_:.3f}, "
+    f"test accuracy {modern_search.score(X_test, y_test):.3f}"
+)
 
 # %%
 # The dense memory: order and interaction
@@ -72,8 +74,10 @@ dense_search = GridSearchCV(
     cv=cv,
 ).fit(X_train, y_train)
 print("dense:", dense_search.best_params_)
-print(f"  cross-validated accuracy {dense_search.best_score_:.3f}, "
-      f"test accuracy {dense_search.score(X_test, y_test):.3f}")
+print(
+    f"  cross-validated accuracy {dense_search.best_score_:.3f}, "
+    f"test accuracy {dense_search.score(X_test, y_test):.3f}"
+)
 
 # %%
 # The search results
@@ -96,8 +100,11 @@ axes[0].legend(fontsize=8)
 
 results = dense_search.cv_results_
 labels = [
-    f"order {p['hopfield__order']}" if p["hopfield__interaction"] == "polynomial"
-    else f"exp, beta {p['hopfield__beta']:g}"
+    (
+        f"order {p['hopfield__order']}"
+        if p["hopfield__interaction"] == "polynomial"
+        else f"exp, beta {p['hopfield__beta']:g}"
+    )
     for p in results["params"]
 ]
 axes[1].bar(labels, results["mean_test_score"], color="C2")

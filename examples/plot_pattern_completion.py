@@ -81,7 +81,10 @@ for name, memory in memories.items():
     print(f"{name:>20}: predicted {memory.predict(cues)}")
 hebbian = memories["Hopfield (Hebbian)"]
 print("Hebbian energy of the letters:   ", np.round(hebbian.energy(X), 1))
-print("Hebbian energy of what it found: ", np.round(hebbian.energy(columns["Hopfield (Hebbian)"]), 1))
+print(
+    "Hebbian energy of what it found: ",
+    np.round(hebbian.energy(columns["Hopfield (Hebbian)"]), 1),
+)
 print("letters that are fixed points:   ", hebbian.stable_patterns_)
 
 # %%
@@ -104,7 +107,9 @@ for name in ("Dense (order 5)", "Modern"):
 show_grid(columns, names, "Sign-reversed cues")
 
 ghosts = (columns["Hopfield (pseudo-inverse)"] == -X).all(axis=1)
-print("classical network retrieved the ghost of:", [n for n, g in zip(names, ghosts) if g])
+print(
+    "classical network retrieved the ghost of:", [n for n, g in zip(names, ghosts) if g]
+)
 print("dense memory retrieved:", memories["Dense (order 5)"].predict(inverted))
 
 # %%

@@ -145,7 +145,12 @@ def completion_demo(args):
     cue = flip_bits(X[target : target + 1], args.noise, random_state=args.seed)
     blocks = [render(X[target]), render(cue[0])]
     titles = ["stored", "cue"]
-    shown = {"hebbian": "hebbian", "pseudoinverse": "pinv", "dense": "dense", "modern": "modern"}
+    shown = {
+        "hebbian": "hebbian",
+        "pseudoinverse": "pinv",
+        "dense": "dense",
+        "modern": "modern",
+    }
     for name, title in shown.items():
         if name in memories:
             blocks.append(render(_states(memories[name], cue)[0]))
@@ -166,7 +171,9 @@ def completion_demo(args):
     labels = np.repeat(names, args.n_cues)
     cues = flip_bits(truth, args.noise, random_state=args.seed)
     print(f"Recall over {len(cues)} cues ({args.noise:.0%} flipped pixels):")
-    print(f"{'memory':<15}{'stable':>8}{'exact recall':>14}{'label acc.':>12}{'time (s)':>10}")
+    print(
+        f"{'memory':<15}{'stable':>8}{'exact recall':>14}{'label acc.':>12}{'time (s)':>10}"
+    )
     for name, memory in memories.items():
         start = time.perf_counter()
         states = _states(memory, cues)
@@ -197,15 +204,33 @@ def _classifiers(args):
     from .baselines import GLVQClassifier
 
     makers = {
-        "hopfield": ("HopfieldMemory (binarized)", True, lambda: HopfieldMemory(
-            random_state=args.seed, n_jobs=args.n_jobs)),
-        "dense": ("DenseAssociativeMemory (binarized)", True, lambda: DenseAssociativeMemory(
-            interaction="exponential", random_state=args.seed, n_jobs=args.n_jobs)),
-        "modern": ("ModernHopfieldClassifier", False, lambda: ModernHopfieldClassifier(
-            n_jobs=args.n_jobs)),
-        "knn": ("KNeighborsClassifier", False, lambda: KNeighborsClassifier(
-            n_jobs=args.n_jobs)),
-        "glvq": ("GLVQClassifier", False, lambda: GLVQClassifier(random_state=args.seed)),
+        "hopfield": (
+            "HopfieldMemory (binarized)",
+            True,
+            lambda: HopfieldMemory(random_state=args.seed, n_jobs=args.n_jobs),
+        ),
+        "dense": (
+            "DenseAssociativeMemory (binarized)",
+            True,
+            lambda: DenseAssociativeMemory(
+                interaction="exponential", random_state=args.seed, n_jobs=args.n_jobs
+            ),
+        ),
+        "modern": (
+            "ModernHopfieldClassifier",
+            False,
+            lambda: ModernHopfieldClassifier(n_jobs=args.n_jobs),
+        ),
+        "knn": (
+            "KNeighborsClassifier",
+            False,
+            lambda: KNeighborsClassifier(n_jobs=args.n_jobs),
+        ),
+        "glvq": (
+            "GLVQClassifier",
+            False,
+            lambda: GLVQClassifier(random_state=args.seed),
+        ),
     }
     return [makers[name] for name in args.estimators]
 

@@ -16,13 +16,15 @@ def _code_blocks():
         for i, match in enumerate(
             re.finditer(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
         ):
-            blocks.append(pytest.param(textwrap.dedent(match.group(1)), id=f"{page.stem}-{i}"))
+            blocks.append(
+                pytest.param(textwrap.dedent(match.group(1)), id=f"{page.stem}-{i}")
+            )
     return blocks
 
 
 @pytest.mark.parametrize("code", _code_blocks())
 def test_documented_code_runs(code, capsys):
-    exec(compile(code, "<docs>", "exec"), {})
+    exec(compile(code, "<docs>", "exec"), {})  # noqa: S102 (our own docs)
     assert capsys.readouterr().out  # every snippet prints its result
 
 

@@ -128,7 +128,14 @@ def test_demo_selects_dataset_and_estimators():
 
 def test_demo_help_lists_the_options():
     out = _demo("--help").stdout
-    for option in ("--dataset", "--estimators", "--n-jobs", "--noise", "--n-cues", "--seed"):
+    for option in (
+        "--dataset",
+        "--estimators",
+        "--n-jobs",
+        "--noise",
+        "--n-cues",
+        "--seed",
+    ):
         assert option in out
 
 
