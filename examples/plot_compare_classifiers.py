@@ -76,20 +76,24 @@ for data_name, model_name, acc, fit_t, pred_t in rows:
 # %%
 # Accuracy and time, side by side
 # -------------------------------
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 3, figsize=(12, 4))
 width = 0.8 / len(models)
 x = np.arange(len(datasets))
+panels = [
+    (2, "mean CV accuracy"),
+    (3, "fit time per fold (s)"),
+    (4, "predict + score time per fold (s)"),
+]
 for k, model_name in enumerate(models):
-    acc = [r[2] for r in rows if r[1] == model_name]
-    pred = [r[4] for r in rows if r[1] == model_name]
-    axes[0].bar(x + k * width, acc, width, label=model_name)
-    axes[1].bar(x + k * width, pred, width, label=model_name)
-for ax in axes:
-    ax.set_xticks(x + 0.4 - width / 2, list(datasets))
-axes[0].set_ylabel("mean CV accuracy")
+    for ax, (column, _) in zip(axes, panels):
+        values = [r[column] for r in rows if r[1] == model_name]
+        ax.bar(x + k * width, values, width, label=model_name)
+for ax, (column, label) in zip(axes, panels):
+    ax.set_xticks(x + 0.4 - width / 2, list(datasets), fontsize=8)
+    ax.set_ylabel(label)
+    if column > 2:
+        ax.set_yscale("log")
 axes[0].set_ylim(0, 1)
-axes[1].set_ylabel("predict time per fold (s)")
-axes[1].set_yscale("log")
 handles, labels = axes[0].get_legend_handles_labels()
 fig.legend(handles, labels, loc="lower center", ncol=len(models), fontsize=8)
 fig.tight_layout(rect=(0, 0.08, 1, 1))
