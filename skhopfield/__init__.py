@@ -2,6 +2,7 @@
 
 from ._classical import HopfieldMemory
 from ._dense import DenseAssociativeMemory
+from ._modern import ModernHopfieldClassifier
 
-__all__ = ["DenseAssociativeMemory", "HopfieldMemory"]
+__all__ = ["DenseAssociativeMemory", "HopfieldMemory", "ModernHopfieldClassifier"]
 __version__ = "0.1.0.dev0"

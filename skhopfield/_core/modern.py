@@ -1,0 +1,274 @@
+"""Pure-numpy math of the continuous modern Hopfield network (Ramsauer et al. 2020).
+
+Notation: ``X`` the stored patterns, shape ``(P, N)``; ``Q`` a block of states
+(one per row), shape ``(n, N)``.  The *score* of state ``xi`` against pattern
+``mu`` is ``z_mu = x^mu . xi + o_mu`` where the per-pattern offset ``o`` is
+
+- ``0`` for ``"dot"`` (the paper's ``X xi``),
+- ``-||x^mu||^2 / 2`` for ``"euclidean"``, so that
+  ``z_mu = -||x^mu - xi||^2 / 2 + ||xi||^2 / 2``; the last term is the same
+  for every pattern and cancels inside the softmax,
+- ``0`` for ``"cosine"``, whose stored patterns are unit-normalized (and whose
+  cues are unit-normalized before the first step).
+
+Every similarity is therefore the paper's dot-product network on (possibly
+normalized) patterns with an additive per-pattern offset, which leaves the
+energy a difference of convex functions: the update step
+``xi <- X^T softmax(beta z)`` is its CCCP step and never raises
+
+    E(xi) = -lse(beta, z) + 1/2 xi^T xi + ln(P) / beta + 1/2 M^2,
+
+``lse(beta, z) = log(sum_mu exp(beta z_mu)) / beta``, ``M`` the largest pattern
+norm.  Every exponential is taken after subtracting an upper bound of the
+row's scores (see :class:`ModernMemory`) or, where that bound is too loose or
+rounding breaks it, the exact row maximum, so nothing overflows for any
+``beta`` in ``[1e-6, 1e6]`` (inputs so large that ``beta * x`` itself
+overflows the dtype are out of reach, as for any float computation).
+
+Nothing here knows about estimators.  Functions work in the dtype of the
+arrays they are given (float32 stays float32).
+"""
+
+import numpy as np
+
+#: Similarities understood by :class:`ModernMemory`.
+SIMILARITIES = ("dot", "euclidean", "cosine")
+
+#: Target size of the score tile one block works on at a time (bytes).  The
+#: block functions walk their rows in tiles of about this many bytes of
+#: scores, reusing one buffer, so that no full-size (n, P) temporary is
+#: allocated and the tile is still warm in cache for the exp and label GEMM
+#: passes.  One such tile per thread.  Swept in
+#: ``benchmarks/predict_vs_knn.py --tiles`` on a shared 2-core machine.
+TILE_BYTES = 16 * 2**20
+
+
+def unit_rows(A):
+    """Rows of ``A`` scaled to unit Euclidean norm; all-zero rows stay zero."""
+    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+    norms[norms == 0] = 1
+    return A / norms[:, None].astype(A.dtype, copy=False)
+
+
+def tile_rows(n_patterns, itemsize, tile_bytes=None):
+    """Rows per score tile so that one tile is about ``tile_bytes``."""
+    if tile_bytes is None:
+        tile_bytes = TILE_BYTES
+    return max(1, int(tile_bytes) // max(1, n_patterns * itemsize))
+
+
+class ModernMemory:
+    """Stored patterns of a modern Hopfield network, laid out for fast scoring.
+
+    The patterns are kept in one C-contiguous ``(P, N + 2)`` array
+    ``[memory | offset | 1]``, so that a single GEMM of the cues, laid out as
+    ``[beta q | beta | -beta b(q)]``, gives ``beta (z_mu - b(q))`` directly,
+    with no extra pass over the ``(n, P)`` scores to add the offset.  ``b(q)``
+    is an upper bound of the row's scores: ``||q||^2 / 2`` for
+    ``"euclidean"`` (then ``z_mu - b = -||x^mu - q||^2 / 2`` exactly) and
+    ``||q|| M`` for ``"dot"`` and ``"cosine"`` (Cauchy-Schwarz).  Shifting by
+    a bound instead of the row maximum saves the max and subtract passes;
+    rows where the bound is loose enough for every ``exp`` to underflow, or
+    where rounding pushed a score above the bound far enough to overflow,
+    are detected on the small per-row result and recomputed exactly with the
+    row maximum subtracted.  Which path a row takes depends on that row
+    alone, so results do not depend on chunking.
+
+    Parameters
+    ----------
+    patterns : ndarray of shape (P, N)
+    similarity : {"dot", "euclidean", "cosine"}
+    """
+
+    def __init__(self, patterns, similarity):
+        if similarity not in SIMILARITIES:
+            raise ValueError(
+                f"similarity must be one of {SIMILARITIES}, got {similarity!r}"
+            )
+        self.similarity = similarity
+        P, N = patterns.shape
+        memory = unit_rows(patterns) if similarity == "cosine" else patterns
+        aug = np.empty((P, N + 2), dtype=patterns.dtype)
+        aug[:, :N] = memory
+        if similarity == "euclidean":
+            aug[:, N] = -0.5 * np.einsum("ij,ij->i", memory, memory)
+        else:
+            aug[:, N] = 0
+        aug[:, N + 1] = 1
+        self.aug = aug
+        self._raw = patterns if similarity == "cosine" else None
+        norms = np.sqrt(np.einsum("ij,ij->i", memory, memory, dtype=np.float64))
+        self.max_norm = float(norms.max()) if P else 0.0
+
+    # -- views --------------------------------------------------------------------
+    @property
+    def n_features(self):
+        return self.aug.shape[1] - 2
+
+    @property
+    def memory(self):
+        """``(P, N)``: the patterns as the dynamics see them."""
+        return self.aug[:, : self.n_features]
+
+    @property
+    def offset(self):
+        """``(P,)``: the per-pattern score offset."""
+        return self.aug[:, self.n_features]
+
+    @property
+    def patterns(self):
+        """``(P, N)``: the patterns as they were stored."""
+        return self.memory if self._raw is None else self._raw
+
+    def astype(self, dtype):
+        """This memory in ``dtype`` (itself when already so)."""
+        if self.aug.dtype == dtype:
+            return self
+        other = object.__new__(ModernMemory)
+        other.__dict__.update(self.__dict__)
+        other.aug = self.aug.astype(dtype)
+        other._raw = None if self._raw is None else self._raw.astype(dtype)
+        return other
+
+    def start(self, Q):
+        """Initial states ``xi_0`` for cues ``Q`` (unit rows for ``"cosine"``)."""
+        return unit_rows(Q) if self.similarity == "cosine" else Q
+
+    # -- scores -------------------------------------------------------------------
+    def _cues(self, Q, beta, shift):
+        n, N = Q.shape
+        dtype = Q.dtype
+        b = dtype.type(beta)
+        Qa = np.empty((n, N + 2), dtype=dtype)
+        np.multiply(Q, b, out=Qa[:, :N])
+        Qa[:, N] = b
+        Qa[:, N + 1] = 0 if shift is None else -(b * shift)
+        return Qa
+
+    def _bound(self, Q):
+        sq = np.einsum("ij,ij->i", Q, Q)
+        if self.similarity == "euclidean":
+            return sq * Q.dtype.type(0.5)
+        return np.sqrt(sq) * Q.dtype.type(self.max_norm)
+
+    def exact_scores(self, Q, beta, out=None):
+        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0."""
+        a = np.matmul(self._cues(Q, beta, None), self.aug.T, out=out)
+        zmax = a.max(axis=1)
+        a -= zmax[:, None]
+        return a, zmax
+
+    def _exp_scores(self, Q, beta, out):
+        """``exp(beta (z - b(q)))`` in place, fast path (may under/overflow)."""
+        a = np.matmul(self._cues(Q, beta, self._bound(Q)), self.aug.T, out=out)
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(a, out=a)
+        return a
+
+    def _failed(self, row_total):
+        """Rows whose fast path cannot be trusted, from a per-row total.
+
+        The largest weight of a row is at least ``total / P``; it must be a
+        normal number with room for eps-relative contributions, and finite.
+        """
+        info = np.finfo(row_total.dtype)
+        floor = info.tiny / info.eps * self.aug.shape[0]
+        with np.errstate(invalid="ignore"):
+            return ~(np.isfinite(row_total) & (row_total >= floor))
+
+    def _exact_weights(self, Q, beta):
+        a, _ = self.exact_scores(Q, beta)
+        np.exp(a, out=a)
+        return a
+
+    def class_scores(self, Q, beta, onehot, out=None):
+        """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
+
+        Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
+        positive ``c_i`` (enough for an argmax; divide by the row sum for
+        probabilities).  The hot path of ``predict``: one GEMM, ``exp`` in
+        place, one small GEMM with the ``(P, C)`` one-hot labels.
+        """
+        a = self._exp_scores(Q, beta, out)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scores = a @ onehot
+            row_max = scores.max(axis=1)
+        bad = self._failed(row_max)
+        if bad.any():
+            scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
+        return scores
+
+    def attention(self, Q, beta, out=None):
+        """``softmax(beta z)`` per row, ``(n, P)``, computed in place."""
+        a = self._exp_scores(Q, beta, out)
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = a.sum(axis=1)
+        bad = self._failed(total)
+        if bad.any():
+            w = self._exact_weights(Q[bad], beta)
+            a[bad] = w
+            total[bad] = w.sum(axis=1)
+        a /= total[:, None]
+        return a
+
+    def update(self, Q, beta, out=None):
+        """One CCCP step ``xi <- memory^T softmax(beta (memory xi + offset))``."""
+        return self.attention(Q, beta, out=out) @ self.memory
+
+    def run(self, Q, beta, n_steps, tol, out=None):
+        """Up to ``n_steps`` update steps from the states ``Q``.
+
+        A row stops (keeping its state) once one step moves it by at most
+        ``tol * M`` in Euclidean norm, ``M`` the largest pattern norm.
+
+        Returns
+        -------
+        states : ndarray of shape (n, N)
+        n_iter : ndarray of shape (n,), int
+            Steps run per row.
+        converged : ndarray of shape (n,), bool
+            True where the last step moved the row by at most ``tol * M``.
+        """
+        states = np.array(Q, copy=True)
+        n = states.shape[0]
+        n_iter = np.zeros(n, dtype=np.intp)
+        converged = np.zeros(n, dtype=bool)
+        active = np.arange(n)
+        limit = tol * self.max_norm
+        for _ in range(n_steps):
+            if active.size == 0:
+                break
+            old = states[active]
+            buf = None if out is None else out[: active.size]
+            new = self.update(old, beta, out=buf)
+            states[active] = new
+            n_iter[active] += 1
+            diff = new - old
+            done = np.sqrt(np.einsum("ij,ij->i", diff, diff)) <= limit
+            converged[active[done]] = True
+            active = active[~done]
+        return states, n_iter, converged
+
+    def energy(self, Q, beta):
+        """``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` per row.
+
+        Written as ``-zmax - log(mean_mu exp(beta (z_mu - zmax))) / beta +
+        1/2 xi^T xi + 1/2 M^2`` so that the large terms ``ln(P)/beta`` cancel
+        analytically: finite and accurate for any ``beta`` in ``[1e-6, 1e6]``.
+        Where the mean is close to 1 (small ``beta``) it is taken as
+        ``log1p(mean(expm1(.)))`` to keep the digits that ``/ beta``
+        magnifies.
+        """
+        dtype = Q.dtype
+        a, zmax_scaled = self.exact_scores(Q, beta)
+        P = a.shape[1]
+        mean_expm1 = np.expm1(a).mean(axis=1)  # in [-1, 0]
+        log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
+        np.exp(a, out=a)
+        s = a.sum(axis=1)  # >= 1: the max entry is exp(0)
+        log_mean_large = np.log(s) - dtype.type(np.log(P))
+        log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
+        b = dtype.type(beta)
+        half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
+        out = -(zmax_scaled / b) - log_mean / b + half_sq
+        return (out + dtype.type(0.5 * self.max_norm**2)).astype(dtype, copy=False)
