@@ -98,10 +98,10 @@ for name, value in theory.items():
     print(f"{name:>15}: theoretical capacity {value:6.1f} patterns")
 
 # %%
-# The Hebbian network recalls nearly everything at a handful of patterns and
+# The Hebbian network recalls everything at a handful of patterns and almost
 # nothing past ``0.138 N``.  Storkey's rule and the pseudo-inverse rule hold on
 # longer; the pseudo-inverse keeps every pattern a fixed point up to ``N``, but
-# its basins shrink, so noisy cues fail before that.  The dense memory of order
+# its basins shrink, so cues with 5% wrong bits fail from about ``N / 2``.  The dense memory of order
 # 3 stores a few hundred patterns in the same 100 neurons, and the exponential
 # memory recalls every pattern at every load shown.
 plt.show()
