@@ -15,39 +15,148 @@ def _readme_commands():
     return re.findall(r"```bash\n(.+?)\n```", readme)
 
 
-def test_readme_gives_the_demo_and_test_commands_that_ci_runs():
+def _demo(*args, check=True):
+    return subprocess.run(
+        [sys.executable, "-m", "skhopfield", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        cwd=ROOT,
+    )
+
+
+def _table(out, header):
+    """Rows of the table whose header line starts with ``header``, split in cells."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        rows.append(line)
+    return rows
+
+
+def _percent(cell):
+    return float(cell.rstrip("%"))
+
+
+def test_readme_gives_the_demo_test_and_docs_commands_that_ci_runs():
     commands = _readme_commands()
     demo = [c for c in commands if "-m skhopfield" in c and "--help" not in c]
     tests = [c for c in commands if "pytest" in c]
-    assert len(demo) == 1 and len(tests) == 1
+    docs = [c for c in commands if "sphinx" in c]
+    assert len(demo) == 1 and len(tests) == 1 and len(docs) == 1
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert demo[0] in ci
     assert tests[0] in ci
+    assert docs[0] in ci
+    assert "-W" in docs[0].split()  # warnings are errors
 
 
-def test_demo_runs_and_recalls():
-    out = subprocess.run(
-        [sys.executable, "-m", "skhopfield", "--n-cues", "20"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout
+@pytest.fixture(scope="module")
+def demo_output():
+    return _demo("--n-cues", "20").stdout
+
+
+def test_demo_runs_and_recalls(demo_output):
+    out = demo_output
     assert "pseudoinverse" in out
     row = next(line for line in out.splitlines() if line.startswith("pseudoinverse "))
     assert float(row.split()[2].rstrip("%")) > 90.0
 
 
-@pytest.mark.parametrize("args", [["--noise", "0.9"], ["--n-cues", "0"], ["--bogus"]])
-def test_demo_rejects_bad_options(args):
-    proc = subprocess.run(
-        [sys.executable, "-m", "skhopfield", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+def test_demo_recall_table_covers_the_three_memories(demo_output):
+    rows = {r.split()[0]: r.split() for r in _table(demo_output, "memory ")}
+    assert set(rows) == {"hebbian", "storkey", "pseudoinverse", "dense", "modern"}
+    assert rows["hebbian"][1] == "0/5"  # the correlated glyphs defeat the Hebbian rule
+    for name in ("pseudoinverse", "dense", "modern"):
+        assert rows[name][1] == "5/5"
+        assert _percent(rows[name][2]) > 90.0  # exact recall
+        assert _percent(rows[name][3]) > 90.0  # label accuracy
+    assert _percent(rows["hebbian"][2]) < 10.0
+
+
+def test_demo_picture_shows_cue_and_completions(demo_output):
+    lines = demo_output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
+    titles = lines[start].split()
+    assert titles == ["stored", "cue", "hebbian", "pinv", "dense", "modern"]
+    width = lines[start + 1].index(" ") + 2  # one 10-pixel block plus the gap
+    block = [line for line in lines[start + 1 : start + 11]]
+    columns = [
+        ["".join(row[k * width : k * width + 10]) for row in block]
+        for k in range(len(titles))
+    ]
+    stored, cue = columns[0], columns[1]
+    assert all(set(r) <= {"#", "."} and len(r) == 10 for c in columns for r in c)
+    assert stored[0] == "########.." and stored != cue  # the glyph P, corrupted
+    for name in ("pinv", "dense", "modern"):
+        assert columns[titles.index(name)] == stored
+    assert columns[titles.index("hebbian")] != stored
+
+
+def test_demo_compares_with_knn_on_binarized_digits(demo_output):
+    out = demo_output
+    assert "== Classification on digits" in out
+    assert "binarized at 0" in out
+    rows = {
+        r[:36].strip(): [float(x.rstrip("%")) for x in r[36:].split()]
+        for r in _table(out, "estimator ")
+    }
+    assert set(rows) == {
+        "HopfieldMemory (binarized)",
+        "DenseAssociativeMemory (binarized)",
+        "ModernHopfieldClassifier",
+        "KNeighborsClassifier",
+    }
+    for accuracy, fit_time, predict_time in rows.values():
+        assert 0.0 <= accuracy <= 100.0 and fit_time >= 0.0 and predict_time >= 0.0
+    assert rows["KNeighborsClassifier"][0] > 90.0
+    assert rows["ModernHopfieldClassifier"][0] > 90.0
+    assert rows["DenseAssociativeMemory (binarized)"][0] > 80.0
+
+
+def test_demo_selects_dataset_and_estimators():
+    out = _demo("--dataset", "iris", "--estimators", "knn,glvq").stdout
+    assert "Pattern completion" not in out  # no memory selected
+    assert "binarized" not in out
+    rows = [r[:36].strip() for r in _table(out, "estimator ")]
+    assert rows == ["KNeighborsClassifier", "GLVQClassifier"]
+    assert "== Classification on iris" in out
+
+
+def test_demo_help_lists_the_options():
+    out = _demo("--help").stdout
+    for option in (
+        "--dataset",
+        "--estimators",
+        "--n-jobs",
+        "--noise",
+        "--n-cues",
+        "--seed",
+    ):
+        assert option in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--noise", "0.9"], "--noise"),
+        (["--n-cues", "0"], "--n-cues"),
+        (["--bogus"], "unrecognized arguments"),
+        (["--dataset", "mnist"], "invalid choice"),
+        (["--estimators", "hopfield,foo"], "unknown estimator(s) foo"),
+        (["--estimators", ","], "--estimators is empty"),
+        (["--n-jobs", "0"], "--n-jobs"),
+        (["--n-jobs", "two"], "invalid int value"),
+    ],
+)
+def test_demo_rejects_bad_options(args, message):
+    proc = _demo(*args, check=False)
     assert proc.returncode == 2
-    assert "error" in proc.stderr
+    assert "error" in proc.stderr and message in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_readme_python_examples_run(capsys):

@@ -1,0 +1,67 @@
+"""The code shown in the documentation's pages runs."""
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _code_blocks():
+    blocks = []
+    for page in sorted(DOCS.glob("*.rst")):
+        text = page.read_text()
+        for i, match in enumerate(
+            re.finditer(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+        ):
+            blocks.append(
+                pytest.param(textwrap.dedent(match.group(1)), id=f"{page.stem}-{i}")
+            )
+    return blocks
+
+
+@pytest.mark.parametrize("code", _code_blocks())
+def test_documented_code_runs(code, capsys):
+    exec(compile(code, "<docs>", "exec"), {})  # noqa: S102 (our own docs)
+    assert capsys.readouterr().out  # every snippet prints its result
+
+
+def test_there_is_documented_code():
+    assert len(_code_blocks()) >= 3
+
+
+def _public_objects():
+    import inspect
+
+    import skhopfield
+    import skhopfield.baselines
+    import skhopfield.datasets
+
+    objects = [getattr(skhopfield, name) for name in skhopfield.__all__]
+    objects += [
+        getattr(skhopfield.baselines, name) for name in skhopfield.baselines.__all__
+    ]
+    objects += [
+        obj
+        for name, obj in vars(skhopfield.datasets).items()
+        if not name.startswith("_")
+        and inspect.isfunction(obj)
+        and obj.__module__ == "skhopfield.datasets"
+    ]
+    return objects
+
+
+@pytest.mark.parametrize("obj", _public_objects(), ids=lambda obj: obj.__name__)
+def test_public_objects_have_numpydoc_docstrings_with_examples(obj):
+    doc = obj.__doc__ or ""
+    for section in ("Parameters", "Examples"):
+        assert f"\n    {section}\n    {'-' * len(section)}\n" in doc, section
+    assert ">>> " in doc.split("Examples", 1)[1]
+
+
+def test_api_reference_lists_every_public_object():
+    api = (DOCS / "api.rst").read_text()
+    for obj in _public_objects():
+        assert f"   {obj.__name__}\n" in api
