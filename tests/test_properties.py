@@ -5,8 +5,9 @@ Over random sizes, seeds, patterns and parameters:
 - the energy never rises during retrieval (asynchronous sweeps of the binary
   memories, update steps of the modern network);
 - stored patterns are fixed points when the load is well under capacity;
-- results are identical for any ``n_jobs``, any ``working_memory`` and any
-  row order;
+- results are the same for any ``n_jobs``, any ``working_memory`` and any
+  row order: discrete outputs identical, real-valued ones to rounding (see
+  ``_cases.assert_same``);
 - ``fit(A)`` + ``partial_fit(B)`` equals ``fit(A | B)``;
 - ``transform`` keeps the input's shape and follows the dtype rules;
 - ``predict`` returns only stored labels.
@@ -39,13 +40,13 @@ seeds = st.integers(0, 2**31 - 1)
 cases = pytest.mark.parametrize("case", CASES, ids=repr)
 
 
-# Convergence warnings are expected here (small max_iter, sync 2-cycles);
+# Convergence warnings are expected here (small max_iter, sync cycles);
 # RuntimeWarnings stay errors (pyproject.toml).
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 # -- energy never rises --------------------------------------------------------------
-# Synchronous binary updates are left out: they may raise the energy (2-cycles).
+# Synchronous binary updates are left out: they may raise the energy (cycles).
 @pytest.mark.parametrize("case", [c for c in CASES if c.asynchronous], ids=repr)
 @FAST
 @given(
