@@ -21,7 +21,16 @@ import os
 
 import numpy as np
 import pytest
-from _cases import CASES, Case, assert_same, fit_args, labels_for, outputs, patterns
+from _cases import (
+    CASES,
+    Case,
+    assert_same,
+    fit_args,
+    labels_for,
+    one_per_estimator,
+    outputs,
+    patterns,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from joblib import parallel_config
@@ -162,6 +171,19 @@ def test_results_do_not_depend_on_n_jobs_chunks_or_row_order(
     for other in (chunked, parallel, both):
         assert_same(reference, other, binary=case.binary)
     assert_same(reference, shuffled, perm, binary=case.binary)
+
+
+@pytest.mark.parametrize("case", one_per_estimator(), ids=repr)
+def test_worker_processes_return_what_one_process_returns(case):
+    # The hypothesis test above runs threads; this is joblib's default
+    # process backend (loky): the estimator's memory is pickled to workers.
+    X = patterns(case, 25, 30, seed=0)
+    Q = patterns(case, 300, 30, seed=1)
+    est = case.make().fit(*fit_args(case, X, labeled=True))
+    reference = outputs(est, Q)
+    with config_context(working_memory=0.05):
+        parallel = outputs(est.set_params(n_jobs=2), Q)
+    assert_same(reference, parallel, binary=case.binary)
 
 
 # -- incremental storage -------------------------------------------------------------
