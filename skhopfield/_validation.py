@@ -36,7 +36,9 @@ def check_label_types(y, name="y"):
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype != object:
         if dtype.kind in "fc" and np.isnan(np.asarray(y)).any():
-            raise ValueError(f"{name} contains NaN; every stored pattern needs a label.")
+            raise ValueError(
+                f"{name} contains NaN; every stored pattern needs a label."
+            )
         return
     values = np.asarray(y, dtype=object).ravel()
     is_str = [isinstance(v, str) for v in values]

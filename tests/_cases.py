@@ -113,7 +113,9 @@ def _dense(interaction, update="async", **params):
     tag = "-".join(f"{k}{v}" for k, v in params.items())
     return Case(
         f"dense-{interaction}{'-' + tag if tag else ''}-{update}",
-        partial(Dense, interaction=interaction, update=update, random_state=0, **params),
+        partial(
+            Dense, interaction=interaction, update=update, random_state=0, **params
+        ),
         binary=True,
         asynchronous=update == "async",
         bad_params=_DENSE_BAD,
@@ -191,7 +193,11 @@ def fit_args(case, X, labeled=None):
 
 def outputs(est, X):
     """Everything a fitted estimator says about ``X``, as a dict of arrays."""
-    out = {"transform": est.transform(X), "predict": est.predict(X), "energy": est.energy(X)}
+    out = {
+        "transform": est.transform(X),
+        "predict": est.predict(X),
+        "energy": est.energy(X),
+    }
     result = est.retrieve(X)
     for key, value in result.items():
         out[f"retrieve.{key}"] = value
@@ -220,6 +226,8 @@ def assert_same(a, b, perm=None, binary=True, exact=False):
         )
         if real and not exact:
             scale = max(1.0, float(np.abs(expected).max()))
-            np.testing.assert_allclose(b[key], expected, rtol=1e-12, atol=1e-12 * scale, err_msg=key)
+            np.testing.assert_allclose(
+                b[key], expected, rtol=1e-12, atol=1e-12 * scale, err_msg=key
+            )
         else:
             np.testing.assert_array_equal(b[key], expected, err_msg=key)

@@ -25,9 +25,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skhopfield.datasets import make_binary_patterns
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 N_FEATURES = 6
 N_TRAIN = 5
@@ -164,7 +162,9 @@ def test_wrong_number_of_features(case, method, name):
         est = _call(case, method, X)
         assert est.n_features_in_ == N_FEATURES + 1
         return
-    with pytest.raises(ValueError, match=f"has {N_FEATURES + 1} features.*expecting {N_FEATURES}"):
+    with pytest.raises(
+        ValueError, match=f"has {N_FEATURES + 1} features.*expecting {N_FEATURES}"
+    ):
         _call(case, method, X)
 
 
@@ -285,14 +285,22 @@ def test_continuous_memories_reject_values_whose_squares_overflow(case):
 LABEL_METHODS = ("fit", "partial_fit(first)", "partial_fit", "score")
 
 BAD_LABELS = {
-    "mixed_list": (lambda n: [1, "a", 2, "b", 3][:n], ValueError, "Mix of label input types"),
+    "mixed_list": (
+        lambda n: [1, "a", 2, "b", 3][:n],
+        ValueError,
+        "Mix of label input types",
+    ),
     "mixed_object": (
         lambda n: np.array(["a", 1, "b", 2, "c"][:n], dtype=object),
         ValueError,
         "Mix of label input types",
     ),
     "nan": (lambda n: np.array([1.0, np.nan, 2.0, 3.0, 4.0][:n]), ValueError, "NaN"),
-    "wrong_length": (lambda n: labels_for(n + 1), ValueError, "inconsistent numbers of samples"),
+    "wrong_length": (
+        lambda n: labels_for(n + 1),
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
     "2d": (lambda n: np.ones((n, 2)), ValueError, "1d array|1-D"),
 }
 

@@ -20,9 +20,7 @@ import pytest
 from _cases import CASES, fit_args, patterns
 from sklearn import config_context
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 MiB = 2**20
 BUDGET_MIB = 64  # the figure for 20,000 x 20,000
@@ -66,7 +64,9 @@ def test_predict_peak_memory_scales_with_the_chunk_not_the_batch(
     large = patterns(case, n_large, n_features, seed=2)
     with config_context(working_memory=budget):
         est = case.make().fit(*fit_args(case, X))
-        methods = [est.predict] + ([est.predict_proba] if hasattr(est, "predict_proba") else [])
+        methods = [est.predict] + (
+            [est.predict_proba] if hasattr(est, "predict_proba") else []
+        )
         for method in methods:
             peak_small, _ = _peak(method, small)
             peak_large, out = _peak(method, large)

@@ -18,9 +18,7 @@ from _cases import Dense, Modern, labels_for
 
 from skhopfield.datasets import flip_bits, make_binary_patterns
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 BETAS = [10.0**k for k in range(-6, 7)]
 

@@ -212,7 +212,9 @@ def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b
         # Weights may differ in the last bit (summed in another order); the
         # +/-1 states and labels must not.
         if a[key].dtype.kind == "f" and (key == "energy" or not case.binary):
-            np.testing.assert_allclose(b[key], a[key], rtol=1e-9, atol=1e-12, err_msg=key)
+            np.testing.assert_allclose(
+                b[key], a[key], rtol=1e-9, atol=1e-12, err_msg=key
+            )
         else:
             np.testing.assert_array_equal(b[key], a[key], err_msg=key)
 
@@ -227,7 +229,9 @@ def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b
     seed=seeds,
     dtype=st.sampled_from(["float64", "float32", "int64", "int8", "bool"]),
 )
-def test_transform_shape_and_dtype(case, n_features, n_patterns, n_queries, seed, dtype):
+def test_transform_shape_and_dtype(
+    case, n_features, n_patterns, n_queries, seed, dtype
+):
     X = patterns(case, n_patterns, n_features, seed)
     Q = patterns(case, n_queries, n_features, seed + 1)
     if dtype == "bool":
