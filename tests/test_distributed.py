@@ -18,6 +18,10 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning",
     # dask's in-process cluster may warn about ports, profiling threads ...
     "ignore::UserWarning:distributed",
+    # joblib's dask backend: a weak-key cache entry already gone when its
+    # finalizer runs (joblib/_dask.py, on_destroy); harmless, upstream
+    "ignore:Exception ignored in.*_WeakKeyDictionary"
+    ":pytest.PytestUnraisableExceptionWarning",
 )
 
 
