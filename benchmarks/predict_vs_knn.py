@@ -11,7 +11,8 @@ float32.  Every repeat times, in turn (the starting one rotating):
     PYTHONPATH=.:benchmarks python benchmarks/predict_vs_knn.py [--repeats 5]
         [--sizes 1000 10000 60000] [--dtypes float64 float32] [--tiles]
 
-``--tiles`` also sweeps the cache tile size of the predict block function
+``--old-tiles`` also times predict with whole-row tiles only (the code
+before the pattern blocks of ``MIN_TILE_ROWS``), paired.  ``--tiles`` also sweeps the cache tile size of the predict block function
 (``skhopfield._core.modern.TILE_BYTES``) at 10,000 stored patterns.  Ratios
 are given two ways: of the medians, and (in parentheses) the median of the
 ratios of runs made back to back, which cancels the drift of the load on a
@@ -38,6 +39,15 @@ def make_data(dtype, n_stored=10_000, n_queries=2_000, n_features=784, seed=0):
     return X[:n_stored], y[:n_stored], X[n_stored:], y[n_stored:]
 
 
+def with_min_rows(rows, func):
+    default = core.MIN_TILE_ROWS
+    core.MIN_TILE_ROWS = rows
+    try:
+        return func()
+    finally:
+        core.MIN_TILE_ROWS = default
+
+
 def timed(f):
     t = time.perf_counter()
     out = f()
@@ -51,6 +61,9 @@ def main():
     parser.add_argument("--n-queries", type=int, default=2_000)
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     parser.add_argument("--tiles", action="store_true")
+    parser.add_argument("--old-tiles", action="store_true",
+                        help="also time predict with whole-row tiles only "
+                             "(MIN_TILE_ROWS=1: the code before pattern blocks)")
     args = parser.parse_args()
     print(f"# {machine()}\n# {args.n_queries} queries x 784 features, "
           f"median of {args.repeats} repeats")
@@ -64,15 +77,22 @@ def main():
             knn = KNeighborsClassifier(algorithm="brute").fit(X, y)
             ours = ModernHopfieldClassifier().fit(X, y)
             pk, po = knn.predict(Q), ours.predict(Q)  # also warms up
-            t = paired_times({"knn": lambda: knn.predict(Q), "ours": lambda: ours.predict(Q),
-                              "gemm": lambda: Q @ X.T}, args.repeats)
+            funcs = {"knn": lambda: knn.predict(Q), "ours": lambda: ours.predict(Q),
+                     "gemm": lambda: Q @ X.T}
+            if args.old_tiles:
+                funcs["old"] = lambda: with_min_rows(1, lambda: ours.predict(Q))
+            t = paired_times(funcs, args.repeats)
             m = {k: float(np.median(v)) for k, v in t.items()}
             print(f"| {n_stored} | {np.dtype(dtype).name} | {m['knn']:.3f} | {m['ours']:.3f} | "
                   f"{m['gemm']:.3f} | {m['ours'] / m['knn']:.2f} "
                   f"({paired_ratio(t, 'ours', 'knn'):.2f}) | {m['ours'] / m['gemm']:.2f} "
                   f"({paired_ratio(t, 'ours', 'gemm'):.2f}) | {m['knn'] / m['gemm']:.2f} | "
                   f"{np.mean(pk == po):.3f} | {np.mean(po == yq):.3f} | "
-                  f"{np.mean(pk == yq):.3f} |", flush=True)
+                  f"{np.mean(pk == yq):.3f} |" + (
+                      f" old tiles {m['old']:.3f} s: ours/old {paired_ratio(t, 'ours', 'old'):.2f},"
+                      f" old/KNN {paired_ratio(t, 'old', 'knn'):.2f},"
+                      f" old/GEMM {paired_ratio(t, 'old', 'gemm'):.2f}" if args.old_tiles else ""),
+                  flush=True)
             del X, Q, knn, ours
     if args.tiles:
         print("\n| dtype | tile MiB per thread | ours (s) | paired ours/KNN |\n|---|---|---|---|")
