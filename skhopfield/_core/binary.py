@@ -137,5 +137,6 @@ def nearest_pattern(states, patterns, *, ghosts=True):
     """
     overlaps = states @ patterns.T
     if ghosts:
-        overlaps = np.abs(overlaps)
+        # in place: the (n, P) overlaps are the largest array of a chunk
+        np.abs(overlaps, out=overlaps)
     return np.argmax(overlaps, axis=1)
