@@ -47,7 +47,7 @@ def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
     reductions do: the elementwise passes run in parallel too, and no thread
     waits on a fork-join barrier inside every GEMM, which is what made the
     plain loop slower than brute KNN in float64 on a busy machine (see
-    ``benchmarks/README_modern.md``).  The CPU count used is the one BLAS
+    ``benchmarks/README.md``).  The CPU count used is the one BLAS
     was allowed, so ``n_jobs`` workers (which limit BLAS) do not
     oversubscribe.  Each row's result is computed by one tile alone, so it
     does not depend on the tiling or the threads.
@@ -145,7 +145,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         a pattern at the average squared distance of two random patterns,
         ``2 v``, weighs ``e^-20`` of one at the cue itself: a local, soft
         vote among the nearest patterns.  Measured in
-        ``benchmarks/README_modern.md`` (standardized data, 5-fold CV), the
+        ``benchmarks/README.md`` (standardized data, 5-fold CV), the
         default is within 0.2 points of the best searched ``beta`` on digits,
         wine and breast cancer.  Any float can be set or grid-searched
         instead; the value used is ``beta_``.
