@@ -8,29 +8,55 @@ import time
 import numpy as np
 
 
-def paired_medians(funcs, repeats):
-    """Median wall time of each function, run in turn ``repeats`` times.
+def paired_times(funcs, repeats, rotate=True):
+    """Wall times of each function, run in turn ``repeats`` times.
 
     The functions are interleaved (a, b, c, a, b, c, ...) so that load from
-    other work on a shared machine hits them alike; ratios of the medians
-    are what to quote.
+    other work on a shared machine hits them alike; with ``rotate`` the
+    starting function moves by one each repeat (b, c, a, ...), so none
+    always runs first.
 
     Parameters
     ----------
     funcs : dict of str -> callable
     repeats : int
+    rotate : bool
+
+    Returns
+    -------
+    times : dict of str -> ndarray of shape (repeats,) (seconds)
+    """
+    names = list(funcs)
+    times = {name: [] for name in names}
+    for r in range(repeats):
+        shift = r % len(names) if rotate else 0
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            funcs[name]()
+            times[name].append(time.perf_counter() - start)
+    return {name: np.array(t) for name, t in times.items()}
+
+
+def paired_medians(funcs, repeats):
+    """Median wall time of each function, interleaved as in ``paired_times``.
+
+    Ratios of the medians are what to quote.
 
     Returns
     -------
     medians : dict of str -> float (seconds)
     """
-    times = {name: [] for name in funcs}
-    for _ in range(repeats):
-        for name, func in funcs.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
+    times = paired_times(funcs, repeats, rotate=False)
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def paired_ratio(times, num, den):
+    """Median over repeats of the ratio of two functions' times in one repeat.
+
+    Runs of one repeat are made back to back, so this cancels the slow drift
+    of the load on a shared machine better than the ratio of medians.
+    """
+    return float(np.median(times[num] / times[den]))
 
 
 def loglog_slope(xs, ys):

@@ -51,7 +51,7 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         ``1/N`` the linear term of ``exp`` dominates: every state falls to
         the bitwise majority of all stored patterns and nothing is recalled
         (at ``N = 100``: over 16000 patterns at ``beta`` 1 and 0.1, 16 at
-        0.03, none at 0.01; see ``benchmarks/README_dense.md``).  Keep
+        0.03, none at 0.01; see ``benchmarks/README.md``).  Keep
         ``beta >= 1/sqrt(N)``; a grid over ``[1/sqrt(N), 1]`` covers the
         useful range.  Must be > 0; ignored by the polynomial interactions.
     update : {"async", "sync"}, default="async"

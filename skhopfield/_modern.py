@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._batch import batch_retrieve
-from ._core.modern import ModernMemory, tile_rows
+from ._core.modern import ModernMemory, tile_rows, tile_shape
 from ._validation import N_JOBS_CONSTRAINT, check_label_types
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
@@ -54,8 +54,7 @@ def _check_magnitude(X, beta, other=0.0, what="X"):
         )
 
 
-def _tiles(n_rows, n_patterns, itemsize):
-    step = tile_rows(n_patterns, itemsize)
+def _tiles(n_rows, step):
     return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
 
 
@@ -64,26 +63,32 @@ def _blas_threads():
     return max([info["num_threads"] for info in infos], default=1)
 
 
-def _for_tiles(n_rows, n_patterns, dtype, work):
+def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
     """Call ``work(tile, buffer)`` for every cache-sized tile of rows.
 
-    ``buffer`` is a reusable ``(rows, n_patterns)`` score buffer.  When there
+    ``buffer`` is a reusable ``(rows, n_patterns)`` score buffer; with
+    ``blocks``, ``(rows, width)``, ``width <= n_patterns`` (tiles of at
+    least ``MIN_TILE_ROWS`` rows, for the pattern-blocked predict path).  When there
     is more than one tile and BLAS may use several threads, the tiles are
     shared out to that many Python threads instead (each with its own buffer,
     BLAS limited to one thread meanwhile), as scikit-learn's own pairwise
     reductions do: the elementwise passes run in parallel too, and no thread
     waits on a fork-join barrier inside every GEMM, which is what made the
     plain loop slower than brute KNN in float64 on a busy machine (see
-    ``benchmarks/README_modern.md``).  The CPU count used is the one BLAS
+    ``benchmarks/README.md``).  The CPU count used is the one BLAS
     was allowed, so ``n_jobs`` workers (which limit BLAS) do not
     oversubscribe.  Each row's result is computed by one tile alone, so it
     does not depend on the tiling or the threads.
     """
-    tiles = _tiles(n_rows, n_patterns, dtype.itemsize)
+    if blocks:
+        step, width = tile_shape(n_patterns, dtype.itemsize)
+    else:
+        step, width = tile_rows(n_patterns, dtype.itemsize), n_patterns
+    tiles = _tiles(n_rows, step)
     rows = tiles[0].stop - tiles[0].start if tiles else 0
     n_threads = min(len(tiles), _blas_threads()) if len(tiles) > 1 else 1
     if n_threads <= 1:
-        buf = np.empty((rows, n_patterns), dtype)
+        buf = np.empty((rows, width), dtype)
         for tile in tiles:
             work(tile, buf)
         return
@@ -92,7 +97,7 @@ def _for_tiles(n_rows, n_patterns, dtype, work):
     def run(tile):
         buf = getattr(local, "buf", None)
         if buf is None:
-            buf = local.buf = np.empty((rows, n_patterns), dtype)
+            buf = local.buf = np.empty((rows, width), dtype)
         work(tile, buf)
 
     with threadpool_limits(1, user_api="blas"):
@@ -111,7 +116,8 @@ def _class_block(Q, *, memory, beta, onehot, n_updates, tol, normalize):
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
         out[s] = memory.class_scores(xi, beta, onehot, out=buf[: s.stop - s.start])
 
-    _for_tiles(n, P, Q.dtype, work)
+    # Pattern blocks only on the one-step path: the update steps need whole rows.
+    _for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
     if normalize:
         out /= out.sum(axis=1, keepdims=True)
     return out
@@ -167,7 +173,7 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         a pattern at the average squared distance of two random patterns,
         ``2 v``, weighs ``e^-20`` of one at the cue itself: a local, soft
         vote among the nearest patterns.  Measured in
-        ``benchmarks/README_modern.md`` (standardized data, 5-fold CV), the
+        ``benchmarks/README.md`` (standardized data, 5-fold CV), the
         default is within 0.2 points of the best searched ``beta`` on digits,
         wine and breast cancer.  Any float can be set or grid-searched
         instead; the value used is ``beta_``.

@@ -391,3 +391,20 @@ def test_pickling():
         # The patterns are pickled once (twice for cosine: raw and unit rows).
         copies = 2 if sim == "cosine" else 1
         assert len(blob) < (copies + 0.5) * X.nbytes + 20_000
+
+
+@pytest.mark.parametrize("similarity", SIMILARITIES)
+def test_pattern_blocks_match_whole_rows(similarity, monkeypatch):
+    # Tiles too small for MIN_TILE_ROWS whole rows: predict walks the stored
+    # patterns in blocks (here of 7) and must agree with the whole-row path.
+    X, y = _data(n=400)
+    Q = _data(n=300, seed=7)[0]
+    clf = ModernHopfieldClassifier(similarity=similarity).fit(X, y)
+    expected = clf.predict(Q), clf.predict_proba(Q)
+    monkeypatch.setattr(core, "MIN_TILE_ROWS", 16)
+    monkeypatch.setattr(core, "TILE_BYTES", 16 * 7 * 8)
+    assert core.tile_shape(400, 8) == (16, 7)
+    np.testing.assert_array_equal(clf.predict(Q), expected[0])
+    np.testing.assert_allclose(clf.predict_proba(Q), expected[1], rtol=1e-12, atol=1e-15)
+    with config_context(working_memory=0.02):
+        np.testing.assert_allclose(clf.predict_proba(Q), expected[1], rtol=1e-12, atol=1e-15)

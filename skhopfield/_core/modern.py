@@ -50,11 +50,34 @@ def unit_rows(A):
     return A / norms[:, None].astype(A.dtype, copy=False)
 
 
+#: Fewest cue rows a score tile of the predict path holds.  With many stored
+#: patterns a tile of ``TILE_BYTES`` would hold only a few rows, and every
+#: GEMM of so few rows streams (and packs) all the stored patterns from
+#: memory again; below this many rows the tile is cut into blocks of
+#: patterns instead (see :meth:`ModernMemory.class_scores`).
+MIN_TILE_ROWS = 256
+
+
 def tile_rows(n_patterns, itemsize, tile_bytes=None):
     """Rows per score tile so that one tile is about ``tile_bytes``."""
     if tile_bytes is None:
         tile_bytes = TILE_BYTES
     return max(1, int(tile_bytes) // max(1, n_patterns * itemsize))
+
+
+def tile_shape(n_patterns, itemsize, tile_bytes=None):
+    """``(rows, patterns)`` of a score tile of about ``tile_bytes``.
+
+    All the patterns when that leaves at least ``MIN_TILE_ROWS`` rows;
+    otherwise ``MIN_TILE_ROWS`` rows and a block of patterns.
+    """
+    if tile_bytes is None:
+        tile_bytes = TILE_BYTES
+    rows = tile_rows(n_patterns, itemsize, tile_bytes)
+    if rows >= MIN_TILE_ROWS:
+        return rows, n_patterns
+    rows = MIN_TILE_ROWS
+    return rows, min(n_patterns, max(1, int(tile_bytes) // (rows * itemsize)))
 
 
 class ModernMemory:
@@ -187,11 +210,27 @@ class ModernMemory:
         Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
         positive ``c_i`` (enough for an argmax; divide by the row sum for
         probabilities).  The hot path of ``predict``: one GEMM, ``exp`` in
-        place, one small GEMM with the ``(P, C)`` one-hot labels.
+        place, one small GEMM with the ``(P, C)`` one-hot labels.  When
+        ``out`` has fewer columns than there are patterns, the patterns are
+        taken in blocks of that many, each block's ``exp`` weights added
+        into the class sums (the shift by the bound ``b(q)`` is the same for
+        every block, so no block needs another's maximum); the blocks depend
+        on ``P`` and the width of ``out`` only, not on the rows.
         """
-        a = self._exp_scores(Q, beta, out)
+        P = self.aug.shape[0]
+        width = P if out is None else out.shape[1]
         with np.errstate(invalid="ignore", over="ignore"):
-            scores = a @ onehot
+            if width >= P:
+                scores = self._exp_scores(Q, beta, out) @ onehot
+            else:
+                Qa = self._cues(Q, beta, self._bound(Q))
+                scores = np.zeros((Q.shape[0], onehot.shape[1]), dtype=Q.dtype)
+                for start in range(0, P, width):
+                    block = slice(start, min(start + width, P))
+                    a = np.matmul(Qa, self.aug[block].T, out=out[:, : block.stop - start])
+                    with np.errstate(under="ignore"):
+                        np.exp(a, out=a)
+                    scores += a @ onehot[block]
             row_max = scores.max(axis=1)
         bad = self._failed(row_max)
         if bad.any():
