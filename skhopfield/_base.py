@@ -70,6 +70,20 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         """Working memory of one query row during retrieval, in bytes."""
         raise NotImplementedError
 
+    def _max_chunk_rows(self):
+        """Cap on the rows of a chunk for speed (cache), or None."""
+        return None
+
+    def _batch(self, block, X):
+        """Run ``block`` over ``X`` through the shared engine."""
+        return batch_retrieve(
+            block,
+            X,
+            row_bytes=self._row_bytes(),
+            n_jobs=self.n_jobs,
+            max_rows=self._max_chunk_rows(),
+        )
+
     # -- storing ----------------------------------------------------------------------
     def fit(self, X, y=None):
         """Store the rows of ``X`` as patterns.
@@ -145,12 +159,8 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         self._learn(S, first=reset)
         # Self-check: which stored patterns are fixed points (one synchronous
         # evaluation, a matrix product), and how many sweeps the others need.
-        model = self._model()
-        self.stable_patterns_ = batch_retrieve(
-            partial(_stable_block, model=model),
-            self.patterns_,
-            row_bytes=self._row_bytes(),
-            n_jobs=self.n_jobs,
+        self.stable_patterns_ = self._batch(
+            partial(_stable_block, model=self._model()), self.patterns_
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -203,9 +213,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
             seed=seed,
             patterns=self.patterns_,
         )
-        states, n_iter, converged, cycled, nearest = batch_retrieve(
-            block, X, row_bytes=self._row_bytes(), n_jobs=self.n_jobs
-        )
+        states, n_iter, converged, cycled, nearest = self._batch(block, X)
         return Bunch(
             states=states,
             n_iter=n_iter,
@@ -309,7 +317,7 @@ class BaseBinaryMemory(TransformerMixin, BaseEstimator):
         self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         block = partial(_energy_block, model=self._model(), threshold=self.threshold)
-        return batch_retrieve(block, X, row_bytes=self._row_bytes(), n_jobs=self.n_jobs)
+        return self._batch(block, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
