@@ -13,7 +13,11 @@ from ._core.dense import INTERACTIONS, DenseModel
 MAX_ORDER = 1000
 
 #: Target size of one (rows x patterns) float64 array of a retrieval chunk.
-CACHE_BYTES = 8 * 2**20
+#: The per-neuron loop makes temporaries of this size for the rows that flip;
+#: past about 1 MiB the allocator hands them out as fresh pages every time,
+#: and page faults then cost more than the arithmetic (see scaling in
+#: benchmarks/README.md).
+CACHE_BYTES = 2**19
 
 
 class DenseAssociativeMemory(BaseBinaryMemory):
@@ -201,10 +205,10 @@ class DenseAssociativeMemory(BaseBinaryMemory):
 
     def _max_chunk_rows(self):
         # The per-neuron loop streams the (rows x patterns) overlaps and gain
-        # terms once per neuron: chunks whose arrays stay in cache run about
-        # 2-3x faster than ones cut only by working_memory
-        # (benchmarks/README.md, scaling).
-        return max(64, CACHE_BYTES // (8 * self.patterns_.shape[0]))
+        # terms once per neuron and refreshes them for the rows that flip:
+        # small chunks stay in cache and their temporaries stay off fresh
+        # pages, 2-4x faster than chunks cut only by working_memory.
+        return max(16, CACHE_BYTES // (8 * self.patterns_.shape[0]))
 
     def _row_bytes(self):
         # states (x4 in run_dynamics), overlaps and gain terms (x2 with the
