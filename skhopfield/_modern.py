@@ -427,15 +427,20 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
         _check_magnitude(X, self.beta_, other=self.max_norm_)
         return X
 
-    def _memory_as(self, dtype):
-        return self._memory.astype(dtype)
+    def _batch(self, block_func, X, n_out, **params):
+        """Run ``block_func`` over the validated cues ``X`` through the engine.
 
-    def _row_bytes(self, itemsize, n_out):
-        # Honest upper bound for one cue row inside a block: a row of scores
-        # over all patterns, the start state, the state and its update, and
-        # the outputs.  (The block functions walk rows in cache-sized tiles,
-        # so they use less than this when a chunk holds many rows.)
-        return itemsize * (self._memory.aug.shape[0] + 4 * self.n_features_in_ + n_out)
+        The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
+        is the width of its per-row output, for the working-memory bound: an
+        honest upper bound per cue row is a row of scores over all patterns,
+        the start state, the state and its update, and the outputs (the block
+        functions walk rows in cache-sized tiles, so they use less than this
+        when a chunk holds many rows).
+        """
+        memory = self._memory.astype(X.dtype)
+        row_bytes = X.dtype.itemsize * (memory.aug.shape[0] + 4 * X.shape[1] + n_out)
+        block = partial(block_func, memory=memory, beta=self.beta_, **params)
+        return batch_retrieve(block, X, row_bytes=row_bytes, n_jobs=self.n_jobs)
 
     def retrieve(self, X):
         """Run the update steps from each row of ``X`` and report how it went.
@@ -454,19 +459,8 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
             state by at most ``tol * max_norm_``.
         """
         X = self._validated(X)
-        memory = self._memory_as(X.dtype)
-        block = partial(
-            _transform_block,
-            memory=memory,
-            beta=self.beta_,
-            n_steps=self.max_iter,
-            tol=self.tol,
-        )
-        states, n_iter, converged = batch_retrieve(
-            block,
-            X,
-            row_bytes=self._row_bytes(X.dtype.itemsize, 2 * X.shape[1]),
-            n_jobs=self.n_jobs,
+        states, n_iter, converged = self._batch(
+            _transform_block, X, 2 * X.shape[1], n_steps=self.max_iter, tol=self.tol
         )
         return Bunch(states=states, n_iter=n_iter, converged=converged)
 
@@ -490,25 +484,17 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
 
     def _class_scores(self, X, normalize):
         X = self._validated(X)
-        memory = self._memory_as(X.dtype)
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
-        P = memory.aug.shape[0]
-        onehot = np.zeros((P, len(self.classes_)), dtype=X.dtype)
-        onehot[np.arange(P), idx] = 1
-        block = partial(
+        onehot = np.zeros((len(idx), len(self.classes_)), dtype=X.dtype)
+        onehot[np.arange(len(idx)), idx] = 1
+        return self._batch(
             _class_block,
-            memory=memory,
-            beta=self.beta_,
+            X,
+            len(self.classes_),
             onehot=onehot,
             n_updates=self.max_iter - 1,
             tol=self.tol,
             normalize=normalize,
-        )
-        return batch_retrieve(
-            block,
-            X,
-            row_bytes=self._row_bytes(X.dtype.itemsize, len(self.classes_)),
-            n_jobs=self.n_jobs,
         )
 
     def predict_proba(self, X):
@@ -586,15 +572,8 @@ class ModernHopfieldClassifier(ClassifierMixin, TransformerMixin, BaseEstimator)
             In the dtype of ``X``.
         """
         X = self._validated(X)
-        memory = self._memory_as(X.dtype)
-        block = partial(
-            _energy_block,
-            memory=memory,
-            beta=self.beta_,
-        )
-        return batch_retrieve(
-            block, X, row_bytes=2 * self._row_bytes(X.dtype.itemsize, 1), n_jobs=self.n_jobs
-        )
+        # The energy keeps a second (rows, patterns) array for its log-sum-exp.
+        return self._batch(_energy_block, X, X.shape[1] + self._memory.aug.shape[0])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
