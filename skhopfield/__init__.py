@@ -1,14 +1,17 @@
 """skhopfield: Hopfield networks and modern associative memories for scikit-learn."""
 
+from ._bam import BidirectionalAssociativeMemory
 from ._classical import HopfieldMemory
 from ._dense import DenseAssociativeMemory
-from ._modern import ModernHopfieldClassifier
+from ._modern import ModernHopfieldClassifier, ModernHopfieldRegressor
 from ._simplicial import SimplicialHopfieldMemory
 
 __all__ = [
+    "BidirectionalAssociativeMemory",
     "DenseAssociativeMemory",
     "HopfieldMemory",
     "ModernHopfieldClassifier",
+    "ModernHopfieldRegressor",
     "SimplicialHopfieldMemory",
 ]
 __version__ = "0.1.0.dev0"

@@ -1,51 +1,68 @@
-"""ModernHopfieldClassifier: the continuous modern Hopfield network."""
+"""The continuous modern Hopfield network: classifier and regressor.
+
+Both are one memory (:class:`_BaseModernMemory`: storage, ``beta``, scores,
+update steps, energy, all through the one engine) with two read-outs of the
+same attention: one-hot labels (classes) or targets (real values).
+"""
 
 import threading
+import time
 import warnings
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from numbers import Integral, Real
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     OneToOneFeatureMixin,
+    RegressorMixin,
     TransformerMixin,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.externals import array_api_compat
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._array_api import (
-    check_same_namespace,
-    get_namespace_and_device,
-)
+from sklearn.utils._array_api import check_same_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._batch import batch_retrieve
+from ._batch import batch_retrieve, report
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
+from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
 from ._core.modern import (
     ModernMemory,
     _device,
     _finfo,
-    _is_np,
+    _hi,
+    _idiv,
+    _is_host,
     _ldexp,
     _move,
     _ns,
     _to_numpy,
     frame,
+    make_memory,
     tile_rows,
     tile_shape,
     unit_rows,
 )
 from ._validation import (
     N_JOBS_CONSTRAINT,
+    VERBOSE_CONSTRAINT,
     check_label_types,
     check_same_label_kind,
+    drop_zero_weights,
     restore_on_error,
     update_classes,
 )
@@ -54,29 +71,45 @@ from ._validation import (
 #: stored patterns (see the class docstring).
 AUTO_BETA_SCALE = 20.0
 
+#: With ``verbose >= 2``, a learned memory reports its optimizer's progress
+#: every this many L-BFGS-B iterations.
+PROGRESS_EVERY = 10
+
 #: Stored patterns probed by the self-check of ``fit`` (see ``n_iter_``).
 SELF_CHECK_SIZE = 64
 
-_DTYPES = [np.float64, np.float32]
+#: Scoring layouts of fitted modern memories, outside their state (see
+#: ``_BaseModernMemory._memory``); an entry goes with its estimator.
+_MEMORIES = weakref.WeakKeyDictionary()
 
 
 def _host(a):
-    """``a`` as a numpy array on the CPU (array API arrays are moved there)."""
+    """``a`` as a numpy array on the CPU (array API arrays are moved there);
+    anything else (lists, scipy.sparse, None) as it is."""
     if isinstance(a, np.ndarray) or not array_api_compat.is_array_api_obj(a):
         return a
     return _to_numpy(a)
 
 
 def _empty(Q, shape, dtype=None):
-    """An uninitialized array in ``Q``'s namespace and on its device."""
-    if _is_np(Q):
+    """An uninitialized array in ``Q``'s namespace and on its device (numpy
+    for numpy and sparse ``Q``)."""
+    if _is_host(Q):
         return np.empty(shape, dtype=Q.dtype if dtype is None else dtype)
     xp = _ns(Q)
     return xp.empty(shape, dtype=Q.dtype if dtype is None else dtype, device=_device(Q))
 
 
+def _take_rows(A, rows):
+    """``A[rows]`` for a numpy index array ``rows``, in ``A``'s namespace."""
+    if _is_host(A):
+        return A[rows]
+    xp = _ns(A)
+    return xp.take(A, xp.asarray(rows, device=_device(A)), axis=0)
+
+
 def _check_magnitude(memory, extent, beta, A, what="X"):
-    """Refuse values so large that the network's products overflow ``dtype``.
+    """Refuse values so large that the network's products overflow ``A``'s dtype.
 
     Everything is computed in the memory's internal coordinates (see
     :func:`skhopfield._core.modern.frame`): ``u = (x - center) / 2**k``,
@@ -95,8 +128,9 @@ def _check_magnitude(memory, extent, beta, A, what="X"):
     bound = max(float(beta), 1.0) * memory.n_features * m * m
     limit = float(_finfo(A).max) / 64
     if not bound <= limit:
+        dtype = A.dtype if _is_host(A) else str(A.dtype).rsplit(".", 1)[-1]
         raise ValueError(
-            f"{what} has values too large for {A.dtype} arithmetic: in units "
+            f"{what} has values too large for {dtype} arithmetic: in units "
             f"of the stored patterns' spread 2**{memory.exponent} around their "
             f"{'mean' if memory.center is not None else 'origin'}, "
             f"max(beta_ * 4**{memory.exponent}, 1) * n_features * max|x|^2 = "
@@ -163,34 +197,52 @@ def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
             list(pool.map(run, tiles))
 
 
-def _class_block(Q, *, memory, beta, onehot, n_updates, tol, normalize):
-    """Per-class attention of one block of cues: the unit of work of predict."""
+def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total):
+    """Attention read-out of one block of cues: the unit of work of predict.
+
+    After ``n_updates`` state updates, the attention of the final step
+    applied to ``values`` (P, C): one-hot labels for the classifier,
+    ``[T | 1]`` for the regressor.  ``normalize``: ``None`` (unnormalized,
+    enough for an argmax), ``"sum"`` (rows sum to one: probabilities) or
+    ``"total"`` (divided by column ``total``, the weights' sum, which is
+    dropped: the attention-weighted targets).
+    """
     n, P = Q.shape[0], memory.aug.shape[0]
-    out = _empty(Q, (n, onehot.shape[1]))
+    out = _empty(Q, (n, values.shape[1]))
 
     def work(s, buf):
         xi = memory.start(Q[s, ...])
         if n_updates > 0:
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
+        # ``total`` only when there is one: memories that wrap the scores
+        # (a learned map) may not take it.
+        extra = {} if total is None else {"total": total}
         part = None if buf is None else buf[: s.stop - s.start]
-        out[s, ...] = memory.class_scores(xi, beta, onehot, out=part)
+        out[s, ...] = memory.class_scores(xi, beta, values, out=part, **extra)
 
     # Pattern blocks only on the one-step path: the update steps need whole rows.
     _for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
-    if normalize:
-        if _is_np(out):
-            out /= out.sum(axis=1, keepdims=True)
+    if normalize == "sum":
+        xp = array_api_compat.array_namespace(out)
+        out = _idiv(out, xp.sum(out, axis=1, keepdims=True))
+    elif normalize == "total":
+        if isinstance(out, np.ndarray):
+            keep = np.arange(values.shape[1]) != total
+            out = out[:, keep] / out[:, total : total + 1]
         else:
-            out = out / _ns(out).sum(out, axis=1, keepdims=True)
+            xp = _ns(out)
+            kept = xp.concat([out[:, :total], out[:, total + 1 :]], axis=1)
+            out = kept / out[:, total : total + 1]
     return out
 
 
 def _transform_block(Q, *, memory, beta, n_steps, tol):
     """Update steps from one block of cues: the unit of work of transform."""
     n, P = Q.shape[0], memory.aug.shape[0]
-    states = _empty(Q, Q.shape)
-    n_iter = _empty(Q, n, dtype=np.intp if _is_np(Q) else _ns(Q).int64)
-    converged = _empty(Q, n, dtype=bool if _is_np(Q) else _ns(Q).bool)
+    host = _is_host(Q)
+    states = _empty(Q, Q.shape)  # dense, for sparse cues too
+    n_iter = _empty(Q, n, dtype=np.intp if host else _ns(Q).int64)
+    converged = _empty(Q, n, dtype=bool if host else _ns(Q).bool)
 
     def work(s, buf):
         xi, n_iter[s], converged[s] = memory.run(
@@ -213,9 +265,385 @@ def _energy_block(Q, *, memory, beta):
     return out
 
 
-class ModernHopfieldClassifier(
-    ClassifierMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+def _with_ones(T):
+    """``[T | 1]``: the targets and a column of ones (the weights' sum), in
+    ``T``'s namespace, device and dtype."""
+    if isinstance(T, np.ndarray):
+        return np.hstack([T, np.ones((len(T), 1))])
+    xp = _ns(T)
+    ones = xp.ones((T.shape[0], 1), dtype=T.dtype, device=_device(T))
+    return xp.concat([T, ones], axis=1)
+
+
+def _weights_and_rows(X, y, sample_weight, *, first):
+    """``(X, y, weights)``: host float64 weights checked, zero-weight rows dropped.
+
+    The weights live on the host whatever ``X``'s namespace (they become a
+    ``log w`` prior on the device with the patterns).
+    """
+    with config_context(array_api_dispatch=False):
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+    if _is_host(X):
+        return drop_zero_weights(X, y, weights, first=first)
+    rows, y, weights = drop_zero_weights(
+        np.arange(X.shape[0]), y, weights, first=first
+    )
+    if rows.size != X.shape[0]:
+        X = _take_rows(X, rows)
+    return X, y, weights
+
+
+def _stack_patterns(est, X, reset):
+    """The patterns to store: a copy of ``X`` (``patterns_`` must not alias
+    the caller's array), after those stored already unless ``reset``.
+
+    The first fit decides the layout: sparse memories stay sparse (CSR); a
+    later batch is converted to the stored patterns' dtype, and the stored
+    patterns follow the batch's namespace and device.
+    """
+    host = _is_host(X)
+    if reset:
+        return X.copy() if host else _ns(X).asarray(X, copy=True)
+    old = est.patterns_
+    if not (host and _is_host(old)):
+        old = _move(old, X)
+    if X.dtype != old.dtype:
+        X = X.astype(old.dtype) if host else _ns(X).astype(X, old.dtype)
+    if sp.issparse(old):
+        return sp.vstack([old, sp.csr_matrix(X)], format="csr")
+    if host:
+        return np.vstack([old, X.toarray() if sp.issparse(X) else X])
+    return _ns(X).concat([old, X], axis=0)
+
+
+class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Shared shell of the modern memories; not meant to be used directly.
+
+    Stores the patterns, resolves ``beta``, and runs the scores, the update
+    steps, the energy and the attention read-out through the one engine.  A
+    concrete memory validates its targets, calls :meth:`_set_memory` and
+    chooses the read-out matrix of :meth:`_readout`.
+    """
+
+    _parameter_constraints: dict = {
+        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
+    }
+
+    def _set_memory(self, patterns, weights=None, **fitted):
+        """Store ``patterns`` (validated), resolve ``beta``, run the self-check.
+
+        ``fitted``: the read-out's attributes (labels, targets).  Nothing is
+        replaced until every check has passed, so a refused input leaves the
+        previous memory whole.
+        """
+        memory = make_memory(patterns, self.similarity, weights=weights)
+        beta, scaled_beta = self._resolve_beta(memory, **fitted)
+        _check_magnitude(memory, 1.0, scaled_beta, memory.aug)
+        # Self-check, as the binary memories do, on an evenly spaced sample of
+        # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
+        probe = np.unique(
+            np.linspace(0, patterns.shape[0] - 1, SELF_CHECK_SIZE).astype(int)
+        )
+        _, n_iter, _ = _transform_block(
+            _take_rows(patterns, probe),
+            memory=memory,
+            beta=scaled_beta,
+            n_steps=self.max_iter,
+            tol=self.tol,
+        )
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        self._keep_memory(patterns, None, weights, memory)
+        self.max_norm_ = memory.data_max_norm
+        self.beta_, self._scaled_beta = beta, scaled_beta
+        self.n_iter_ = int(array_api_compat.array_namespace(n_iter).max(n_iter))
+        return self
+
+    def _keep_memory(self, patterns, components, weights, memory=None):
+        """Keep what defines the memory: ``patterns_``, their weights, the
+        similarity, and for a learned map its float64 components
+        (``components_`` is in the patterns' dtype).  ``weights`` None: an
+        unweighted memory (a learned one), ``pattern_weights_`` all ones.
+        ``memory``: the scoring layout already built from them, if any
+        (cached; otherwise built on first use)."""
+        self.patterns_ = patterns
+        self._fit_similarity = self.similarity
+        self._memory_weighted = weights is not None
+        if _is_host(patterns):
+            self.pattern_weights_ = (
+                np.ones(patterns.shape[0]) if weights is None else np.asarray(weights)
+            )
+        else:  # as every fitted array: in the patterns' namespace, on their device
+            xp, dev, hi = _ns(patterns), _device(patterns), _hi(patterns)
+            self.pattern_weights_ = (
+                xp.ones(patterns.shape[0], dtype=hi, device=dev)
+                if weights is None
+                else xp.asarray(_move(np.asarray(weights), patterns), dtype=hi)
+            )
+        if components is None:
+            self.__dict__.pop("_components64", None)
+        else:
+            self._components64 = np.array(components, dtype=np.float64)
+        if memory is not None:
+            key = self._memory_key()
+            _MEMORIES[self] = (*key, memory)
+
+    def _memory_key(self):
+        """What the scoring layout is built from, as kept in ``__dict__``."""
+        return (
+            self.patterns_,
+            self._fit_similarity,
+            self.__dict__.get("_components64"),
+            self.pattern_weights_ if self.__dict__.get("_memory_weighted") else None,
+        )
+
+    @property
+    def _memory(self):
+        """The stored patterns laid out for scoring (a :class:`ModernMemory`,
+        or a ``MappedMemory`` with a learned map).
+
+        Not part of the fitted state, which is arrays and builtins only (safe
+        to persist with ``skops.io``): built from ``patterns_`` (and the
+        map's components) on first use and kept in a side table, weakly keyed
+        by the estimator, until they are replaced (``fit``, ``partial_fit``)
+        -- so an estimator that was loaded, cloned or unpickled rebuilds it
+        lazily, the same.
+        """
+        key = self._memory_key()
+        patterns, similarity, components, weights = key
+        cached = _MEMORIES.get(self)
+        if (
+            cached is None
+            or cached[0] is not patterns
+            or cached[1] != similarity
+            or cached[2] is not components
+            or cached[3] is not weights
+        ):
+            if components is None:
+                memory = make_memory(patterns, similarity, weights=weights)
+            else:
+                memory = learned.MappedMemory(patterns, components, similarity)
+            cached = (*key, memory)
+            _MEMORIES[self] = cached
+        return cached[4]
+
+    def _report_fit(self, reset, start, n_new, detail):
+        report(
+            self.verbose,
+            f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
+            f"stored {n_new} patterns x {self.patterns_.shape[1]} features "
+            f"({self.patterns_.shape[0]} in all, {detail}) in "
+            f"{time.perf_counter() - start:.2f} s; beta_={self.beta_:.4g}",
+        )
+
+    def _resolve_beta(self, memory, **fitted):
+        """``(beta_, internal beta)``; see :meth:`ModernMemory.scale_beta`.
+
+        ``fitted``: the read-out's attributes about to be set (a memory that
+        learns ``beta`` from its targets reads them here).
+        """
+        if isinstance(self.beta, str):
+            return self._auto_beta(memory)
+        return float(self.beta), memory.scale_beta(self.beta)
+
+    def _auto_beta(self, memory):
+        """``"auto"``: ``AUTO_BETA_SCALE`` over the stored patterns' total variance.
+
+        Resolved on the internal patterns, which lie in ``[-1, 1]`` at any
+        data scale, so it neither overflows nor underflows; ``beta_`` is
+        then the same value in the data's units.
+        """
+        total_var = memory.total_variance()
+        if total_var > 0:
+            scaled = AUTO_BETA_SCALE / total_var
+            return memory.unscale_beta(scaled), scaled
+        # All stored patterns equal: every pattern scores the same, beta has
+        # no effect on predictions and 1 is as good as any.
+        return 1.0, memory.scale_beta(1.0)
+
+    # -- retrieving -------------------------------------------------------------------
+    def _validated(self, X, what, as_states=False):
+        check_is_fitted(self)
+        self._validate_params()
+        # As scikit-learn's array API estimators: under dispatch X must be
+        # where fit put the fitted arrays (move_estimator_to moves them).
+        check_same_namespace(X, self, attribute="patterns_", method=what)
+        xp = get_namespace_and_device(X)[0]
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=[xp.float64, xp.float32],
+            accept_sparse=self._accepts_sparse(),
+        )
+        if sp.issparse(X) and hasattr(self, "_learned_mode"):
+            X = X.toarray()  # a learned memory (dense prototypes, a map)
+        memory = self._memory.like(X)
+        if self.similarity == "cosine" and not as_states:
+            extent = 1.0  # the dynamics start from the unit-normalized cues
+        else:
+            extent = memory.extent(X)
+        _check_magnitude(memory, extent, self._scaled_beta, X)
+        return X
+
+    def _batch(self, block_func, X, n_out, what, **params):
+        """Run ``block_func`` over the validated cues ``X`` through the engine.
+
+        The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
+        is the width of its per-row output, for the working-memory bound: an
+        honest upper bound per cue row is a row of scores over all patterns,
+        the start state, the state and its update, and the outputs (the block
+        functions walk rows in cache-sized tiles, so they use less than this
+        when a chunk holds many rows).
+        """
+        memory = self._memory.like(X)
+        P = memory.aug.shape[0]
+        per_row = getattr(memory, "score_rows", 1) * P + 4 * X.shape[1] + n_out
+        row_bytes = (_finfo(X).bits // 8) * per_row
+        block = partial(block_func, memory=memory, beta=self._scaled_beta, **params)
+        return batch_retrieve(
+            block,
+            X,
+            row_bytes=row_bytes,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            label=f"{type(self).__name__}.{what}",
+        )
+
+    def _accepts_sparse(self):
+        """``validate_data``'s ``accept_sparse`` for the cues (hook)."""
+        return False
+
+    def _readout(self, X, values, normalize, what, total=None):
+        """The attention of the final step applied to ``values``, for cues ``X``;
+        ``what`` names the call in progress messages."""
+        X = self._validated(X, what)
+        # the read-out matrix where the cues are (built from host labels, or
+        # already there), in their dtype
+        values = _move(values, X)
+        if _is_host(X):
+            values = values.astype(X.dtype, copy=False)
+        else:
+            values = _ns(X).astype(values, X.dtype, copy=False)
+        return self._batch(
+            _readout_block,
+            X,
+            values.shape[1],
+            what,
+            values=values,
+            n_updates=self.max_iter - 1,
+            tol=self.tol,
+            normalize=normalize,
+            total=total,
+        )
+
+    def retrieve(self, X):
+        """Run the update steps from each row of ``X`` and report how it went.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            ``states`` (n_samples, n_features) the states after up to
+            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
+            ``converged`` (n_samples,) True where the last step moved the
+            state by at most ``tol * max_norm_``.
+        """
+        return self._retrieve(X, "retrieve")
+
+    def _retrieve(self, X, what):
+        X = self._validated(X, what)
+        states, n_iter, converged = self._batch(
+            _transform_block,
+            X,
+            2 * X.shape[1],
+            what,
+            n_steps=self.max_iter,
+            tol=self.tol,
+        )
+        return Bunch(states=states, n_iter=n_iter, converged=converged)
+
+    def transform(self, X):
+        """Auto-associative retrieval: the states after the update steps.
+
+        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
+        ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Retrieved states, in the dtype of ``X``.
+        """
+        return self._retrieve(X, "transform").states
+
+    def energy(self, X):
+        """Energy of each row of ``X`` as a state, with no dynamics run.
+
+        ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
+        with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
+        ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
+        from the patterns' mean: see Notes).  The rows are taken as they are
+        (for ``similarity="cosine"`` the dynamics start from unit-normalized
+        cues, so compare with ``energy`` of those).  No update step of
+        :meth:`transform` increases it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+            In the dtype of ``X``, in the data's squared units.
+
+        Raises
+        ------
+        ValueError
+            When an energy is outside the range of the dtype (data whose
+            squared scale overflows it, e.g. beyond about ``1e154`` in
+            float64); predictions are not affected.
+        """
+        X = self._validated(X, "energy", as_states=True)
+        # The energy keeps a second (rows, patterns) array for its log-sum-exp.
+        E = self._batch(
+            _energy_block, X, X.shape[1] + self.patterns_.shape[0], "energy"
+        )
+        xp = array_api_compat.array_namespace(E)
+        if not bool(xp.all(xp.isfinite(E))):
+            raise ValueError(
+                f"The energies of X exceed the {X.dtype} range: they are in the "
+                "data's squared units, and the data's scale "
+                f"2**{self._memory.exponent} squared leaves the range. Rescale the "
+                "data (e.g. with StandardScaler); predictions are not affected."
+            )
+        return E
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # Stored rows compute in any array API namespace (see docs/gpu.rst).
+        tags.array_api_support = True
+        return tags
+
+
+class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     """Continuous modern Hopfield network (Ramsauer et al. 2020).
 
     Stores real-valued patterns and their labels.  A state ``xi`` is updated
@@ -316,6 +744,12 @@ class ModernHopfieldClassifier(
         Results do not depend on it, nor on ``working_memory``: predictions
         are identical, real-valued outputs agree to floating-point rounding
         (BLAS sums in an order that depends on the block's shape).
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (prediction, retrieval, energy) with its size and
+        time.  At 2 and more, also a line as each chunk of a batch completes
+        (rows done, rate, time left), with any ``n_jobs``, and for a learned
+        memory the optimizer's loss every 10 L-BFGS-B iterations.
 
     Attributes
     ----------
@@ -325,6 +759,9 @@ class ModernHopfieldClassifier(
         Notes).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Label of each stored pattern.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Prior weight of each stored pattern (the ``sample_weight`` of
+        :meth:`fit`, all 1 without it, and for learned memories); see Notes.
     classes_ : ndarray of shape (n_classes,)
         Sorted class labels.
     beta_ : float
@@ -399,6 +836,25 @@ class ModernHopfieldClassifier(
     before ``exp``, so any ``beta`` from ``1e-6`` to ``1e6`` in the data's
     units is finite and warning-free.
 
+    Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
+    stored patterns and for the cues of every method.  Sparse patterns stay
+    sparse: each tile of cues is scored with a sparse product (memory
+    bounded by the engine's chunks, as for dense input); they are not
+    centered (that would fill in the zeros), which changes the euclidean
+    results only by rounding, for data whose offset from the origin is not
+    huge next to their spread.  States after an update step are dense, and
+    :meth:`transform` returns a dense array.  A learned memory densifies
+    sparse input.
+
+    Sample weights are a prior on the stored patterns: ``log w_mu`` is
+    added to the scores ``beta z_mu``, so the attention is proportional to
+    ``w_mu exp(beta z_mu)``, and the energy's ``lse`` and ``ln P`` become
+    ``log(sum_mu w_mu exp(beta z_mu)) / beta`` and ``ln(sum_mu w_mu)``.
+    Storing a pattern with weight 2 is the same network as storing it twice
+    (predictions identical, probabilities, states and energies equal to
+    rounding); weight 0 drops it.  Only the ratios of the weights matter to
+    the dynamics.
+
     float32 input is computed in float32 and returned as float32; float64
     as float64.  Cues of a different dtype than the stored patterns are
     computed in the cue's dtype.
@@ -457,13 +913,6 @@ class ModernHopfieldClassifier(
     prototypes; with ``prototypes_per_class=None`` the batch's rows are
     appended and ``beta``/``W`` trained on their leave-one-out loss against
     everything stored.
-
-    Under ``sklearn.config_context(array_api_dispatch=True)`` (with
-    ``SCIPY_ARRAY_API=1``) the network computes in the namespace and on the
-    device of its input, e.g. torch tensors on a GPU, and returns arrays of
-    that namespace and device; ``n_jobs`` then does not apply (the library
-    parallelizes on the device) and ``working_memory`` still bounds each
-    chunk.  See the "Running on a GPU" page of the documentation.
 
     References
     ----------
@@ -526,6 +975,7 @@ class ModernHopfieldClassifier(
         "fit_tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
     def __init__(
@@ -542,6 +992,7 @@ class ModernHopfieldClassifier(
         fit_tol=1e-5,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.beta = beta
         self.similarity = similarity
@@ -554,9 +1005,10 @@ class ModernHopfieldClassifier(
         self.fit_tol = fit_tol
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the rows of ``X`` as patterns with labels ``y``, or learn a memory.
 
         With ``prototypes_per_class``, ``beta="learn"`` or ``n_components``
@@ -568,10 +1020,20 @@ class ModernHopfieldClassifier(
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
-            Patterns (float32 is kept as float32).
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).  A ``scipy.sparse``
+            matrix is stored as CSR and stays sparse (see Notes).
         y : array-like of shape (n_patterns,)
             Labels: all numbers or all strings (a mix is refused, as is NaN).
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative prior weight of each pattern (``None``: all 1).
+            The attention becomes ``w_mu exp(beta z_mu) / sum_nu w_nu
+            exp(beta z_nu)``: a weight of 2 attracts exactly as the pattern
+            stored twice, and a weight of 0 drops the pattern (it is not
+            stored).  ``beta="auto"`` uses the weighted variance.  A learned
+            memory takes whole numbers only, counting a row ``k`` times in
+            the loss (prototypes train on the rows in a canonical order, so
+            the result does not depend on how they were ordered).
 
         Returns
         -------
@@ -581,12 +1043,14 @@ class ModernHopfieldClassifier(
         with restore_on_error(self):
             # What a learned fit sets beyond the stored memory: gone unless
             # this fit sets it again.
-            for attr in ("components_", "_learned_mode"):
+            for attr in ("components_", "_components64", "_learned_mode"):
                 if hasattr(self, attr):
                     delattr(self, attr)
-            return self._store(X, y, classes=None, reset=True)
+            return self._store(
+                X, y, classes=None, reset=True, sample_weight=sample_weight
+            )
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Store more patterns, keeping those already stored.
 
         ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
@@ -605,6 +1069,8 @@ class ModernHopfieldClassifier(
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen; optional.  When given, it
             fixes ``classes_`` and every label must belong to it.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Prior weights of the new patterns, as in :meth:`fit`.
 
         Returns
         -------
@@ -613,104 +1079,93 @@ class ModernHopfieldClassifier(
         """
         with restore_on_error(self):
             return self._store(
-                X, y, classes=classes, reset=not hasattr(self, "_memory")
+                X,
+                y,
+                classes=classes,
+                reset=not hasattr(self, "patterns_"),
+                sample_weight=sample_weight,
             )
 
-    def _store(self, X, y, classes, reset):
+    def _store(self, X, y, classes, reset, sample_weight=None):
         # Always, not only on the first call: set_params may have changed a
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
-        # Labels are bookkept on the host (a few numbers per pattern); under
-        # array API dispatch the patterns and all the work stay on X's device.
-        y, classes = _host(y), _host(classes)
+        start = time.perf_counter()
+        # Labels and weights are bookkept on the host (a few numbers per
+        # pattern); under array API dispatch the patterns and all the work
+        # stay in X's namespace, on its device.
+        y, classes, sample_weight = _host(y), _host(classes), _host(sample_weight)
         check_label_types(y)
         xp, _, dev = get_namespace_and_device(X)
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=[xp.float64, xp.float32], y_numeric=False
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[xp.float64, xp.float32],
+            y_numeric=False,
+            accept_sparse="csr",
         )
         check_classification_targets(y)
         y = np.asarray(y)
-        on_np = _is_np(X)
+        host = _is_host(X)
         if not reset:
             check_same_label_kind(y, _host(self.pattern_labels_))
-            old = self.patterns_
-            if not on_np or not _is_np(old):
-                old = _move(old, X)
-            if X.dtype != old.dtype:
-                X = xp.astype(X, old.dtype)
-        # A copy: patterns_ must not alias the caller's array.
-        if on_np:
-            patterns = X.copy() if reset else np.vstack([old, X])
-        else:
-            patterns = xp.asarray(X, copy=True) if reset else xp.concat([old, X])
+        if not host and self._learns():
+            raise ValueError(
+                "Learned memories (prototypes_per_class, beta='learn', "
+                "n_components) train with numpy and scipy only: fit them on "
+                "numpy arrays, without array API dispatch."
+            )
+        X, y, weights = _weights_and_rows(X, y, sample_weight, first=reset)
+        if self._learns():
+            # Learned memories train on dense rows, and take whole-number
+            # weights as repeated rows: the mean loss over the repeated rows
+            # is the weighted mean loss.
+            if (weights != np.round(weights)).any():
+                raise ValueError(
+                    "A learned memory (prototypes_per_class, beta='learn' or "
+                    "n_components) takes whole-number sample weights only: a "
+                    "weight k counts the row k times in the loss. Round the "
+                    "weights, or store without learning."
+                )
+            if not (weights == 1).all():
+                rows = np.repeat(np.arange(X.shape[0]), weights.astype(np.intp))
+                X, y = X[rows], y[rows]
+            if sp.issparse(X):
+                X = X.toarray()
+            if self.prototypes_per_class is not None:
+                # Prototypes: train on the rows in one canonical order, so
+                # that the k-means start and the loss's sums do not depend on
+                # how the rows were ordered (weight k == k copies anywhere).
+                _, y_rank = np.unique(y, return_inverse=True)
+                order = np.lexsort((*np.asarray(X).T[::-1], y_rank))
+                X, y = X[order], y[order]
+        patterns = _stack_patterns(self, X, reset)
         labels = y if reset else np.concatenate([_host(self.pattern_labels_), y])
         # update_classes reads the fitted classes_: on the host, as the labels
-        host = SimpleNamespace(
+        fitted = SimpleNamespace(
             _classes_fixed=getattr(self, "_classes_fixed", False),
             classes_=_host(getattr(self, "classes_", None)),
         )
-        classes, fixed = update_classes(host, labels, y, classes, reset)
+        classes, fixed = update_classes(fitted, labels, y, classes, reset)
         self._classes_fixed = fixed
         if self._learns():
-            if not on_np:
-                raise ValueError(
-                    "Learned memories (prototypes_per_class, beta='learn', "
-                    "n_components) train with numpy and scipy only: fit them on "
-                    "numpy arrays, without array API dispatch."
-                )
-            return self._train(X, y, classes, reset)
-        self._memory = ModernMemory(patterns, self.similarity)
-        if not on_np and labels.dtype.kind in "biuf":
-            # as scikit-learn's array API classifiers: labels in X's namespace
+            return self._train(X, y, classes, reset, start)
+        if not reset:
+            weights = np.concatenate([_host(self.pattern_weights_), weights])
+        if not host and labels.dtype.kind in "biuf":
+            # as scikit-learn's array API classifiers: numeric labels in X's
+            # namespace, on its device (strings stay numpy)
             labels = xp.asarray(labels, device=dev)
             classes = xp.asarray(classes, device=dev)
-        self.pattern_labels_ = labels
-        self.classes_ = classes
-        self.max_norm_ = self._memory.data_max_norm
-        self.beta_, self._scaled_beta = self._resolve_beta()
-        memory = self._memory
-        _check_magnitude(memory, 1.0, self._scaled_beta, memory.aug)
-        # Self-check, as the binary memories do, on an evenly spaced sample of
-        # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
-        probe = np.unique(
-            np.linspace(0, patterns.shape[0] - 1, SELF_CHECK_SIZE).astype(int)
+        # The fitted state is plain arrays and builtins (safe to persist with
+        # skops.io): the scoring layout is rebuilt from them when needed.
+        self._set_memory(
+            patterns, weights=weights, pattern_labels_=labels, classes_=classes
         )
-        if on_np:
-            sample = patterns[probe]
-        else:
-            sample = xp.take(patterns, xp.asarray(probe, device=dev), axis=0)
-        _, n_iter, _ = _transform_block(
-            sample,
-            memory=self._memory,
-            beta=self._scaled_beta,
-            n_steps=self.max_iter,
-            tol=self.tol,
-        )
-        self.n_iter_ = int(_ns(n_iter).max(n_iter))
+        self._report_fit(reset, start, X.shape[0], f"{classes.shape[0]} classes")
         return self
-
-    @property
-    def patterns_(self):
-        """ndarray of shape (n_patterns, n_features): the stored patterns."""
-        return self._memory.patterns
-
-    def _resolve_beta(self):
-        """``(beta_, internal beta)``; see :meth:`ModernMemory.scale_beta`.
-
-        ``"auto"`` is resolved on the internal patterns, which lie in
-        ``[-1, 1]`` at any data scale, so it neither overflows nor underflows;
-        ``beta_`` is then the same value in the data's units.
-        """
-        memory = self._memory
-        if self.beta != "auto":
-            return float(self.beta), memory.scale_beta(self.beta)
-        total_var = memory.total_variance()
-        if total_var > 0:
-            scaled = AUTO_BETA_SCALE / total_var
-            return memory.unscale_beta(scaled), scaled
-        # All stored patterns equal: every pattern scores the same, beta has
-        # no effect on predictions and 1 is as good as any.
-        return 1.0, memory.scale_beta(1.0)
 
     # -- learning ---------------------------------------------------------------------
     def _learns(self):
@@ -738,8 +1193,19 @@ class ModernHopfieldClassifier(
             )
         return {int(c): int(k[c]) for c in present}
 
-    def _train(self, X, y, classes, reset):
+    def _train(self, X, y, classes, reset, start):
         """Fit or continue training a learned memory on the batch ``(X, y)``."""
+        label = f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}"
+
+        def progress(iteration, loss):
+            if iteration % PROGRESS_EVERY == 0:
+                report(
+                    self.verbose,
+                    label,
+                    f"L-BFGS-B iteration {iteration}: loss {loss:.6g}, "
+                    f"{time.perf_counter() - start:.2f} s",
+                )
+
         if self.n_components is not None:
             if self.n_components > X.shape[1]:
                 raise ValueError(
@@ -829,6 +1295,7 @@ class ModernHopfieldClassifier(
             alpha=0.0 if store_rows else self.alpha,
             center=Xf.mean(axis=0),
             scale=scale if scale > 0 else 1.0,
+            callback=progress if self.verbose >= 2 else None,
         )
         if not converged:
             warnings.warn(
@@ -842,12 +1309,10 @@ class ModernHopfieldClassifier(
             patterns = X.copy() if reset else np.vstack([self.patterns_, X.astype(dtype)])
         else:
             patterns = learned.from_frame(V, center0, k).astype(dtype)
-        if components is None:
-            memory = ModernMemory(patterns, self.similarity)
-        else:
-            memory = learned.MappedMemory(patterns, components, self.similarity)
+        self._keep_memory(patterns, components, None)
+        memory = self._memory
+        if components is not None:
             self.components_ = memory.components
-        self._memory = memory
         self.pattern_labels_ = classes[v_idx]
         self.classes_ = classes
         # beta in the data's units (inf or 0 beyond float64's range, as for
@@ -858,127 +1323,35 @@ class ModernHopfieldClassifier(
         _check_magnitude(memory, 1.0, self._scaled_beta, memory.aug)
         self.n_iter_ = max(n_iter, 1)
         self._learned_mode = self._mode()
+        report(
+            self.verbose,
+            label,
+            f"learned {len(patterns)} patterns x {patterns.shape[1]} features "
+            f"({len(classes)} classes) from {len(X)} samples: {n_iter} L-BFGS-B "
+            f"iterations in {time.perf_counter() - start:.2f} s; "
+            f"beta_={self.beta_:.4g}",
+        )
         return self
 
     # -- retrieving -------------------------------------------------------------------
-    def _validated(self, X, method, as_states=False):
+    def _class_scores(self, X, normalize):
         check_is_fitted(self)
-        self._validate_params()
-        labels = self.pattern_labels_
-        numeric = not (isinstance(labels, np.ndarray) and labels.dtype.kind in "OSU")
-        # As scikit-learn's array API estimators: X must be where fit put the
-        # fitted arrays (string labels stay numpy: then compare the patterns).
-        check_same_namespace(
-            X,
-            self,
-            attribute="pattern_labels_" if numeric else "patterns_",
-            method=method,
-        )
-        xp = get_namespace_and_device(X)[0]
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
-        memory = self._memory.like(X)
-        if self.similarity == "cosine" and not as_states:
-            extent = 1.0  # the dynamics start from the unit-normalized cues
-        else:
-            extent = memory.extent(X)
-        _check_magnitude(memory, extent, self._scaled_beta, X)
-        return X
-
-    def _batch(self, block_func, X, n_out, **params):
-        """Run ``block_func`` over the validated cues ``X`` through the engine.
-
-        The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
-        is the width of its per-row output, for the working-memory bound: an
-        honest upper bound per cue row is a row of scores over all patterns,
-        the start state, the state and its update, and the outputs (the block
-        functions walk rows in cache-sized tiles, so they use less than this
-        when a chunk holds many rows).
-        """
-        memory = self._memory.like(X)
-        itemsize = _finfo(X).bits // 8
-        row_bytes = itemsize * (memory.aug.shape[0] + 4 * X.shape[1] + n_out)
-        block = partial(block_func, memory=memory, beta=self._scaled_beta, **params)
-        return batch_retrieve(block, X, row_bytes=row_bytes, n_jobs=self.n_jobs)
-
-    def retrieve(self, X):
-        """Run the update steps from each row of ``X`` and report how it went.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Cues.
-
-        Returns
-        -------
-        result : :class:`~sklearn.utils.Bunch`
-            ``states`` (n_samples, n_features) the states after up to
-            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
-            ``converged`` (n_samples,) True where the last step moved the
-            state by at most ``tol * max_norm_``.
-        """
-        return self._retrieve(X, "retrieve")
-
-    def _retrieve(self, X, method):
-        X = self._validated(X, method)
-        states, n_iter, converged = self._batch(
-            _transform_block, X, 2 * X.shape[1], n_steps=self.max_iter, tol=self.tol
-        )
-        return Bunch(states=states, n_iter=n_iter, converged=converged)
-
-    def transform(self, X):
-        """Auto-associative retrieval: the states after the update steps.
-
-        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
-        ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Cues.
-
-        Returns
-        -------
-        states : ndarray of shape (n_samples, n_features)
-            Retrieved states, in the dtype of ``X``.
-        """
-        return self._retrieve(X, "transform").states
-
-    def _class_scores(self, X, normalize, method):
-        X = self._validated(X, method)
-        if _is_np(X):
-            idx = np.searchsorted(_host(self.classes_), _host(self.pattern_labels_))
-            onehot = np.zeros((len(idx), self.classes_.shape[0]), dtype=X.dtype)
+        labels, classes = self.pattern_labels_, self.classes_
+        if isinstance(labels, np.ndarray):
+            idx = np.searchsorted(_host(classes), labels)
+            onehot = np.zeros((len(idx), len(classes)))
             onehot[np.arange(len(idx)), idx] = 1
-        else:
-            onehot = self._onehot(X)
-        return self._batch(
-            _class_block,
-            X,
-            self.classes_.shape[0],
-            onehot=onehot,
-            n_updates=self.max_iter - 1,
-            tol=self.tol,
-            normalize=normalize,
-        )
-
-    def _onehot(self, X):
-        """The ``(P, C)`` one-hot labels in ``X``'s namespace, device and dtype.
-
-        Built on the device once per fitted memory and kept with it.
-        """
-        memory = self._memory.like(X)
-        key = ("onehot", str(X.dtype))
-        if key not in memory._like:
-            xp, dev = _ns(X), _device(X)
-            labels, classes = self.pattern_labels_, self.classes_
-            if _ns(labels) is xp and _ns(classes) is xp and _device(labels) == dev:
-                idx = xp.searchsorted(classes, labels)
-            else:
-                idx = np.searchsorted(_host(classes), _host(labels))
-                idx = xp.asarray(idx, device=dev)
+        else:  # built where the labels are (the device), no transfer
+            xp, dev = _ns(labels), _device(labels)
+            idx = xp.searchsorted(_move(classes, labels), labels)
             columns = xp.arange(classes.shape[0], dtype=idx.dtype, device=dev)
-            memory._like[key] = xp.astype(idx[:, None] == columns[None, :], X.dtype)
-        return memory._like[key]
+            onehot = xp.astype(idx[:, None] == columns[None, :], _hi(labels))
+        return self._readout(
+            X,
+            onehot,
+            "sum" if normalize else None,
+            "predict_proba" if normalize else "predict",
+        )
 
     def predict_proba(self, X):
         """Hetero-associative retrieval: attention summed per class.
@@ -997,7 +1370,7 @@ class ModernHopfieldClassifier(
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        return self._class_scores(X, normalize=True, method="predict_proba")
+        return self._class_scores(X, normalize=True)
 
     def predict(self, X):
         """The class with the largest attention (argmax of :meth:`predict_proba`).
@@ -1012,15 +1385,15 @@ class ModernHopfieldClassifier(
         labels : ndarray of shape (n_samples,)
             Predicted labels, elements of ``classes_``.
         """
-        scores = self._class_scores(X, normalize=False, method="predict")
-        if _is_np(scores):
+        scores = self._class_scores(X, normalize=False)
+        if isinstance(scores, np.ndarray):
             return _host(self.classes_)[np.argmax(scores, axis=1)]
         xp = _ns(scores)
         idx = xp.argmax(scores, axis=1)
         classes = self.classes_
-        if _ns(classes) is xp and _device(classes) == _device(scores):
-            return xp.take(classes, idx, axis=0)
-        return classes[_host(idx)]  # string labels stay numpy
+        if isinstance(classes, np.ndarray):
+            return classes[_host(idx)]  # string labels stay numpy
+        return xp.take(_move(classes, scores), idx, axis=0)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of :meth:`predict` against ``y``.
@@ -1042,51 +1415,301 @@ class ModernHopfieldClassifier(
         check_label_types(_host(y))
         return super().score(X, y, sample_weight=sample_weight)
 
-    def energy(self, X):
-        """Energy of each row of ``X`` as a state, with no dynamics run.
+    def _accepts_sparse(self):
+        return "csr"
 
-        ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
-        with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
-        ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
-        from the patterns' mean: see Notes).  The rows are taken as they are
-        (for ``similarity="cosine"`` the dynamics start from unit-normalized
-        cues, so compare with ``energy`` of those).  No update step of
-        :meth:`transform` increases it.
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        # The learned memories' training (L-BFGS-B, scipy) is numpy only.
+        tags.array_api_support = not self._learns()
+        return tags
+
+
+class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
+    """Continuous modern Hopfield network recalling real-valued targets.
+
+    Stores pairs ``(x^mu, t^mu)`` of patterns and targets.  A cue ``xi`` is
+    answered by the attention over the stored patterns applied to the
+    targets, ``softmax(beta z(xi)) T``, ``z_mu`` the similarity of ``xi`` to
+    pattern ``mu``: hetero-association with continuous values, the
+    scikit-learn counterpart of :class:`~sklearn.neighbors.KNeighborsRegressor`.
+    With the euclidean similarity this is Nadaraya-Watson kernel regression
+    with the Gaussian kernel ``exp(-beta ||x^mu - xi||^2 / 2)`` (Nadaraya
+    1964; Watson 1964); tiny ``beta`` predicts the mean target, huge
+    ``beta`` the target of the nearest stored pattern (1-nearest-neighbour).
+    Scores, update steps, :meth:`transform` and :meth:`energy` are those of
+    :class:`ModernHopfieldClassifier`, whose read-out is the same attention
+    applied to one-hot labels.
+
+    Parameters
+    ----------
+    beta : float, "auto" or "learn", default="auto"
+        Inverse temperature, ``> 0``.  ``"auto"`` is the classifier's rule,
+        ``20 / v`` with ``v`` the total variance of the stored patterns.
+        ``"learn"`` picks, among ``"auto"``'s value times
+        ``10**linspace(-3, 3, 41)`` (ratio about 1.41 between neighbours),
+        the ``beta`` of least leave-one-out squared error on the stored
+        pairs: every stored pattern predicted from all the others, summed
+        over the targets (one pass over the stored patterns in row chunks
+        bounded by ``working_memory``, every candidate ``beta`` at once).
+        With a single stored pair ``"learn"`` falls back to ``"auto"``.
+        The value used is ``beta_``.
+    similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
+        How a state is compared with the stored patterns, as for
+        :class:`ModernHopfieldClassifier`.
+    max_iter : int, default=1
+        Update steps.  :meth:`predict` runs ``max_iter - 1`` updates of the
+        cue in the pattern space, ``xi <- X^T softmax(beta z(xi))``, then
+        reads the targets with the attention of the final step; the default
+        reads them with the attention of the cue itself (plain kernel
+        regression).  :meth:`transform` runs up to ``max_iter`` steps.
+    tol : float, default=1e-4
+        A row stops early once one update step moves its state by at most
+        ``tol * M`` (Euclidean norm, ``M = max_norm_``).
+    n_jobs : int, default=None
+        Number of joblib workers for batch retrieval; ``None`` means 1 unless
+        in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+        Results do not depend on it, nor on ``working_memory``, beyond
+        floating-point rounding.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (prediction, retrieval, energy, and the
+        leave-one-out pass of ``beta="learn"``) with its size and time.  At 2
+        and more, also a line as each chunk of a batch completes (rows done,
+        rate, time left), with any ``n_jobs``.
+
+    Attributes
+    ----------
+    patterns_ : ndarray of shape (n_patterns, n_features)
+        The stored patterns, in the dtype they were given (float32 or
+        float64).
+    targets_ : ndarray of shape (n_patterns,) or (n_patterns, n_outputs)
+        The stored targets (float64), as given.
+    n_outputs_ : int
+        Number of targets per pattern.
+    beta_ : float
+        The inverse temperature used, in the data's units (as for
+        :class:`ModernHopfieldClassifier`, the computations run in the
+        stored patterns' frame with ``beta_`` rescaled to it).
+    max_norm_ : float
+        ``M``, as for :class:`ModernHopfieldClassifier`; enters the energy
+        and ``tol``.
+    n_iter_ : int
+        Update steps that the fit self-check needed at most (see
+        :class:`ModernHopfieldClassifier`).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when ``X`` has string
+        feature names.
+
+    See Also
+    --------
+    ModernHopfieldClassifier : The same memory reading out class labels.
+    sklearn.neighbors.KNeighborsRegressor : The hard-neighbourhood counterpart.
+
+    Notes
+    -----
+    Prediction is the classifier's, in the same frame (see its Notes): one
+    GEMM ``cues @ patterns^T`` per cache-sized tile of cues, ``exp`` in
+    place, one small GEMM with ``[T | 1]`` (the targets and a column of
+    ones), and a division by the last column.  float32 input is computed
+    and returned in float32.
+
+    References
+    ----------
+    H. Ramsauer et al. (2020). Hopfield Networks is All You Need.
+    arXiv:2008.02217 (ICLR 2021).
+
+    E. A. Nadaraya (1964). On estimating regression. Theory of Probability
+    and its Applications 9(1), 141-142.
+
+    G. S. Watson (1964). Smooth regression analysis. Sankhya A 26(4),
+    359-372.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skhopfield import ModernHopfieldRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(StandardScaler(), ModernHopfieldRegressor(beta="learn"))
+    >>> reg.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 0.35
+    True
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseModernMemory._parameter_constraints,
+        "beta": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "learn"}),
+        ],
+    }
+
+    def __init__(
+        self,
+        beta="auto",
+        *,
+        similarity="euclidean",
+        max_iter=1,
+        tol=1e-4,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.beta = beta
+        self.similarity = similarity
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- storing ----------------------------------------------------------------------
+    def fit(self, X, y):
+        """Store the pairs ``(X[i], y[i])``.
+
+        A failed fit (invalid input or parameters) raises and leaves the
+        regressor as it was: fitted with its previous pairs, or unfitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).
+        y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
+            Targets: finite real numbers.
+
+        Returns
+        -------
+        self : object
+            The fitted memory.
+        """
+        with restore_on_error(self):
+            return self._store(X, y, reset=True)
+
+    def partial_fit(self, X, y):
+        """Store more pairs, keeping those already stored.
+
+        ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
+        ``fit(A ∪ B)`` (``beta="auto"`` and ``"learn"`` re-resolved over all
+        pairs).  A failed call raises and leaves the regressor as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            New patterns.
+        y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
+            Their targets, as many per pattern as at the first fit.
+
+        Returns
+        -------
+        self : object
+            The updated memory.
+        """
+        with restore_on_error(self):
+            return self._store(X, y, reset=not hasattr(self, "targets_"))
+
+    def _store(self, X, y, reset):
+        self._validate_params()
+        start = time.perf_counter()
+        # Targets are checked on the host; stored (targets_) and read out in
+        # X's namespace, on its device.
+        y = _host(y)
+        xp, _, dev = get_namespace_and_device(X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[xp.float64, xp.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        y = np.asarray(y, dtype=np.float64)
+        if not reset:
+            if y.shape[1:] != tuple(self.targets_.shape[1:]):
+                raise ValueError(
+                    f"y has shape {y.shape[1:]} per pattern, but the memory stores "
+                    f"targets of shape {tuple(self.targets_.shape[1:])} "
+                    f"({self.n_outputs_} targets)."
+                )
+        patterns = _stack_patterns(self, X, reset)
+        targets = y if reset else np.concatenate([_host(self.targets_), y])
+        n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
+        if not _is_host(X):
+            targets = xp.asarray(targets, dtype=_hi(patterns), device=dev)
+        self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
+        self._report_fit(reset, start, X.shape[0], f"{n_outputs} targets each")
+        return self
+
+    def _values(self):
+        """The read-out matrix ``[T | 1]`` (P, n_outputs + 1)."""
+        T = self.targets_
+        if isinstance(T, np.ndarray):
+            return _with_ones(T.reshape(len(T), -1))
+        return _with_ones(_ns(T).reshape(T, (T.shape[0], -1)))
+
+    def _resolve_beta(self, memory, **fitted):
+        if self.beta != "learn":
+            return super()._resolve_beta(memory, **fitted)
+        auto, scaled_auto = self._auto_beta(memory)
+        targets = _host(fitted["targets_"])
+        P = len(targets)
+        if P < 2:  # nothing to leave one out against
+            return auto, scaled_auto
+        # The leave-one-out pass runs on the host (numpy, the batch engine's
+        # joblib chunks) in the same frame: it returns one float.
+        memory = memory.host()
+        T = targets.reshape(P, -1)
+        betas = scaled_auto * LEARN_GRID  # in the memory's internal units
+        block = partial(
+            loo_block,
+            memory=memory,
+            values=_with_ones(T).astype(memory.aug.dtype),
+            betas=betas,
+            loss=partial(squared_error, targets=T),
+        )
+        itemsize = memory.aug.dtype.itemsize
+        row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
+        losses = batch_retrieve(
+            block,
+            np.arange(P)[:, None],
+            row_bytes=row_bytes,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            label=f"{type(self).__name__}.fit(beta='learn')",
+        )
+        scaled = best_beta(losses, betas)[0]
+        return memory.unscale_beta(scaled), scaled
+
+    # -- retrieving -------------------------------------------------------------------
+    def predict(self, X):
+        """Hetero-associative retrieval: the attention-weighted stored targets.
+
+        After ``max_iter - 1`` state updates, ``softmax(beta_ z) T`` with the
+        attention of the final step.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States.
+            Cues.
 
         Returns
         -------
-        energy : ndarray of shape (n_samples,)
-            In the dtype of ``X``, in the data's squared units.
-
-        Raises
-        ------
-        ValueError
-            When an energy is outside the range of the dtype (data whose
-            squared scale overflows it, e.g. beyond about ``1e154`` in
-            float64); predictions are not affected.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted targets, in the dtype of ``X`` (float32 or float64);
+            1-D when the memory was fitted with 1-D targets.
         """
-        X = self._validated(X, "energy", as_states=True)
-        # The energy keeps a second (rows, patterns) array for its log-sum-exp.
-        E = self._batch(_energy_block, X, X.shape[1] + self._memory.aug.shape[0])
-        xp = _ns(E)
-        if not bool(xp.all(xp.isfinite(E))):
-            raise ValueError(
-                f"The energies of X exceed the {X.dtype} range: they are in the "
-                "data's squared units, and the data's scale "
-                f"2**{self._memory.exponent} squared leaves the range. Rescale the "
-                "data (e.g. with StandardScaler); predictions are not affected."
-            )
-        return E
+        check_is_fitted(self)
+        values = self._values()
+        out = self._readout(X, values, "total", "predict", total=values.shape[1] - 1)
+        if self.targets_.ndim != 1:
+            return out
+        return out.ravel() if isinstance(out, np.ndarray) else _ns(out).reshape(out, (-1,))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        # Stored rows compute in any array API namespace; the learned
-        # memories' training (L-BFGS-B) is numpy only.
-        tags.array_api_support = not self._learns()
+        tags.target_tags.multi_output = True
         return tags

@@ -11,9 +11,11 @@ from functools import partial
 
 import numpy as np
 
+from skhopfield import BidirectionalAssociativeMemory
 from skhopfield import DenseAssociativeMemory as Dense
 from skhopfield import HopfieldMemory
 from skhopfield import ModernHopfieldClassifier as Modern
+from skhopfield import ModernHopfieldRegressor as Regressor
 from skhopfield import SimplicialHopfieldMemory as Simplicial
 
 #: Public methods that take an ``X``, in the order the bad-input matrix calls them.
@@ -35,10 +37,17 @@ class Case:
 
     make(**params) -> a fresh estimator; binary: states are +/-1 and input is
     binarized at ``threshold`` (else: continuous, real-valued states);
-    needs_y: fit requires labels; asynchronous: retrieval is a sequence of
+    needs_y: fit requires labels (or, hetero, y-layer patterns); hetero:
+    a hetero-associative memory (fit(X, y) with y labels or patterns, no
+    ``classes=``; energy(X) is the energy of x with its best y); regressor:
+    y are real targets and predict returns real values; asynchronous: retrieval is a sequence of
     sweeps whose energy never rises (binary ``update="async"``) -- modern
     update steps never raise the energy either; bad_params: out-of-range
-    parameter values, each with the name the error must carry;
+    parameter values, each with the name the error must carry; sparse:
+    accepts ``scipy.sparse`` input (CSR, others converted), with the results
+    of the dense computation (the binary memories refuse it); container:
+    applied by :func:`patterns` to the arrays it makes (e.g.
+    ``scipy.sparse.csr_matrix``), for the cases of :data:`SPARSE_CASES`;
     orthogonal_stable: mutually orthogonal patterns, at most N/4 of them, are
     always fixed points (not so for a randomly diluted network: orthogonality
     over all neurons says nothing about a random subset of connections).
@@ -52,10 +61,14 @@ class Case:
     make: object
     binary: bool
     needs_y: bool = False
+    hetero: bool = False
+    regressor: bool = False
     asynchronous: bool = True
     methods: tuple = BINARY_METHODS
     orthogonal_stable: bool = True
     bad_params: tuple = field(default_factory=tuple)
+    sparse: bool = False
+    container: object = None
     learned: bool = False
 
     def __repr__(self):
@@ -110,6 +123,19 @@ _DENSE_BAD = _BINARY_BAD + (
     ("beta", -1.0),
     ("beta", np.nan),
     ("beta", np.inf),
+)
+
+_BAM_BAD = (
+    ("learning_rule", "hebbian"),
+    ("learning_rule", None),
+    ("code_length", 0),
+    ("code_length", 2.5),
+    ("max_iter", 0),
+    ("max_iter", 2.5),
+    ("threshold", np.nan),
+    ("threshold", "zero"),
+    ("random_state", "seed"),
+    ("n_jobs", 0),
 )
 
 _MODERN_BAD = (
@@ -188,18 +214,47 @@ def _dense(interaction, update="async", **params):
     )
 
 
-def _modern(similarity, tag="", **params):
+def _bam(rule):
     return Case(
-        f"modern-{similarity}{tag}",
+        f"bam-{rule}",
+        partial(BidirectionalAssociativeMemory, learning_rule=rule, random_state=0),
+        binary=True,
+        needs_y=True,
+        hetero=True,
+        bad_params=_BAM_BAD,
+    )
+
+
+
+def _modern(similarity, tag="", container=None, **params):
+    return Case(
+        f"modern-{similarity}{tag}" + ("-csr" if container is not None else ""),
         partial(Modern, similarity=similarity, **params),
         binary=False,
         needs_y=True,
         methods=MODERN_METHODS,
         bad_params=_MODERN_BAD,
+        sparse=True,
+        container=container,
         learned=bool(tag),
     )
 
 
+def _regressor(similarity, **params):
+    tag = "-".join(f"{k}{v}" for k, v in params.items())
+    return Case(
+        f"modern-regressor-{similarity}{'-' + tag if tag else ''}",
+        partial(Regressor, similarity=similarity, **params),
+        binary=False,
+        needs_y=True,
+        regressor=True,
+        # the classifier's bad values of the parameters the regressor has
+        bad_params=tuple(
+            (name, value)
+            for name, value in _MODERN_BAD
+            if name in Regressor().get_params()
+        ),
+    )
 # Learned memories: few optimizer iterations keep the tables fast; the
 # dynamics and the engine are what these rows test (tests/test_learned.py
 # tests the training).  n_components=1 so that one-feature data fits too.
@@ -220,6 +275,12 @@ CASES = [
     # (issue 17); ties here are round-off ties, not exact ones.
     _dense("rectified_polynomial", "sync", order=200),
     _dense("exponential", beta=30.0),
+    # The hetero-associative memories before the classifier's cases, so that
+    # the indices of the cases above and the last ones stay what they were.
+    _bam("correlation"),
+    _bam("pseudoinverse"),
+    _regressor("euclidean"),  # beta="auto"
+    _regressor("dot", beta="learn"),
     _simplicial("full2", max_dim=2),
     # Fractions: the counts follow n_features, which the tests vary.
     _simplicial("diluted12", max_dim=2, n_simplices=(0.5, 0.2)),
@@ -242,6 +303,19 @@ CASES = [
     ),
 ]
 
+#: The modern memories on sparse CSR input (patterns with about 70% zeros),
+#: for the tests of the engine's invariances; kept apart from CASES, whose
+#: tests edit their inputs as dense arrays.
+SPARSE_CASES = []
+if Modern is not None:
+    import scipy.sparse as sp
+
+    SPARSE_CASES = [
+        _modern("dot", container=sp.csr_matrix, beta=1.0),
+        _modern("euclidean", container=sp.csr_matrix),
+        _modern("cosine", container=sp.csr_matrix, beta=4.0),
+    ]
+
 BINARY_CASES = [c for c in CASES if c.binary]
 MODERN_CASES = [c for c in CASES if not c.binary]
 
@@ -262,11 +336,21 @@ def patterns(case, n_patterns, n_features, seed, dtype=np.float64):
     rng = np.random.default_rng(seed)
     if case.binary:
         return np.where(rng.random((n_patterns, n_features)) < 0.5, -1.0, 1.0)
-    return rng.standard_normal((n_patterns, n_features)).astype(dtype)
+    X = rng.standard_normal((n_patterns, n_features)).astype(dtype)
+    if case.container is not None:
+        X[rng.random(X.shape) < 0.7] = 0
+        return case.container(X)
+    return X
 
 
-def labels_for(n, kind="int"):
-    """Labels of ``n`` patterns: a few classes, every class used when n allows."""
+def labels_for(n, kind="int", case=None):
+    """Labels of ``n`` patterns: a few classes, every class used when n allows.
+
+    A regressor ``case`` gets the integer labels as its (real) targets
+    whatever ``kind`` asks.
+    """
+    if case is not None and case.regressor:
+        kind = "int"
     base = np.arange(n) % 3
     if kind == "str":
         return np.array(["cat", "dog", "eel"])[base]
@@ -276,7 +360,7 @@ def labels_for(n, kind="int"):
 def fit_args(case, X, labeled=None):
     """``(X,)`` or ``(X, y)`` as ``case`` needs (or ``labeled`` asks)."""
     if case.needs_y or labeled:
-        return (X, labels_for(len(X)))
+        return (X, labels_for(X.shape[0]))
     return (X,)
 
 
@@ -313,6 +397,8 @@ def assert_same(a, b, perm=None, binary=True, exact=False):
         real = key in ("energy", "predict_proba") or (
             not binary and key in ("transform", "retrieve.states")
         )
+        # a regressor's predictions are real-valued too
+        real = real or (key == "predict" and np.asarray(expected).dtype.kind == "f")
         if real and not exact:
             scale = max(1.0, float(np.abs(expected).max()))
             np.testing.assert_allclose(

@@ -81,7 +81,8 @@ def test_demo_picture_shows_cue_and_completions(demo_output):
     lines = demo_output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
     titles = lines[start].split()
-    assert titles == ["stored", "cue", "hebbian", "pinv", "dense", "modern"]
+    # one column per row of the recall table (storkey included)
+    assert titles == ["stored", "cue", "hebbian", "storkey", "pinv", "dense", "modern"]
     width = lines[start + 1].index(" ") + 2  # one 10-pixel block plus the gap
     block = [line for line in lines[start + 1 : start + 11]]
     columns = [
@@ -119,6 +120,22 @@ def test_demo_compares_with_knn_on_binarized_digits(demo_output):
     assert rows["DenseAssociativeMemory (binarized)"][0] > 80.0
 
 
+def test_demo_explains_only_the_memories_it_shows(demo_output):
+    assert "CapacityWarning for hebbian" in demo_output  # said, not a traceback
+    for selected, absent in [
+        ("dense", ("HopfieldMemory", "hebbian", "Storkey", "modern")),
+        ("modern", ("HopfieldMemory", "Hebbian", "dense", "Dense")),
+        ("hopfield", ("dense", "Dense", "modern", "Modern")),
+    ]:
+        proc = _demo("--n-cues", "2", "--estimators", selected, "--dataset", "iris")
+        part = proc.stdout.split("== Classification")[0]
+        assert proc.stderr == ""
+        text = part.split("\n\n")[2]  # the paragraph under the picture
+        assert selected in text or "HopfieldMemory" in text
+        for word in absent:
+            assert word not in text, (selected, word, text)
+
+
 def test_demo_selects_dataset_and_estimators():
     out = _demo("--dataset", "iris", "--estimators", "knn,glvq").stdout
     assert "Pattern completion" not in out  # no memory selected
@@ -126,6 +143,20 @@ def test_demo_selects_dataset_and_estimators():
     rows = [r[:36].strip() for r in _table(out, "estimator ")]
     assert rows == ["KNeighborsClassifier", "GLVQClassifier"]
     assert "== Classification on iris" in out
+
+
+def test_demo_shows_the_bidirectional_memory_on_request():
+    out = _demo("--estimators", "bam", "--n-cues", "20").stdout
+    assert "Classification" not in out  # bam is in the completion part only
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
+    assert lines[start].split() == ["stored", "cue", "bam"]
+    stored, recalled = (
+        [line.split()[k] for line in lines[start + 1 : start + 11]] for k in (0, 2)
+    )
+    assert recalled == stored  # the corrupted P completed
+    row = next(r.split() for r in _table(out, "memory ") if r.startswith("bam"))
+    assert _percent(row[2]) > 80.0 and _percent(row[3]) > 90.0
 
 
 def test_demo_help_lists_the_options():
@@ -139,6 +170,22 @@ def test_demo_help_lists_the_options():
         "--seed",
     ):
         assert option in out
+    assert "BidirectionalAssociativeMemory" in out
+    assert "ModernHopfieldRegressor" in out
+
+
+def test_demo_regression_table_on_request():
+    out = _demo("--estimators", "regressor").stdout
+    assert "Classification" not in out and "Pattern completion" not in out
+    rows = {r[:40].strip(): r[40:].split() for r in _table(out, "estimator ")}
+    assert set(rows) == {
+        "ModernHopfieldRegressor(beta='learn')",
+        "KNeighborsRegressor (k=5)",
+        "KNeighborsRegressor (k=20)",
+    }
+    # the kernel regression is no worse than plain 5-NN on this split
+    r2 = {name: float(cells[0]) for name, cells in rows.items()}
+    assert r2["ModernHopfieldRegressor(beta='learn')"] >= r2["KNeighborsRegressor (k=5)"]
 
 
 @pytest.mark.parametrize(
@@ -161,13 +208,47 @@ def test_demo_rejects_bad_options(args, message):
     assert proc.stdout == ""
 
 
-def test_readme_python_examples_run(capsys):
+def _readme_python_blocks():
     readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.+?)```", readme, re.S)
-    assert len(blocks) >= 3
-    namespace = {}
-    for block in blocks:  # the snippets build on each other, as a reader's session
-        exec(compile(block, "README.md", "exec"), namespace)
-    printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "1.0"  # the Storkey example recalls every pattern
-    assert float(printed[3]) >= 0.99  # the exponential memory recalls 1000 patterns
+    return re.findall(r"```python\n(.+?)```", readme, re.S)
+
+
+@pytest.fixture(scope="module")
+def readme_runs():
+    """Each README Python block run alone, in a fresh namespace (a reader may
+    copy any one of them): ``(namespace, printed lines)`` per block."""
+    import contextlib
+    import io
+
+    runs = []
+    for block in _readme_python_blocks():
+        namespace, out = {}, io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+        runs.append((namespace, out.getvalue().splitlines()))
+    return runs
+
+
+def test_readme_python_examples_each_run_alone(readme_runs):
+    assert len(readme_runs) >= 3
+    printed = [lines for _, lines in readme_runs]
+    assert printed[0][0] == "1.0"  # the Storkey example recalls every pattern
+    assert float(printed[1][0]) >= 0.99  # the exponential memory recalls 1000 patterns
+    learned = next(ns for ns, _ in readme_runs if "learned" in ns)
+    shape = learned["learned"][-1].patterns_.shape
+    assert f"{shape}" == printed[3][0] == "(50, 64)"  # 5 learned patterns per class
+
+
+def test_readme_beta_grid_brackets_the_optimum(readme_runs):
+    # The grid-search block picks a value inside its grid (not an edge, which
+    # would say the optimum may lie outside) that scores at least as well as
+    # the untuned default, on the same folds.
+    from sklearn.model_selection import cross_val_score
+
+    namespace = next(ns for ns, _ in readme_runs if "search" in ns)
+    search = namespace["search"]
+    ((name, values),) = namespace["grid"].items()
+    best = search.best_params_[name]
+    assert values[0] < best < values[-1], (best, values)
+    default = cross_val_score(namespace["pipe"], namespace["X"], namespace["y"])
+    assert search.best_score_ >= default.mean()

@@ -47,6 +47,7 @@ them.
 import math
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.externals import array_api_compat
 from sklearn.utils._array_api import (
     _convert_to_numpy,
@@ -60,8 +61,19 @@ def _is_np(A):
     return isinstance(A, np.ndarray)
 
 
+def _is_host(A):
+    """numpy arrays and scipy.sparse matrices: the numpy path."""
+    return isinstance(A, np.ndarray) or sp.issparse(A)
+
+
+_NP = array_api_compat.array_namespace(np.empty(0))
+
+
 def _ns(A):
-    """The array API namespace of ``A`` (array-api-compat's, as scikit-learn's)."""
+    """The array API namespace of ``A`` (array-api-compat's, as scikit-learn's);
+    numpy's for numpy arrays and scipy.sparse matrices."""
+    if _is_host(A):
+        return _NP
     return array_api_compat.array_namespace(A)
 
 
@@ -73,8 +85,8 @@ def _to_numpy(A):
 
 
 def _move(A, Q):
-    """``A`` in the namespace and on the device of ``Q``."""
-    if _is_np(Q):
+    """``A`` in the namespace and on the device of ``Q`` (numpy for sparse ``Q``)."""
+    if _is_host(Q):
         return _to_numpy(A)
     return move_to(A, xp=_ns(Q), device=_device(Q))
 
@@ -98,7 +110,7 @@ def _hi(A):
 
 
 def _finfo(A):
-    return np.finfo(A.dtype) if _is_np(A) else _ns(A).finfo(A.dtype)
+    return np.finfo(A.dtype) if _is_host(A) else _ns(A).finfo(A.dtype)
 
 
 def _scalar(A, value):
@@ -134,6 +146,38 @@ def _exp_inplace(A):
     if _is_np(A):
         return np.exp(A, out=A)
     return _ns(A).exp(A)
+
+
+def _iadd(A, B):
+    """``A + B``, in place on numpy arrays."""
+    if _is_np(A):
+        A += B
+        return A
+    return A + B
+
+
+def _isub(A, B):
+    """``A - B``, in place on numpy arrays."""
+    if _is_np(A):
+        A -= B
+        return A
+    return A - B
+
+
+def _imul(A, b):
+    """``A * b``, in place on numpy arrays."""
+    if _is_np(A):
+        A *= b
+        return A
+    return A * b
+
+
+def _idiv(A, B):
+    """``A / B``, in place on numpy arrays."""
+    if _is_np(A):
+        A /= B
+        return A
+    return A / B
 
 
 def _copy(A):
@@ -220,7 +264,7 @@ def _scale_by_pow2(A, k):
     return A
 
 
-def frame(patterns, similarity):
+def frame(patterns, similarity, weights=None):
     """``(center, k)``: the coordinates the dynamics work in.
 
     A pattern or state ``x`` is computed as ``u = (x - center) / 2**k``:
@@ -234,7 +278,9 @@ def frame(patterns, similarity):
     float64), and centering removes the cancellation of
     ``x . q - ||x||^2 / 2 - ||q||^2 / 2`` on data far from the origin.
     The mean is taken on the data scaled by its own largest absolute value,
-    so it cannot overflow.
+    so it cannot overflow; with ``weights`` (float64, on the host) it is the
+    weighted mean (a pattern of weight 2 counts twice, as if stored twice).
+    ``center`` is in ``patterns``' namespace and on its device.
     """
     if similarity == "cosine" or math.prod(patterns.shape) == 0:
         return None, 0
@@ -244,7 +290,13 @@ def frame(patterns, similarity):
     Xs = _ldexp(X, -k0)
     if similarity == "dot":
         return None, k0
-    mean_s = xp.mean(Xs, axis=0)
+    if weights is None:
+        mean_s = xp.mean(Xs, axis=0)
+    elif _is_np(Xs):
+        mean_s = np.average(Xs, 0, weights)
+    else:
+        p = _move(weights / weights.sum(), Xs)
+        mean_s = _astype(p, Xs.dtype) @ Xs
     center = _ldexp(mean_s, k0)
     # the spread around the center as the stored dtype will round it
     c = _ldexp(_astype(_astype(center, patterns.dtype), X.dtype), -k0)
@@ -306,19 +358,60 @@ class ModernMemory:
     ----------
     patterns : array of shape (P, N)
     similarity : {"dot", "euclidean", "cosine"}
+    weights : ndarray of shape (P,) or None
+        A positive prior ``w_mu`` on each pattern: the attention becomes
+        ``w_mu exp(beta z_mu) / sum_nu w_nu exp(beta z_nu)``, i.e. ``log
+        w_mu`` is added to the scores ``beta z_mu`` (so a pattern of weight
+        2 attracts exactly as the pattern stored twice).  Kept as
+        ``log(w / max w) <= 0``, which leaves the upper bounds of the
+        scores valid.  None (or all weights equal) is the unweighted
+        network, computed as without weights.  Host float64 (numpy) in any
+        namespace: ``log_weight`` is in the patterns' namespace and device.
     """
 
-    def __init__(self, patterns, similarity, dtype=None, frame_=None):
+    #: Score-sized ``(rows, patterns)`` arrays a tile holds at once (see
+    #: the working-memory bound of the estimators).
+    score_rows = 1
+
+    def _set_similarity_and_weights(self, patterns, similarity, dtype, weights):
+        """Check ``similarity``, set it and the pattern weights; return the dtype.
+
+        Equal weights are no weights (``weights`` None): they change no
+        attention.  ``log_weight`` is ``log(w / max w)`` in ``dtype`` (in
+        ``patterns``' namespace and on its device), added to ``beta z``; or
+        None.
+        """
         if similarity not in SIMILARITIES:
             raise ValueError(
                 f"similarity must be one of {SIMILARITIES}, got {similarity!r}"
             )
         self.similarity = similarity
-        xp = _ns(patterns)
         dtype = patterns.dtype if dtype is None else dtype
-        if _is_np(patterns):
+        if _is_np(patterns) or sp.issparse(patterns):
             dtype = np.dtype(dtype)
-        center, k = frame(patterns, similarity) if frame_ is None else frame_
+        if weights is not None:
+            weights = _to_numpy(weights).astype(np.float64)
+            if (weights == weights[0]).all():
+                weights = None
+        self.weights = weights
+        if weights is None:
+            self.log_weight = None
+        else:
+            log_weight = np.log(weights / weights.max())
+            if _is_np(patterns) or sp.issparse(patterns):
+                self.log_weight = log_weight.astype(dtype)
+            else:
+                self.log_weight = _astype(_move(log_weight, patterns), dtype)
+        return dtype
+
+    def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
+        weights = self.weights
+        xp = _ns(patterns)
+        if frame_ is None:
+            center, k = frame(patterns, similarity, weights)
+        else:
+            center, k = frame_
         self._frame = (center, k)
         self.exponent = k
         self.center = None if center is None else _astype(center, dtype)
@@ -402,17 +495,34 @@ class ModernMemory:
         return float(_ldexp(float(beta), -2 * self.exponent))
 
     def total_variance(self):
-        """``sum_j Var(memory[:, j])`` in the most precise float available."""
+        """``sum_j Var(memory[:, j])``, weighted by the prior when there is one,
+        in the most precise float available."""
         if _is_np(self.aug):
-            return float(np.var(self.memory, axis=0, dtype=np.float64).sum())
+            if self.weights is None:
+                return float(np.var(self.memory, axis=0, dtype=np.float64).sum())
+            U = self.memory.astype(np.float64)
+            p = self.weights / self.weights.sum()
+            D = U - p @ U
+            return float(p @ np.einsum("ij,ij->i", D, D))
         xp = _ns(self.aug)
-        return float(xp.sum(xp.var(_astype(self.memory, _hi(self.aug)), axis=0)))
+        U = _astype(self.memory, _hi(self.aug))
+        if self.weights is None:
+            return float(xp.sum(xp.var(U, axis=0)))
+        p = _astype(_move(self.weights / self.weights.sum(), U), U.dtype)
+        D = U - p @ U
+        return float(p @ _rowdot(D))
 
     def astype(self, dtype):
         """This memory in ``dtype`` (itself when already so), same frame."""
         if self.aug.dtype == dtype:
             return self
-        return ModernMemory(self._raw, self.similarity, dtype=dtype, frame_=self._frame)
+        return type(self)(
+            self._raw,
+            self.similarity,
+            dtype=dtype,
+            frame_=self._frame,
+            weights=self.weights,
+        )
 
     def like(self, Q):
         """This memory in the namespace, device and dtype of ``Q``, same frame.
@@ -421,12 +531,19 @@ class ModernMemory:
         moved there (e.g. a memory fitted on numpy, used on torch arrays), and
         cached.
         """
-        if _ns(Q) is _ns(self.aug) and _device(Q) == _device(self.aug):
+        if _is_host(Q) and _is_host(self.aug):
+            return self.astype(Q.dtype)
+        if (
+            not _is_host(Q)
+            and not _is_host(self.aug)
+            and _ns(Q) is _ns(self.aug)
+            and _device(Q) == _device(self.aug)
+        ):
             return self.astype(Q.dtype)
         if type(self) is not ModernMemory:
             raise ValueError(
                 f"{type(self).__name__} computes with numpy only; got an array of "
-                f"{_ns(Q).__name__}."
+                f"{type(Q).__module__}."
             )
         key = (_ns(Q).__name__, str(_device(Q)), str(Q.dtype))
         if key not in self._like:
@@ -434,9 +551,19 @@ class ModernMemory:
             if center is not None:
                 center = _astype(_move(center, Q), _hi(raw))
             self._like[key] = ModernMemory(
-                raw, self.similarity, dtype=Q.dtype, frame_=(center, self.exponent)
+                raw,
+                self.similarity,
+                dtype=Q.dtype,
+                frame_=(center, self.exponent),
+                weights=self.weights,
             )
         return self._like[key]
+
+    def host(self):
+        """This memory on the host (numpy), same dtype and frame."""
+        if _is_host(self.aug):
+            return self
+        return self.like(_to_numpy(self.aug[:0, :0]))
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -448,16 +575,26 @@ class ModernMemory:
         """An upper bound of ``max |internal(Q)|`` from one pass over ``Q``."""
         if math.prod(Q.shape) == 0:
             return 0.0
-        xp = _ns(Q)
-        hi, lo = float(xp.max(Q)), float(xp.min(Q))
+        if _is_host(Q):
+            hi, lo = float(Q.max()), float(Q.min())
+        else:
+            xp = _ns(Q)
+            hi, lo = float(xp.max(Q)), float(xp.min(Q))
         if self.center is None:
             a = max(hi, -lo)
         else:
+            xp = _ns(self.center)
             a = max(hi - float(xp.min(self.center)), float(xp.max(self.center)) - lo)
         return float(_ldexp(a, -self.exponent))
 
     def internal(self, Q):
-        """States in the data's coordinates to internal ones (a new array)."""
+        """States in the data's coordinates to internal ones (a new array).
+
+        Sparse cues against dense stored patterns are densified here, one
+        tile at a time.
+        """
+        if sp.issparse(Q):
+            Q = Q.toarray()
         if self.center is None:
             if self.exponent == 0:
                 return Q
@@ -482,7 +619,9 @@ class ModernMemory:
 
         Unit rows for ``"cosine"``; :meth:`internal` otherwise.
         """
-        return unit_rows(Q) if self.similarity == "cosine" else self.internal(Q)
+        if self.similarity != "cosine":
+            return self.internal(Q)
+        return unit_rows(Q.toarray() if sp.issparse(Q) else Q)
 
     # -- scores -------------------------------------------------------------------
     def _cues(self, Q, beta, shift):
@@ -503,26 +642,43 @@ class ModernMemory:
         Qa[:, N + 1] = 0 if shift is None else -(b * shift)
         return Qa
 
+    def _gemm(self, Qa, rows, out):
+        """``Qa @ aug[rows].T`` (all patterns when ``rows`` is None) into ``out``
+        (numpy; other namespaces return a new array)."""
+        return _matmul(Qa, (self.aug if rows is None else self.aug[rows, ...]).T, out=out)
+
+    def _add_prior(self, a, rows=None):
+        """``a + log w`` (in place on numpy ``a``); ``a`` itself without weights."""
+        if self.log_weight is None:
+            return a
+        log_weight = self.log_weight if rows is None else self.log_weight[rows]
+        if _is_np(a):
+            a += log_weight
+            return a
+        return a + log_weight
+
     def _bound(self, Q):
         sq = _rowdot(Q)
         if self.similarity == "euclidean":
             return sq * _scalar(Q, 0.5)
         return _ns(Q).sqrt(sq) * _scalar(Q, self.max_norm)
 
-    def exact_scores(self, Q, beta, out=None):
-        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0."""
+    def exact_scores(self, Q, beta, out=None, prior=True):
+        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0.
+
+        With weights (and ``prior``), ``log w`` is added to ``beta z`` first.
+        """
         xp = _ns(Q)
-        a = _matmul(self._cues(Q, beta, None), self.aug.T, out=out)
+        a = self._gemm(self._cues(Q, beta, None), None, out)
+        if prior:
+            a = self._add_prior(a)
         zmax = xp.max(a, axis=1)
-        if _is_np(a):
-            a -= zmax[:, None]
-        else:
-            a = a - zmax[:, None]
-        return a, zmax
+        return _isub(a, zmax[:, None]), zmax
 
     def _exp_scores(self, Q, beta, out):
         """``exp(beta (z - b(q)))`` in place, fast path (may under/overflow)."""
-        a = _matmul(self._cues(Q, beta, self._bound(Q)), self.aug.T, out=out)
+        a = self._gemm(self._cues(Q, beta, self._bound(Q)), None, out)
+        a = self._add_prior(a)
         with np.errstate(over="ignore", under="ignore"):
             a = _exp_inplace(a)
         return a
@@ -543,12 +699,16 @@ class ModernMemory:
         a, _ = self.exact_scores(Q, beta)
         return _exp_inplace(a)
 
-    def class_scores(self, Q, beta, onehot, out=None):
+    def class_scores(self, Q, beta, onehot, out=None, total=None):
         """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
 
         Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
         positive ``c_i`` (enough for an argmax; divide by the row sum for
-        probabilities).  The hot path of ``predict``: one GEMM, ``exp`` in
+        probabilities).  ``onehot`` may be any ``(P, C)`` read-out matrix:
+        row ``i`` is then ``c_i * exp(beta z) @ onehot``; ``total`` names a
+        column of ones in it (the regressor's ``[T | 1]``), whose entry is
+        the weights' sum, checked instead of the row maximum to decide
+        whether the fast path can be trusted.  The hot path of ``predict``: one GEMM, ``exp`` in
         place, one small GEMM with the ``(P, C)`` one-hot labels.  When
         ``out`` has fewer columns than there are patterns, the patterns are
         taken in blocks of that many, each block's ``exp`` weights added
@@ -567,11 +727,12 @@ class ModernMemory:
                 scores = np.zeros((Q.shape[0], onehot.shape[1]), dtype=Q.dtype)
                 for start in range(0, P, width):
                     block = slice(start, min(start + width, P))
-                    a = np.matmul(Qa, self.aug[block].T, out=out[:, : block.stop - start])
+                    a = self._gemm(Qa, block, out[:, : block.stop - start])
+                    a = self._add_prior(a, block)
                     with np.errstate(under="ignore"):
                         np.exp(a, out=a)
                     scores += a @ onehot[block]
-            row_max = xp.max(scores, axis=1)
+            row_max = xp.max(scores, axis=1) if total is None else scores[:, total]
         bad = self._failed(row_max)
         if bool(xp.any(bad)):
             scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
@@ -588,11 +749,7 @@ class ModernMemory:
             w = self._exact_weights(Q[bad], beta)
             a[bad] = w
             total[bad] = xp.sum(w, axis=1)
-        if _is_np(a):
-            a /= total[:, None]
-        else:
-            a = a / total[:, None]
-        return a
+        return _idiv(a, total[:, None])
 
     def update(self, Q, beta, out=None):
         """One CCCP step ``xi <- memory^T softmax(beta (memory xi + offset))``."""
@@ -647,27 +804,43 @@ class ModernMemory:
         the range of the dtype (e.g. ``1e-50`` in float32).  Elsewhere, where
         the mean is close to 1, it is taken as ``log1p(mean(expm1(beta w)))``
         to keep the digits that ``/ beta`` magnifies.
+
+        With weights, ``ln(P)/beta`` is ``ln(sum w)/beta`` and ``lse`` takes
+        the prior, ``log(sum_mu w_mu exp(beta z_mu)) / beta``: every mean over
+        the patterns above is the mean weighted by ``p = w / sum w``, so a
+        pattern of weight 2 gives the energy of the pattern stored twice.
         """
         xp = _ns(Q)
-        w, zmax = self.exact_scores(Q, 1.0)  # w = z - zmax <= 0
+        w, zmax = self.exact_scores(Q, 1.0, prior=False)  # w = z - zmax <= 0
         P = w.shape[1]
+        if self.weights is None:
+            p = None
+            mean_w = xp.sum(w, axis=1) / _scalar(Q, P)
+            mean_sq = _rowdot(w) / _scalar(Q, P)
+        else:
+            p = _astype(_move(self.weights / self.weights.sum(), Q), Q.dtype)
+            mean_w = w @ p
+            mean_sq = (w * w) @ p
         half_sq = _scalar(Q, 0.5) * _rowdot(Q)
-        mean_w = xp.sum(w, axis=1) / _scalar(Q, P)
-        var_w = xp.maximum(_rowdot(w) / _scalar(Q, P) - mean_w**2, _const(mean_w, 0))
+        var_w = xp.maximum(mean_sq - mean_w**2, _const(mean_w, 0))
         b = _scalar(Q, beta)
         span = _astype(-xp.min(w, axis=1), _hi(w))  # max |w| per row
         series = span * float(beta) <= math.sqrt(float(_finfo(Q).eps))
-        with np.errstate(over="ignore", under="ignore"):
-            # beta w: bounded by the magnitude check of the caller
-            if _is_np(w):
-                w *= b
-            else:
-                w = w * b
-            mean_expm1 = xp.mean(xp.expm1(w), axis=1)  # in [-1, 0]
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            w = _imul(w, b)  # beta w: bounded by the magnitude check of the caller
+            e = xp.expm1(w)
+            mean_expm1 = xp.mean(e, axis=1) if p is None else e @ p  # in [-1, 0]
             log_mean_small = xp.log1p(xp.maximum(mean_expm1, _const(mean_expm1, -0.5)))
-            w = _exp_inplace(w)
-        s = xp.sum(w, axis=1)  # >= 1: the max entry is exp(0)
-        log_mean_large = xp.log(s) - _scalar(Q, math.log(P))
+            if p is None:
+                w = _exp_inplace(w)
+                s = xp.sum(w, axis=1)  # >= 1: the max entry is exp(0)
+                log_mean_large = xp.log(s) - _scalar(Q, math.log(P))
+            else:
+                # log sum_mu p_mu exp(beta w_mu), shifted by its largest term
+                w = _iadd(w, xp.log(p))
+                amax = xp.max(w, axis=1)
+                w = _exp_inplace(_isub(w, amax[:, None]))
+                log_mean_large = amax + xp.log(xp.sum(w, axis=1))
         log_mean = xp.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
         with np.errstate(divide="ignore", invalid="ignore"):
             middle = xp.where(
@@ -687,3 +860,158 @@ class ModernMemory:
         """
         E = self.energy(self.internal(Q), beta)
         return _astype(_ldexp(E, 2 * self.exponent), Q.dtype)
+class SparseModernMemory(ModernMemory):
+    """:class:`ModernMemory` over ``scipy.sparse`` CSR stored patterns.
+
+    The patterns stay sparse: the augmented array ``[memory | offset | 1]``
+    is a CSR matrix, and scores are sparse products, densified one tile of
+    cues at a time (the tiles of the block functions, inside the chunks of
+    the batch engine, so memory stays bounded).  Cues may be CSR (the first
+    step, and the one-step ``predict``) or dense (the states after an update
+    step, which are convex combinations of the patterns, hence dense).
+
+    One difference from the dense layout: no centering (``center`` is
+    None for every similarity), since subtracting the mean would fill in
+    every zero.  The euclidean scores are translation invariant, so the
+    results are the same as the dense computation's up to rounding; the
+    digits that centering protects matter only for data whose offset from
+    the origin dwarfs its spread, which sparse data (counts, tf-idf) are
+    not.  The power-of-two scale is kept.
+    """
+
+    #: Score-sized ``(rows, patterns)`` arrays a tile holds at once: the
+    #: sparse product returns a new one, copied into the tile's buffer.
+    score_rows = 2
+
+    def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
+        weights = self.weights
+        X = sp.csr_matrix(patterns, dtype=dtype)
+        X.sum_duplicates()
+        if frame_ is None:
+            k = 0
+            if similarity != "cosine" and X.nnz:
+                k = _exponent(float(np.abs(X.data.astype(np.float64)).max()))
+            frame_ = (None, k)
+        self._frame = frame_
+        self.center, self.exponent = None, frame_[1]
+        if similarity == "cosine":
+            from sklearn.preprocessing import normalize
+
+            memory = normalize(X.astype(np.float64)).astype(dtype)
+        else:
+            memory = X.astype(np.float64)
+            memory.data = _ldexp(memory.data, -self.exponent)
+            memory = memory.astype(dtype)
+        P, N = memory.shape
+        sq = np.asarray(memory.multiply(memory).sum(axis=1), dtype=np.float64).ravel()
+        offset = -0.5 * sq if similarity == "euclidean" else np.zeros(P)
+        self._memory = memory
+        self.aug = sp.hstack(
+            [memory, sp.csr_matrix(offset[:, None]), sp.csr_matrix(np.ones((P, 1)))],
+            format="csr",
+            dtype=dtype,
+        )
+        self._raw = patterns
+        norms_sq = sq
+        if similarity == "euclidean" and P:
+            # M from the patterns' (weighted) mean, as the dense layout
+            # measures it: ||u - c||^2 = ||u||^2 - 2 u.c + ||c||^2
+            U = memory.astype(np.float64)
+            p = np.full(P, 1.0 / P) if weights is None else weights / weights.sum()
+            c = np.asarray(U.T @ p).ravel()
+            norms_sq = np.maximum(sq - 2 * np.asarray(U @ c).ravel() + c @ c, 0)
+        self.max_norm = float(np.sqrt(norms_sq.max())) if P else 0.0
+
+    @property
+    def memory(self):
+        """``(P, N)`` CSR: the patterns as the dynamics see them."""
+        return self._memory
+
+    def astype(self, dtype):
+        if self.aug.dtype == dtype:
+            return self
+        return SparseModernMemory(
+            self._raw, self.similarity, dtype=dtype, frame_=self._frame,
+            weights=self.weights,
+        )
+
+    def total_variance(self):
+        U = self._memory.astype(np.float64)
+        if self.weights is None:
+            p = np.full(U.shape[0], 1.0 / U.shape[0])
+        else:
+            p = self.weights / self.weights.sum()
+        mean = np.asarray(U.T @ p).ravel()
+        mean_sq = np.asarray(U.multiply(U).T @ p).ravel()
+        return float(np.maximum(mean_sq - mean**2, 0).sum())
+
+    # -- coordinates: sparse cues stay sparse until a step makes them dense --------
+    def internal(self, Q):
+        if not sp.issparse(Q):
+            return super().internal(Q)
+        V = sp.csr_matrix(Q, copy=True)
+        with np.errstate(over="ignore", under="ignore"):
+            V.data = np.ldexp(V.data, -self.exponent)
+        return V
+
+    def start(self, Q):
+        if sp.issparse(Q) and self.similarity == "cosine":
+            from sklearn.preprocessing import normalize
+
+            return normalize(Q)
+        if self.similarity == "cosine":
+            return unit_rows(Q)
+        return self.internal(Q)
+
+    def _bound(self, Q):
+        if not sp.issparse(Q):
+            return super()._bound(Q)
+        sq = np.asarray(Q.multiply(Q).sum(axis=1)).ravel().astype(Q.dtype)
+        if self.similarity == "euclidean":
+            return sq * Q.dtype.type(0.5)
+        return np.sqrt(sq) * Q.dtype.type(self.max_norm)
+
+    def _cues(self, Q, beta, shift):
+        if not sp.issparse(Q):
+            return super()._cues(Q, beta, shift)
+        n = Q.shape[0]
+        dtype = Q.dtype
+        b = dtype.type(beta)
+        tail = np.empty((n, 2), dtype=dtype)
+        tail[:, 0] = b
+        tail[:, 1] = 0 if shift is None else -(b * shift)
+        return sp.hstack([Q * b, sp.csr_matrix(tail)], format="csr", dtype=dtype)
+
+    def _gemm(self, Qa, rows, out):
+        A = self.aug if rows is None else self.aug[rows]
+        if sp.issparse(Qa):
+            # a tile of cues, densified (within the engine's per-row bound,
+            # which counts dense rows): sparse-times-dense is several times
+            # faster in scipy than sparse-times-sparse with a dense result
+            Qa = Qa.toarray()
+        R = np.asarray(A @ Qa.T).T
+        if out is None:
+            return np.ascontiguousarray(R)
+        out[...] = R
+        return out
+
+    def update(self, Q, beta, out=None):
+        A = self.attention(Q, beta, out=out)
+        return np.asarray(self._memory.T @ A.T).T
+
+    def run(self, Q, beta, n_steps, tol, out=None):
+        if sp.issparse(Q):
+            Q = Q.toarray()
+        return super().run(Q, beta, n_steps, tol, out=out)
+
+    def energy(self, Q, beta):
+        if sp.issparse(Q):
+            Q = Q.toarray()
+        return super().energy(Q, beta)
+
+
+def make_memory(patterns, similarity, weights=None):
+    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`."""
+    cls = SparseModernMemory if sp.issparse(patterns) else ModernMemory
+    return cls(patterns, similarity, weights=weights)
