@@ -1,4 +1,4 @@
-"""Predict time of ModernHopfieldClassifier on an array API device vs numpy vs KNN.
+"""Predict time of the modern memories on an array API device vs numpy vs KNN.
 
 Stored patterns x 2,000 queries x 784 features (MNIST-sized, ten Gaussian
 clusters as in ``predict_vs_knn.py``; ``--sizes`` default 10,000 and 60,000).
@@ -18,10 +18,16 @@ rotating, see ``_common.paired_times``):
   of the labels back to the host included.
 
 It also reports how many device predictions equal the numpy ones and the
-largest difference of ``predict_proba``.  Run from the repository root:
+largest difference of ``predict_proba``.  With ``--estimator regressor`` the
+same for ``ModernHopfieldRegressor`` against
+``KNeighborsRegressor(algorithm="brute")`` on real targets (a smooth
+function of the cluster and the first feature); the agreement columns are
+then the largest difference of the predictions, relative to the targets'
+spread, and ``-``.  Run from the repository root:
 
-    SCIPY_ARRAY_API=1 PYTHONPATH=.:benchmarks python benchmarks/predict_device.py \\
-        [--namespace torch] [--device cpu|cuda] [--sizes 10000 60000] \\
+    PYTHONPATH=.:benchmarks python benchmarks/predict_device.py \\
+        [--estimator classifier|regressor] [--namespace torch] \\
+        [--device cpu|cuda] [--sizes 10000 60000] [--n-queries 2000] \\
         [--dtypes float32 float64] [--repeats 5]
 
 ``SCIPY_ARRAY_API=1`` must be set before scikit-learn is imported (the
@@ -38,10 +44,15 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 from _common import machine, paired_times  # noqa: E402
-from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: E402
 from sklearn.utils._array_api import move_to  # noqa: E402
 
-from skhopfield import ModernHopfieldClassifier  # noqa: E402
+from skhopfield import ModernHopfieldClassifier, ModernHopfieldRegressor  # noqa: E402
+
+ESTIMATORS = {
+    "classifier": (KNeighborsClassifier, ModernHopfieldClassifier),
+    "regressor": (KNeighborsRegressor, ModernHopfieldRegressor),
+}
 
 
 def make_data(dtype, n_stored, n_queries=2_000, n_features=784, seed=0):
@@ -83,6 +94,7 @@ def namespace(name, device):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--estimator", default="classifier", choices=list(ESTIMATORS))
     parser.add_argument("--namespace", default="torch", choices=["torch", "cupy"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 60_000])
@@ -91,26 +103,37 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     to_device, synchronize, what = namespace(args.namespace, args.device)
-    print(f"# {machine()}\n# device: {what}\n# {args.n_queries} queries x 784 "
-          f"features, median of {args.repeats} repeats, seconds")
+    Knn, Ours = ESTIMATORS[args.estimator]
+    regressor = args.estimator == "regressor"
+    print(f"# {machine()}\n# device: {what}\n# {Ours.__name__}: {args.n_queries} "
+          f"queries x 784 features, median of {args.repeats} repeats, seconds")
+    agree = ("max pred diff / spread | - |" if regressor
+             else "same labels | max proba diff |")
     header = ("| stored | dtype | KNN brute | ours numpy | ours device | "
-              "ours device+copy | numpy/device | KNN/device | same labels | "
-              "max proba diff |")
+              "ours device+copy | numpy/device | KNN/device | " + agree)
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for n_stored in args.sizes:
         for dtype in args.dtypes:
             X, y, Q, _ = make_data(dtype, n_stored, n_queries=args.n_queries)
-            knn = KNeighborsClassifier(algorithm="brute").fit(X, y)
-            ours = ModernHopfieldClassifier().fit(X, y)
+            if regressor:  # real targets
+                y = np.sin(y) + 0.1 * X[:, 0].astype(np.float64)
+            knn = Knn(algorithm="brute").fit(X, y)
+            ours = Ours().fit(X, y)
             X_d, y_d, Q_d = to_device(X), to_device(y), to_device(Q)
             with sklearn.config_context(array_api_dispatch=True):
-                dev = ModernHopfieldClassifier().fit(X_d, y_d)
-                labels_d = dev.predict(Q_d)  # also warms up
-                proba_d = dev.predict_proba(Q_d)
-            same = float(np.mean(move_to(labels_d, xp=np, device="cpu") == ours.predict(Q)))
-            diff = float(np.abs(move_to(proba_d, xp=np, device="cpu")
-                                - ours.predict_proba(Q)).max())
+                dev = Ours().fit(X_d, y_d)
+                pred_d = dev.predict(Q_d)  # also warms up
+                if not regressor:
+                    proba_d = dev.predict_proba(Q_d)
+            pred_d = move_to(pred_d, xp=np, device="cpu")
+            if regressor:
+                same = float(np.abs(pred_d - ours.predict(Q)).max() / np.ptp(y))
+                diff = float("nan")
+            else:
+                same = float(np.mean(pred_d == ours.predict(Q)))
+                diff = float(np.abs(move_to(proba_d, xp=np, device="cpu")
+                                    - ours.predict_proba(Q)).max())
 
             def on_device():
                 with sklearn.config_context(array_api_dispatch=True):
@@ -133,7 +156,7 @@ def main():
             print(f"| {n_stored} | {dtype} | {med['knn']:.3f} | {med['numpy']:.3f} | "
                   f"{med['device']:.3f} | {med['copy']:.3f} | "
                   f"{med['numpy'] / med['device']:.2f} | {med['knn'] / med['device']:.2f} | "
-                  f"{same:.4f} | {diff:.1e} |", flush=True)
+                  f"{same:.4g} | {'-' if regressor else f'{diff:.1e}'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,60 @@ def test_every_method_agrees_with_numpy(namespace, dtype, case, max_iter):
     assert est.n_iter_ == ref.n_iter_
 
 
+@pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("similarity", ["euclidean", "dot", "cosine"])
+def test_pattern_weights_agree_with_numpy(namespace, dtype, similarity):
+    """Sample weights (the log prior on the device) as on the numpy path,
+    weights from the host or from X's namespace, zero weights dropped."""
+    xp = _xp(namespace)
+    X, y, Q = _data(dtype, n_fit=200, n_query=60)
+    w = np.random.default_rng(0).uniform(0.0, 3.0, len(X))
+    w[::17] = 0.0
+    params = dict(similarity=similarity, max_iter=2, tol=0.0)
+    if similarity != "euclidean":
+        params["beta"] = 2.0
+    ref = ModernHopfieldClassifier(**params).fit(X, y, sample_weight=w)
+    rtol = RTOL[dtype]
+    for weights in (w, xp.asarray(w)):
+        with config_context(array_api_dispatch=True):
+            est = ModernHopfieldClassifier(**params)
+            est.fit(xp.asarray(X), xp.asarray(y), sample_weight=weights)
+            Q_xp = xp.asarray(Q)
+            got = {name: getattr(est, name)(Q_xp) for name in ("predict_proba", "energy")}
+            got["transform"] = est.transform(Q_xp)
+            assert get_namespace(est.pattern_weights_)[0] is get_namespace(Q_xp)[0]
+        assert est.patterns_.shape[0] == ref.patterns_.shape[0] < len(X)
+        np.testing.assert_array_equal(_to_np(est.pattern_weights_), ref.pattern_weights_)
+        assert est.beta_ == pytest.approx(ref.beta_, rel=rtol)
+        for name, value in got.items():
+            want = getattr(ref, name)(Q)
+            scale = max(float(np.abs(want).max()), 1.0)
+            np.testing.assert_allclose(
+                _to_np(value), want, rtol=rtol, atol=rtol * scale, err_msg=name
+            )
+
+
+def test_weighted_energy_on_the_device_is_the_repeated_patterns_energy():
+    """Whole-number weights k == k copies, on the device (float64)."""
+    xp = array_api_strict
+    X, y, Q = _data("float64", n_fit=60, n_query=20)
+    k = np.random.default_rng(1).integers(1, 4, len(X))
+    rows = np.repeat(np.arange(len(X)), k)
+    with config_context(array_api_dispatch=True):
+        weighted = ModernHopfieldClassifier(beta=0.3).fit(
+            xp.asarray(X), xp.asarray(y), sample_weight=k.astype(float)
+        )
+        copies = ModernHopfieldClassifier(beta=0.3).fit(
+            xp.asarray(X[rows]), xp.asarray(y[rows])
+        )
+        Q_xp = xp.asarray(Q)
+        pairs = [(weighted.energy(Q_xp), copies.energy(Q_xp))]
+        pairs.append((weighted.predict_proba(Q_xp), copies.predict_proba(Q_xp)))
+    for a, b in pairs:
+        np.testing.assert_allclose(_to_np(a), _to_np(b), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_probabilities_are_the_softmax_computed_on_the_host(dtype):
     """Against scipy's softmax of ``-beta/2 ||x - q||^2`` in float64."""
