@@ -846,6 +846,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     :meth:`transform` returns a dense array.  A learned memory densifies
     sparse input.
 
+    Under ``sklearn.config_context(array_api_dispatch=True)`` (with
+    ``SCIPY_ARRAY_API=1``) the network computes in the namespace and on the
+    device of its input, e.g. torch tensors on a GPU, and returns arrays of
+    that namespace and device; ``n_jobs`` then does not apply (the library
+    parallelizes on the device) and ``working_memory`` still bounds each
+    chunk.  Learned memories and sparse input are numpy only.  See the
+    "Running on a GPU" page of the documentation.
+
     Sample weights are a prior on the stored patterns: ``log w_mu`` is
     added to the scores ``beta z_mu``, so the attention is proportional to
     ``w_mu exp(beta z_mu)``, and the energy's ``lse`` and ``ln P`` become
@@ -1516,6 +1524,13 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     place, one small GEMM with ``[T | 1]`` (the targets and a column of
     ones), and a division by the last column.  float32 input is computed
     and returned in float32.
+
+    Under ``sklearn.config_context(array_api_dispatch=True)`` (with
+    ``SCIPY_ARRAY_API=1``) fit, predict, transform, energy and score compute
+    in the namespace and on the device of ``X`` (torch, CuPy, ...), and
+    ``targets_`` and the outputs are arrays of it; the leave-one-out search
+    of ``beta="learn"`` runs on a host copy of the stored patterns.  See
+    the "Running on a GPU" page of the documentation.
 
     References
     ----------
