@@ -127,6 +127,13 @@ def _const(A, value):
     return _ns(A).asarray(value, dtype=A.dtype, device=_device(A))
 
 
+def _sqrt_eps(A):
+    """``sqrt(eps)`` of ``A``'s dtype, as a Python float (computed in that dtype,
+    as numpy's ``np.sqrt(np.finfo(dtype).eps)``)."""
+    info = _finfo(A)
+    return float(np.sqrt((np.float32 if info.bits == 32 else np.float64)(info.eps)))
+
+
 def _rowdot(A, B=None):
     """``sum_j A_ij B_ij`` per row (``B = A`` by default)."""
     B = A if B is None else B
@@ -825,7 +832,7 @@ class ModernMemory:
         var_w = xp.maximum(mean_sq - mean_w**2, _const(mean_w, 0))
         b = _scalar(Q, beta)
         span = _astype(-xp.min(w, axis=1), _hi(w))  # max |w| per row
-        series = span * float(beta) <= math.sqrt(float(_finfo(Q).eps))
+        series = span * float(beta) <= _sqrt_eps(Q)
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             w = _imul(w, b)  # beta w: bounded by the magnitude check of the caller
             e = xp.expm1(w)
