@@ -268,6 +268,27 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = int(n_iter.max())
         return self
 
+    def _positive_rows(self, X, y, sample_weight, reset):
+        """``(X, y, weights)``: the validated sample weights (all 1 for
+        None), rows of weight zero dropped (not stored)."""
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return drop_zero_weights(X, y, weights, first=reset)
+
+    def _stacked(self, X, reset):
+        """The stored patterns after storing the validated rows ``X``.
+
+        A copy: ``patterns_`` must not alias the caller's array.  The first
+        fit decides the layout: sparse memories stay sparse (CSR), dense
+        ones densify later sparse rows.
+        """
+        if reset:
+            return X.copy()
+        if sp.issparse(self.patterns_):
+            return sp.vstack([self.patterns_, sp.csr_matrix(X)], format="csr")
+        return np.vstack([self.patterns_, X.toarray() if sp.issparse(X) else X])
+
     def _keep_memory(self, patterns, components, weights, memory=None):
         """Keep what defines the memory: ``patterns_``, their weights, the
         similarity, and for a learned map its float64 components
@@ -367,7 +388,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         self._validate_params()
         X = validate_data(
-            self, X, reset=False, dtype=_DTYPES, accept_sparse=self._accepts_sparse()
+            self, X, reset=False, dtype=_DTYPES, accept_sparse="csr"
         )
         if sp.issparse(X) and hasattr(self, "_learned_mode"):
             X = X.toarray()  # a learned memory (dense prototypes, a map)
@@ -402,10 +423,6 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             verbose=self.verbose,
             label=f"{type(self).__name__}.{what}",
         )
-
-    def _accepts_sparse(self):
-        """``validate_data``'s ``accept_sparse`` for the cues (hook)."""
-        return False
 
     def _readout(self, X, values, normalize, what, total=None):
         """The attention of the final step applied to ``values``, for cues ``X``;
@@ -513,6 +530,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -972,10 +990,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         y = np.asarray(y)
         if not reset:
             check_same_label_kind(y, self.pattern_labels_)
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        X, y, weights = drop_zero_weights(X, y, weights, first=reset)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if self._learns():
             # Learned memories train on dense rows, and take whole-number
             # weights as repeated rows: the mean loss over the repeated rows
@@ -1001,14 +1016,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                 X, y = X[order], y[order]
         if not reset and X.dtype != self.patterns_.dtype:
             X = X.astype(self.patterns_.dtype)
-        # A copy: patterns_ must not alias the caller's array.  The first fit
-        # decides the layout: sparse memories stay sparse (CSR).
-        if reset:
-            patterns = X.copy()
-        elif sp.issparse(self.patterns_):
-            patterns = sp.vstack([self.patterns_, sp.csr_matrix(X)], format="csr")
-        else:
-            patterns = np.vstack([self.patterns_, X.toarray() if sp.issparse(X) else X])
+        patterns = self._stacked(X, reset)
         labels = y if reset else np.concatenate([self.pattern_labels_, y])
         classes, fixed = update_classes(self, labels, y, classes, reset)
         self._classes_fixed = fixed
@@ -1258,13 +1266,6 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         check_label_types(y)
         return super().score(X, y, sample_weight=sample_weight)
 
-    def _accepts_sparse(self):
-        return "csr"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
@@ -1409,7 +1410,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the pairs ``(X[i], y[i])``.
 
         A failed fit (invalid input or parameters) raises and leaves the
@@ -1417,10 +1418,20 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
-            Patterns (float32 is kept as float32).
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).  A ``scipy.sparse``
+            matrix is stored as CSR and stays sparse (see Notes).
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Targets: finite real numbers.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative prior weight of each stored pair (``None``: all 1).
+            The attention becomes ``w_mu exp(beta z_mu) / sum_nu w_nu
+            exp(beta z_nu)``, so the prediction is the weighted
+            Nadaraya-Watson estimate: a weight of 2 is exactly the pair
+            stored twice, and a weight of 0 drops the pair (it is not
+            stored).  ``beta="auto"`` uses the weighted variance;
+            ``beta="learn"`` a weighted leave-one-out loss (see Notes: there
+            a weight of 2 is not the same as a duplicated row).
 
         Returns
         -------
@@ -1428,9 +1439,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The fitted memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=True)
+            return self._store(X, y, reset=True, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Store more pairs, keeping those already stored.
 
         ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
@@ -1443,6 +1454,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             New patterns.
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Their targets, as many per pattern as at the first fit.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Prior weights of the new pairs, as in :meth:`fit`.
 
         Returns
         -------
@@ -1450,15 +1463,28 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The updated memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=not hasattr(self, "targets_"))
+            return self._store(
+                X,
+                y,
+                reset=not hasattr(self, "targets_"),
+                sample_weight=sample_weight,
+            )
 
-    def _store(self, X, y, reset):
+    def _store(self, X, y, reset, sample_weight=None):
         self._validate_params()
         start = time.perf_counter()
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=_DTYPES, multi_output=True, y_numeric=True
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+            accept_sparse="csr",
         )
         y = np.asarray(y, dtype=np.float64)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if not reset:
             if y.shape[1:] != self.targets_.shape[1:]:
                 raise ValueError(
@@ -1468,12 +1494,15 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
                 )
             if X.dtype != self.patterns_.dtype:
                 X = X.astype(self.patterns_.dtype)
-        # A copy: patterns_ must not alias the caller's array.
-        patterns = X.copy() if reset else np.vstack([self.patterns_, X])
+        patterns = self._stacked(X, reset)
         targets = y if reset else np.concatenate([self.targets_, y])
+        if not reset:
+            weights = np.concatenate([self.pattern_weights_, weights])
         n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
-        self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
-        self._report_fit(reset, start, len(X), f"{n_outputs} targets each")
+        self._set_memory(
+            patterns, weights=weights, targets_=targets, n_outputs_=n_outputs
+        )
+        self._report_fit(reset, start, X.shape[0], f"{n_outputs} targets each")
         return self
 
     def _values(self):
@@ -1507,7 +1536,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             verbose=self.verbose,
             label=f"{type(self).__name__}.fit(beta='learn')",
         )
-        scaled = best_beta(losses, betas)[0]
+        scaled = best_beta(losses, betas, memory.weights)[0]
         return memory.unscale_beta(scaled), scaled
 
     # -- retrieving -------------------------------------------------------------------

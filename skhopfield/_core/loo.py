@@ -7,7 +7,17 @@ pattern: the targets and a column of ones for a regressor, the one-hot
 labels for a classifier).  The scores ``z`` do not depend on ``beta``, so one
 pass over the patterns evaluates a whole grid of ``beta`` values; a loss per
 pattern and per ``beta`` comes back, and the ``beta`` of least mean loss is
-the learned one.  Memory is bounded by the batch engine: the caller hands
+the learned one.
+
+With a prior on the stored patterns (``memory.log_weight``, from sample
+weights), the left-out pattern is left out whole, with all its weight, and
+the others attend with their weights, ``w_nu exp(beta z_nu)``; the
+per-pattern losses are then averaged with the weights (:func:`best_beta`),
+so a pattern of weight 2 counts twice in the loss, as two copies would.
+This is not the same as storing the row twice: leaving one copy out still
+leaves its twin, which the other copy's prediction then attends to (at
+distance zero).  Equal weights give the unweighted search exactly.  Memory
+is bounded by the batch engine: the caller hands
 :func:`loo_block` to it over the row indices ``arange(P)[:, None]``.
 
 Nothing here knows about estimators.
@@ -36,6 +46,8 @@ def loo_block(rows, *, memory, values, betas, loss):
         ``loss(readout, rows) -> (n,)``: ``readout`` (n, C) is ``w @
         values``, ``w`` the *unnormalized* leave-one-out attention weights
         of the cues (the largest is 1), ``rows`` (n,) their indices.
+        With a prior (``memory.log_weight``), ``log w`` is added to the
+        scores ``beta z`` of the others before the exponential.
 
     Returns
     -------
@@ -44,7 +56,9 @@ def loo_block(rows, *, memory, values, betas, loss):
     idx = np.asarray(rows[:, 0], dtype=np.intp)
     n = idx.size
     cues = memory.start(memory.patterns[idx])
-    a, _ = memory.exact_scores(cues, 1.0)  # z - max z, beta-free
+    # z - max z, beta-free: the prior is added after scaling by beta
+    a, _ = memory.exact_scores(cues, 1.0, prior=False)
+    log_w = memory.log_weight
     a[np.arange(n), idx] = -np.inf  # leave the pattern itself out
     with np.errstate(invalid="ignore"):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
@@ -52,6 +66,10 @@ def loo_block(rows, *, memory, values, betas, loss):
     w = np.empty_like(a)
     for k, beta in enumerate(betas):
         np.multiply(a, a.dtype.type(beta), out=w)
+        if log_w is not None:
+            w += log_w
+            with np.errstate(invalid="ignore"):
+                w -= w.max(axis=1, keepdims=True)
         np.exp(w, out=w)  # the others' largest weight is exactly 1
         out[:, k] = loss(w @ values, idx)
     return out
@@ -64,7 +82,10 @@ def squared_error(readout, idx, *, targets):
     return np.einsum("ij,ij->i", diff, diff, dtype=np.float64)
 
 
-def best_beta(losses, betas):
-    """The ``beta`` of least mean loss (the smallest such, on ties)."""
-    mean = losses.mean(axis=0)
+def best_beta(losses, betas, weights=None):
+    """The ``beta`` of least mean loss (the smallest such, on ties).
+
+    ``weights`` (P,): the patterns' prior weights, for a weighted mean.
+    """
+    mean = np.average(losses, axis=0, weights=weights)
     return float(betas[int(np.argmin(mean))]), mean
