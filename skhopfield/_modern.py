@@ -35,7 +35,13 @@ from sklearn.utils.validation import (
 from ._batch import batch_retrieve, report
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
-from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
+from ._core.loo import (
+    LEARN_GRID,
+    best_beta,
+    duplicate_groups,
+    loo_block,
+    squared_error,
+)
 from ._core.modern import (
     ModernMemory,
     _ldexp,
@@ -1292,10 +1298,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         ``"learn"`` picks, among ``"auto"``'s value times
         ``10**linspace(-3, 3, 41)`` (ratio about 1.41 between neighbours),
         the ``beta`` of least leave-one-out squared error on the stored
-        pairs: every stored pattern predicted from all the others, summed
-        over the targets (one pass over the stored patterns in row chunks
+        pairs: every stored pattern predicted from all the others (its
+        identical copies left out with it), summed over the targets and
+        averaged with the sample weights (one pass over the stored patterns in row chunks
         bounded by ``working_memory``, every candidate ``beta`` at once).
-        With a single stored pair ``"learn"`` falls back to ``"auto"``.
+        With a single distinct stored pattern ``"learn"`` falls back to
+        ``"auto"``.
         The value used is ``beta_``.
     similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
         How a state is compared with the stored patterns, as for
@@ -1328,6 +1336,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         float64).
     targets_ : ndarray of shape (n_patterns,) or (n_patterns, n_outputs)
         The stored targets (float64), as given.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Prior weight of each stored pair (the ``sample_weight`` of
+        :meth:`fit`, all 1 without it); see Notes.
     n_outputs_ : int
         Number of targets per pattern.
     beta_ : float
@@ -1359,6 +1370,26 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     ones), and a division by the last column.  float32 input is computed
     and returned in float32.
 
+    Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
+    stored patterns and the cues of every method, for the three
+    similarities, as for :class:`ModernHopfieldClassifier` (same sparse
+    scoring layout, tiles of cues densified within the engine's chunks);
+    the results equal the dense computation's up to rounding.
+
+    Sample weights are a prior on the stored pairs: the attention is
+    proportional to ``w_mu exp(beta z_mu)``, so the prediction is the
+    weighted Nadaraya-Watson estimate ``sum_mu w_mu k_mu t^mu / sum_mu w_mu
+    k_mu``.  A weight of 2 is the pair stored twice (equal to rounding, also
+    for ``beta="auto"``, which uses the weighted variance), a weight of 0
+    drops the pair, and only the ratios of the weights matter to the
+    predictions.  ``beta="learn"`` leaves each stored pattern out together
+    with its identical copies (otherwise a repeated row would be predicted
+    from its own twin at distance zero, which favours the largest
+    ``beta``), weights the others' attention by their weights and averages
+    the per-pattern losses with the weights: weight ``k`` and ``k``
+    identical rows give the same ``beta_``.  (Rows equal only after
+    normalization, for ``"cosine"``, are not copies.)
+
     References
     ----------
     H. Ramsauer et al. (2020). Hopfield Networks is All You Need.
@@ -1382,6 +1413,16 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     True
     >>> reg.predict(X[:3]).shape
     (3,)
+
+    A weight of 2 is the pair stored twice:
+
+    >>> import numpy as np
+    >>> w = np.where(np.arange(len(X)) < 100, 2.0, 1.0)
+    >>> twice = np.r_[np.arange(100), np.arange(len(X))]
+    >>> a = ModernHopfieldRegressor().fit(X, y, sample_weight=w)
+    >>> b = ModernHopfieldRegressor().fit(X[twice], y[twice])
+    >>> bool(np.allclose(a.predict(X[:5]), b.predict(X[:5])))
+    True
     """
 
     _parameter_constraints: dict = {
@@ -1515,7 +1556,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         auto, scaled_auto = self._auto_beta(memory)
         targets = fitted["targets_"]
         P = len(targets)
-        if P < 2:  # nothing to leave one out against
+        groups, n_groups = duplicate_groups(memory.patterns)
+        if n_groups < 2:  # nothing to leave one out against
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
@@ -1525,9 +1567,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             values=_with_ones(T).astype(memory.aug.dtype),
             betas=betas,
             loss=partial(squared_error, targets=T),
+            groups=groups if n_groups < P else None,
         )
         itemsize = memory.aug.dtype.itemsize
-        row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
+        row_bytes = (
+            itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas) + 9 * P
+        )
         losses = batch_retrieve(
             block,
             np.arange(P)[:, None],

@@ -9,14 +9,18 @@ pass over the patterns evaluates a whole grid of ``beta`` values; a loss per
 pattern and per ``beta`` comes back, and the ``beta`` of least mean loss is
 the learned one.
 
+A stored pattern is left out together with every stored copy of it
+(identical rows: :func:`duplicate_groups`).  Otherwise a row stored twice
+would be predicted from its own twin at distance zero, which rewards the
+largest ``beta`` on any data with repeated rows; and storing a row twice
+would not be the same as giving it weight 2.
+
 With a prior on the stored patterns (``memory.log_weight``, from sample
-weights), the left-out pattern is left out whole, with all its weight, and
-the others attend with their weights, ``w_nu exp(beta z_nu)``; the
-per-pattern losses are then averaged with the weights (:func:`best_beta`),
-so a pattern of weight 2 counts twice in the loss, as two copies would.
-This is not the same as storing the row twice: leaving one copy out still
-leaves its twin, which the other copy's prediction then attends to (at
-distance zero).  Equal weights give the unweighted search exactly.  Memory
+weights), the others attend with their weights, ``w_nu exp(beta z_nu)``,
+and the per-pattern losses are averaged with the weights
+(:func:`best_beta`): a pattern of weight 2 counts twice in the loss and
+twice in the others' attention, exactly as two copies of it do (equal to
+rounding).  Equal weights give the unweighted search exactly.  Memory
 is bounded by the batch engine: the caller hands
 :func:`loo_block` to it over the row indices ``arange(P)[:, None]``.
 
@@ -24,13 +28,38 @@ Nothing here knows about estimators.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 #: ``beta="learn"`` searches this many multiples of the reference ``beta``
 #: (log-spaced, factor about 1.41 between neighbours).
 LEARN_GRID = np.logspace(-3.0, 3.0, 41)
 
 
-def loo_block(rows, *, memory, values, betas, loss):
+def duplicate_groups(patterns):
+    """Group index of every stored row: equal for identical rows.
+
+    ``patterns`` (P, N), dense or ``scipy.sparse``; ``-0.0`` and ``0.0``
+    are the same value.  Returns ``(groups, n_groups)``, ``groups`` of
+    shape (P,) in ``[0, n_groups)``.
+    """
+    if sp.issparse(patterns):
+        A = sp.csr_matrix(patterns, copy=True)
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        A.sort_indices()
+        ids = {}
+        groups = np.empty(A.shape[0], dtype=np.intp)
+        for i, (s, e) in enumerate(zip(A.indptr[:-1], A.indptr[1:])):
+            key = (A.indices[s:e].tobytes(), A.data[s:e].tobytes())
+            groups[i] = ids.setdefault(key, len(ids))
+        return groups, len(ids)
+    A = np.asarray(patterns) + 0.0  # -0.0 -> 0.0
+    _, groups = np.unique(A, axis=0, return_inverse=True)
+    groups = groups.ravel()
+    return groups.astype(np.intp), int(groups.max()) + 1 if groups.size else 0
+
+
+def loo_block(rows, *, memory, values, betas, loss, groups=None):
     """Per-pattern leave-one-out losses for every ``beta`` of ``betas``.
 
     Parameters
@@ -48,6 +77,10 @@ def loo_block(rows, *, memory, values, betas, loss):
         of the cues (the largest is 1), ``rows`` (n,) their indices.
         With a prior (``memory.log_weight``), ``log w`` is added to the
         scores ``beta z`` of the others before the exponential.
+    groups : ndarray of shape (P,) or None
+        :func:`duplicate_groups`: a cue leaves out every pattern of its
+        group (each must leave at least one other group).  None: only the
+        pattern itself.
 
     Returns
     -------
@@ -59,7 +92,10 @@ def loo_block(rows, *, memory, values, betas, loss):
     # z - max z, beta-free: the prior is added after scaling by beta
     a, _ = memory.exact_scores(cues, 1.0, prior=False)
     log_w = memory.log_weight
-    a[np.arange(n), idx] = -np.inf  # leave the pattern itself out
+    if groups is None:
+        a[np.arange(n), idx] = -np.inf  # leave the pattern itself out
+    else:  # ... and its identical copies
+        a[groups[None, :] == groups[idx][:, None]] = -np.inf
     with np.errstate(invalid="ignore"):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
