@@ -173,10 +173,14 @@ class BidirectionalAssociativeMemory(
         The +/-1 code of each class; only when fitted with 1-D labels.
     pattern_labels_ : ndarray of shape (n_pairs,)
         The label of each stored pair; only when fitted with 1-D labels.
+    pattern_weights_ : ndarray of shape (n_pairs,)
+        Weight of each stored pair (the ``sample_weight`` of :meth:`fit`,
+        all 1 without it); see Notes.
     stable_patterns_ : ndarray of shape (n_pairs,), dtype=bool
         Which stored pairs are fixed points of the alternation (a
         self-check run by fit; a falling fraction is the first sign of
-        storing past capacity).
+        storing past capacity).  When more than half are not, fit warns
+        with a :class:`~skhopfield.exceptions.CapacityWarning`.
     n_iter_ : int
         Alternations that the self-check needed at most, recalling forward
         from the stored ``x`` of the pairs that are not fixed points (1 when
@@ -201,6 +205,27 @@ class BidirectionalAssociativeMemory(
     is the mirror image.  As in the Hopfield network the sign-reversed pair
     ``(-x, -y)`` has the same energy and is an attractor too (a "ghost");
     the nearest-pair and nearest-code read-outs count it as its pair.
+
+    Sample weights weight the pair's term of the couplings: the correlation
+    rule stores ``W = sum_mu w_mu x^mu (y^mu)^T``, and the pseudo-inverse
+    rule minimizes ``sum_mu w_mu (||a^mu W - b^mu||^2 + ||b^mu W^T -
+    a^mu||^2)`` (weighted least squares on the unit-normalized pairs),
+    which depends on the pairs only through sums that a weight of 2 changes
+    exactly as a second copy does.  So a pair of weight ``k`` is the pair
+    stored ``k`` times (bit for bit with the correlation rule and whole
+    numbers, to rounding otherwise), and a weight of 0 drops it.  With the
+    pseudo-inverse rule, a set whose every pair is kept exactly (consistent
+    and linearly independent) has the same ``W`` for any positive weights.
+    The label codes come from ``random_state`` and the label alone, so
+    neither the order of the rows nor repeated rows change them.
+
+    Storing past capacity is reported: when more than half of the stored
+    pairs are not fixed points, :meth:`fit` and :meth:`partial_fit` warn
+    with a :class:`~skhopfield.exceptions.CapacityWarning` that names the
+    rule's capacity at ``N x M`` (correlation rule: random pairs up to about
+    ``min(N, M) / (2 ln min(N, M))``, orthogonal ones up to ``min(N, M)``;
+    pseudo-inverse rule: consistent, linearly independent sets up to
+    ``min(N, M)``) and what to try instead.
 
     References
     ----------
