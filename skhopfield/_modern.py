@@ -959,7 +959,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,)
             Their labels.  New labels add new classes.
@@ -1491,7 +1491,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Their targets, as many per pattern as at the first fit.
