@@ -608,3 +608,23 @@ def test_bam_zero_weight_drops_and_partial_fit_with_weights():
         np.testing.assert_allclose(part.weights_, whole.weights_, atol=1e-12)
     with pytest.raises(ValueError, match="zero"):
         BidirectionalAssociativeMemory().fit(X, Y, sample_weight=np.zeros(9))
+
+
+def test_duplicate_groups_dense_and_sparse_match_plain_grouping():
+    import scipy.sparse as sp
+
+    from skhopfield._core.loo import duplicate_groups
+
+    rng = np.random.default_rng(9)
+    X = np.where(rng.random((30, 4)) < 0.6, 0.0, rng.integers(1, 3, (30, 4)) * 1.0)
+    X[5] = -X[2] * 0.0  # a row of -0.0 and 0.0: the zero row
+    X[7] = X[3]
+    # reference: rows as tuples of Python floats (-0.0 == 0.0 there)
+    first = {}
+    ref = np.array([first.setdefault(tuple(float(v) + 0.0 for v in r), i) for i, r in enumerate(X)])
+    for A in (X, X.astype(np.float32), sp.csr_matrix(X)):
+        groups, n_groups = duplicate_groups(A)
+        assert n_groups == len(first)
+        # the same partition of the rows
+        same = groups[:, None] == groups[None, :]
+        np.testing.assert_array_equal(same, ref[:, None] == ref[None, :])
