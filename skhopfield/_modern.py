@@ -39,7 +39,13 @@ from sklearn.utils.validation import (
 from ._batch import batch_retrieve, report
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
-from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
+from ._core.loo import (
+    LEARN_GRID,
+    best_beta,
+    duplicate_groups,
+    loo_block,
+    squared_error,
+)
 from ._core.modern import (
     ModernMemory,
     _device,
@@ -275,49 +281,6 @@ def _with_ones(T):
     return xp.concat([T, ones], axis=1)
 
 
-def _weights_and_rows(X, y, sample_weight, *, first):
-    """``(X, y, weights)``: host float64 weights checked, zero-weight rows dropped.
-
-    The weights live on the host whatever ``X``'s namespace (they become a
-    ``log w`` prior on the device with the patterns).
-    """
-    with config_context(array_api_dispatch=False):
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-    if _is_host(X):
-        return drop_zero_weights(X, y, weights, first=first)
-    rows, y, weights = drop_zero_weights(
-        np.arange(X.shape[0]), y, weights, first=first
-    )
-    if rows.size != X.shape[0]:
-        X = _take_rows(X, rows)
-    return X, y, weights
-
-
-def _stack_patterns(est, X, reset):
-    """The patterns to store: a copy of ``X`` (``patterns_`` must not alias
-    the caller's array), after those stored already unless ``reset``.
-
-    The first fit decides the layout: sparse memories stay sparse (CSR); a
-    later batch is converted to the stored patterns' dtype, and the stored
-    patterns follow the batch's namespace and device.
-    """
-    host = _is_host(X)
-    if reset:
-        return X.copy() if host else _ns(X).asarray(X, copy=True)
-    old = est.patterns_
-    if not (host and _is_host(old)):
-        old = _move(old, X)
-    if X.dtype != old.dtype:
-        X = X.astype(old.dtype) if host else _ns(X).astype(X, old.dtype)
-    if sp.issparse(old):
-        return sp.vstack([old, sp.csr_matrix(X)], format="csr")
-    if host:
-        return np.vstack([old, X.toarray() if sp.issparse(X) else X])
-    return _ns(X).concat([old, X], axis=0)
-
-
 class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shared shell of the modern memories; not meant to be used directly.
 
@@ -365,6 +328,49 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.beta_, self._scaled_beta = beta, scaled_beta
         self.n_iter_ = int(array_api_compat.array_namespace(n_iter).max(n_iter))
         return self
+
+    def _positive_rows(self, X, y, sample_weight, reset):
+        """``(X, y, weights)``: the validated sample weights (all 1 for
+        None), rows of weight zero dropped (not stored).
+
+        The weights live on the host (float64 numpy) whatever ``X``'s
+        namespace: they become a ``log w`` prior on the patterns' device.
+        """
+        with config_context(array_api_dispatch=False):
+            weights = _check_sample_weight(
+                _host(sample_weight), X, dtype=np.float64, ensure_non_negative=True
+            )
+        if _is_host(X):
+            return drop_zero_weights(X, y, weights, first=reset)
+        rows, y, weights = drop_zero_weights(
+            np.arange(X.shape[0]), y, weights, first=reset
+        )
+        if rows.size != X.shape[0]:
+            X = _take_rows(X, rows)
+        return X, y, weights
+
+    def _stacked(self, X, reset):
+        """The stored patterns after storing the validated rows ``X``.
+
+        A copy: ``patterns_`` must not alias the caller's array.  The first
+        fit decides the layout: sparse memories stay sparse (CSR), dense
+        ones densify later sparse rows.  A later batch is converted to the
+        stored patterns' dtype; the stored patterns follow the batch's
+        namespace and device (array API inputs).
+        """
+        host = _is_host(X)
+        if reset:
+            return X.copy() if host else _ns(X).asarray(X, copy=True)
+        old = self.patterns_
+        if not (host and _is_host(old)):
+            old = _move(old, X)
+        if X.dtype != old.dtype:
+            X = X.astype(old.dtype) if host else _ns(X).astype(X, old.dtype)
+        if sp.issparse(old):
+            return sp.vstack([old, sp.csr_matrix(X)], format="csr")
+        if host:
+            return np.vstack([old, X.toarray() if sp.issparse(X) else X])
+        return _ns(X).concat([old, X], axis=0)
 
     def _keep_memory(self, patterns, components, weights, memory=None):
         """Keep what defines the memory: ``patterns_``, their weights, the
@@ -481,7 +487,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X,
             reset=False,
             dtype=[xp.float64, xp.float32],
-            accept_sparse=self._accepts_sparse(),
+            accept_sparse="csr",
         )
         if sp.issparse(X) and hasattr(self, "_learned_mode"):
             X = X.toarray()  # a learned memory (dense prototypes, a map)
@@ -516,10 +522,6 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             verbose=self.verbose,
             label=f"{type(self).__name__}.{what}",
         )
-
-    def _accepts_sparse(self):
-        """``validate_data``'s ``accept_sparse`` for the cues (hook)."""
-        return False
 
     def _readout(self, X, values, normalize, what, total=None):
         """The attention of the final step applied to ``values``, for cues ``X``;
@@ -638,6 +640,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         # Stored rows compute in any array API namespace (see docs/gpu.rst).
         tags.array_api_support = True
         return tags
@@ -1070,7 +1073,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,)
             Their labels.  New labels add new classes.
@@ -1125,7 +1128,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                 "n_components) train with numpy and scipy only: fit them on "
                 "numpy arrays, without array API dispatch."
             )
-        X, y, weights = _weights_and_rows(X, y, sample_weight, first=reset)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if self._learns():
             # Learned memories train on dense rows, and take whole-number
             # weights as repeated rows: the mean loss over the repeated rows
@@ -1149,7 +1152,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                 _, y_rank = np.unique(y, return_inverse=True)
                 order = np.lexsort((*np.asarray(X).T[::-1], y_rank))
                 X, y = X[order], y[order]
-        patterns = _stack_patterns(self, X, reset)
+        patterns = self._stacked(X, reset)
         labels = y if reset else np.concatenate([_host(self.pattern_labels_), y])
         # update_classes reads the fitted classes_: on the host, as the labels
         fitted = SimpleNamespace(
@@ -1423,12 +1426,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         check_label_types(_host(y))
         return super().score(X, y, sample_weight=sample_weight)
 
-    def _accepts_sparse(self):
-        return "csr"
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         # The learned memories' training (L-BFGS-B, scipy) is numpy only.
         tags.array_api_support = not self._learns()
         return tags
@@ -1458,10 +1457,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         ``"learn"`` picks, among ``"auto"``'s value times
         ``10**linspace(-3, 3, 41)`` (ratio about 1.41 between neighbours),
         the ``beta`` of least leave-one-out squared error on the stored
-        pairs: every stored pattern predicted from all the others, summed
-        over the targets (one pass over the stored patterns in row chunks
+        pairs: every stored pattern predicted from all the others (its
+        identical copies left out with it), summed over the targets and
+        averaged with the sample weights (one pass over the stored patterns in row chunks
         bounded by ``working_memory``, every candidate ``beta`` at once).
-        With a single stored pair ``"learn"`` falls back to ``"auto"``.
+        With a single distinct stored pattern ``"learn"`` falls back to
+        ``"auto"``.
         The value used is ``beta_``.
     similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
         How a state is compared with the stored patterns, as for
@@ -1494,6 +1495,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         float64).
     targets_ : ndarray of shape (n_patterns,) or (n_patterns, n_outputs)
         The stored targets (float64), as given.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Prior weight of each stored pair (the ``sample_weight`` of
+        :meth:`fit`, all 1 without it); see Notes.
     n_outputs_ : int
         Number of targets per pattern.
     beta_ : float
@@ -1525,6 +1529,26 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     ones), and a division by the last column.  float32 input is computed
     and returned in float32.
 
+    Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
+    stored patterns and the cues of every method, for the three
+    similarities, as for :class:`ModernHopfieldClassifier` (same sparse
+    scoring layout, tiles of cues densified within the engine's chunks);
+    the results equal the dense computation's up to rounding.
+
+    Sample weights are a prior on the stored pairs: the attention is
+    proportional to ``w_mu exp(beta z_mu)``, so the prediction is the
+    weighted Nadaraya-Watson estimate ``sum_mu w_mu k_mu t^mu / sum_mu w_mu
+    k_mu``.  A weight of 2 is the pair stored twice (equal to rounding, also
+    for ``beta="auto"``, which uses the weighted variance), a weight of 0
+    drops the pair, and only the ratios of the weights matter to the
+    predictions.  ``beta="learn"`` leaves each stored pattern out together
+    with its identical copies (otherwise a repeated row would be predicted
+    from its own twin at distance zero, which favours the largest
+    ``beta``), weights the others' attention by their weights and averages
+    the per-pattern losses with the weights: weight ``k`` and ``k``
+    identical rows give the same ``beta_``.  (Rows equal only after
+    normalization, for ``"cosine"``, are not copies.)
+
     Under ``sklearn.config_context(array_api_dispatch=True)`` (with
     ``SCIPY_ARRAY_API=1``) fit, predict, transform, energy and score compute
     in the namespace and on the device of ``X`` (torch, CuPy, ...), and
@@ -1555,6 +1579,16 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     True
     >>> reg.predict(X[:3]).shape
     (3,)
+
+    A weight of 2 is the pair stored twice:
+
+    >>> import numpy as np
+    >>> w = np.where(np.arange(len(X)) < 100, 2.0, 1.0)
+    >>> twice = np.r_[np.arange(100), np.arange(len(X))]
+    >>> a = ModernHopfieldRegressor().fit(X, y, sample_weight=w)
+    >>> b = ModernHopfieldRegressor().fit(X[twice], y[twice])
+    >>> bool(np.allclose(a.predict(X[:5]), b.predict(X[:5])))
+    True
     """
 
     _parameter_constraints: dict = {
@@ -1583,7 +1617,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the pairs ``(X[i], y[i])``.
 
         A failed fit (invalid input or parameters) raises and leaves the
@@ -1591,10 +1625,20 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
-            Patterns (float32 is kept as float32).
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).  A ``scipy.sparse``
+            matrix is stored as CSR and stays sparse (see Notes).
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Targets: finite real numbers.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative prior weight of each stored pair (``None``: all 1).
+            The attention becomes ``w_mu exp(beta z_mu) / sum_nu w_nu
+            exp(beta z_nu)``, so the prediction is the weighted
+            Nadaraya-Watson estimate: a weight of 2 is exactly the pair
+            stored twice, and a weight of 0 drops the pair (it is not
+            stored).  ``beta="auto"`` uses the weighted variance;
+            ``beta="learn"`` a weighted leave-one-out loss (see Notes: there
+            a weight of 2 is not the same as a duplicated row).
 
         Returns
         -------
@@ -1602,9 +1646,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The fitted memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=True)
+            return self._store(X, y, reset=True, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Store more pairs, keeping those already stored.
 
         ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
@@ -1613,10 +1657,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Their targets, as many per pattern as at the first fit.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Prior weights of the new pairs, as in :meth:`fit`.
 
         Returns
         -------
@@ -1624,9 +1670,14 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The updated memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=not hasattr(self, "targets_"))
+            return self._store(
+                X,
+                y,
+                reset=not hasattr(self, "targets_"),
+                sample_weight=sample_weight,
+            )
 
-    def _store(self, X, y, reset):
+    def _store(self, X, y, reset, sample_weight=None):
         self._validate_params()
         start = time.perf_counter()
         # Targets are checked on the host; stored (targets_) and read out in
@@ -1641,8 +1692,10 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             dtype=[xp.float64, xp.float32],
             multi_output=True,
             y_numeric=True,
+            accept_sparse="csr",
         )
         y = np.asarray(y, dtype=np.float64)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if not reset:
             if y.shape[1:] != tuple(self.targets_.shape[1:]):
                 raise ValueError(
@@ -1650,12 +1703,18 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
                     f"targets of shape {tuple(self.targets_.shape[1:])} "
                     f"({self.n_outputs_} targets)."
                 )
-        patterns = _stack_patterns(self, X, reset)
+        patterns = self._stacked(X, reset)
         targets = y if reset else np.concatenate([_host(self.targets_), y])
+        if not reset:
+            weights = np.concatenate([_host(self.pattern_weights_), weights])
         n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
-        if not _is_host(X):
-            targets = xp.asarray(targets, dtype=_hi(patterns), device=dev)
-        self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
+        if not _is_host(patterns):
+            targets = _ns(patterns).asarray(
+                targets, dtype=_hi(patterns), device=_device(patterns)
+            )
+        self._set_memory(
+            patterns, weights=weights, targets_=targets, n_outputs_=n_outputs
+        )
         self._report_fit(reset, start, X.shape[0], f"{n_outputs} targets each")
         return self
 
@@ -1672,11 +1731,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         auto, scaled_auto = self._auto_beta(memory)
         targets = _host(fitted["targets_"])
         P = len(targets)
-        if P < 2:  # nothing to leave one out against
-            return auto, scaled_auto
         # The leave-one-out pass runs on the host (numpy, the batch engine's
         # joblib chunks) in the same frame: it returns one float.
         memory = memory.host()
+        groups, n_groups = duplicate_groups(memory.patterns)
+        if n_groups < 2:  # nothing to leave one out against
+            return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
         block = partial(
@@ -1685,9 +1745,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             values=_with_ones(T).astype(memory.aug.dtype),
             betas=betas,
             loss=partial(squared_error, targets=T),
+            groups=groups if n_groups < P else None,
         )
         itemsize = memory.aug.dtype.itemsize
-        row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
+        row_bytes = (
+            itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas) + 9 * P
+        )
         losses = batch_retrieve(
             block,
             np.arange(P)[:, None],
@@ -1696,7 +1759,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             verbose=self.verbose,
             label=f"{type(self).__name__}.fit(beta='learn')",
         )
-        scaled = best_beta(losses, betas)[0]
+        scaled = best_beta(losses, betas, memory.weights)[0]
         return memory.unscale_beta(scaled), scaled
 
     # -- retrieving -------------------------------------------------------------------

@@ -35,7 +35,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 import skhopfield._batch as batch
-from skhopfield import ModernHopfieldClassifier
+from skhopfield import ModernHopfieldClassifier, ModernHopfieldRegressor
 
 #: The configurations whose tags declare array API support: those that store
 #: rows (the learned memories train with numpy and scipy only).
@@ -388,3 +388,30 @@ def test_learned_memories_refuse_device_arrays_with_a_clear_error(case):
 
 def test_the_table_has_row_storing_configurations():
     assert len(ARRAY_API_CASES) >= 3
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("beta", ["auto", "learn"])
+def test_regressor_sample_weights_agree_with_numpy(namespace, dtype, beta):
+    """The regressor's prior (and its weighted leave-one-out beta) on the device."""
+    xp = _xp(namespace)
+    X, y, Q = _data(dtype, n_fit=150, n_query=40)
+    T = np.stack([y + 0.5 * X[:, 0], np.cos(y)], axis=1)
+    w = np.random.default_rng(2).uniform(0.0, 3.0, len(X))
+    w[::13] = 0.0
+    ref = ModernHopfieldRegressor(beta=beta).fit(X, T, sample_weight=w)
+    rtol = RTOL[dtype]
+    with config_context(array_api_dispatch=True):
+        est = ModernHopfieldRegressor(beta=beta)
+        est.fit(xp.asarray(X), xp.asarray(T), sample_weight=xp.asarray(w))
+        pred = est.predict(xp.asarray(Q))
+        energy = est.energy(xp.asarray(Q))
+        ns = get_namespace(xp.asarray(Q))[0]
+        for value in (pred, energy, est.targets_, est.pattern_weights_):
+            assert get_namespace(value)[0] is ns
+    assert est.beta_ == pytest.approx(ref.beta_, rel=rtol)
+    np.testing.assert_array_equal(_to_np(est.pattern_weights_), ref.pattern_weights_)
+    for got, want in ((pred, ref.predict(Q)), (energy, ref.energy(Q))):
+        scale = max(float(np.abs(want).max()), 1.0)
+        np.testing.assert_allclose(_to_np(got), want, rtol=rtol, atol=rtol * scale)
