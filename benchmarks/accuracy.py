@@ -29,6 +29,18 @@ predicted label.  1-NN (Hamming) is the reference.
 
 ``--similarities`` adds ModernHopfieldClassifier's ``"dot"`` and
 ``"cosine"`` similarities (beta searched) to part 1.
+
+Part 3 (``--learned``; ``--learned-only`` runs it alone), learned memories
+(issue 10), same outer folds and inner search as part 1, on digits, wine,
+breast cancer, iris and two synthetic problems with several clusters per
+class and label noise (``clusters``: ``make_classification``, 3 classes of
+3 clusters in 20 features, 6 informative, 10% of labels flipped;
+``blobs_noise``: 12 Gaussian blobs in 8 features dealt round-robin to 4
+classes, 10% of labels redrawn at random).  Searched:
+``prototypes_per_class`` in {1, 2, 5, 10} with ``beta="learn"`` for ours
+(``--map`` adds a column that also searches ``n_components``), the same
+counts for GLVQ, ``n_neighbors`` for KNN; "Modern rows, beta learn" stores
+every row and learns ``beta`` by leave-one-out (no search).
 """
 
 import argparse
@@ -36,7 +48,14 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_blobs,
+    make_classification,
+)
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -54,6 +73,30 @@ NEIGHBORS = [1, 3, 5, 7, 9, 11, 15, 21]
 PROTOTYPES = [1, 2, 3]
 DATASETS = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_breast_cancer}
 MAX_ITER = 20  # sweeps of the binary memories
+LEARNED_PROTOTYPES = [1, 2, 5, 10]
+
+
+def load_clusters(return_X_y=True):
+    """3 classes x 3 clusters in 20 features (6 informative), 10% labels flipped."""
+    return make_classification(n_samples=900, n_features=20, n_informative=6,
+                               n_redundant=2, n_classes=3, n_clusters_per_class=3,
+                               flip_y=0.1, class_sep=1.5, random_state=0)
+
+
+def load_blobs_noise(return_X_y=True):
+    """12 blobs in 8 features dealt to 4 classes; 10% of labels redrawn at random."""
+    X, c = make_blobs(n_samples=1200, centers=12, n_features=8, cluster_std=2.0,
+                      random_state=0)
+    rng = np.random.RandomState(0)
+    y = c % 4
+    noisy = rng.rand(len(y)) < 0.1
+    y[noisy] = rng.randint(0, 4, noisy.sum())
+    return X, y
+
+
+LEARNED_DATASETS = {"digits": load_digits, "wine": load_wine,
+                    "breast_cancer": load_breast_cancer, "iris": load_iris,
+                    "clusters": load_clusters, "blobs_noise": load_blobs_noise}
 
 # name -> (estimator, grid searched with --search-binary)
 BINARY = {
@@ -121,6 +164,39 @@ def classification(args):
               + " | ".join(fmt(c) for c in cells) + " |", flush=True)
 
 
+def learned(args):
+    searched = {
+        "Modern learned (k, beta learn)": (
+            ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
+            {"prototypes_per_class": LEARNED_PROTOTYPES}),
+        "GLVQ (k)": (GLVQClassifier(random_state=0),
+                     {"prototypes_per_class": LEARNED_PROTOTYPES}),
+        "KNN (n_neighbors)": (KNeighborsClassifier(), {"n_neighbors": NEIGHBORS}),
+        "Modern all rows (beta grid)": (ModernHopfieldClassifier(), {"beta": BETAS}),
+    }
+    if args.map:
+        searched["Modern learned + map (k, n_components)"] = (
+            ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
+            {"prototypes_per_class": LEARNED_PROTOTYPES, "n_components": ["half", None]})
+    print(f"\nlearned memories: prototypes_per_class grid {LEARNED_PROTOTYPES} (ours, "
+          f"beta='learn'; GLVQ), n_neighbors grid {NEIGHBORS}; inner folds {args.inner}; "
+          "mean ± std over the 5 outer folds")
+    names = list(searched) + ["Modern all rows, beta learn (LOO)"]
+    print("| data | n, features | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 2) + "|")
+    for name in args.learned_datasets:
+        X, y = LEARNED_DATASETS[name](return_X_y=True)
+        cells = []
+        for est, grid in searched.values():
+            grid = dict(grid)
+            if grid.get("n_components") == ["half", None]:
+                grid["n_components"] = [max(1, X.shape[1] // 2), None]
+            cells.append(nested(clone(est), grid, X, y, inner=args.inner))
+        cells.append(plain(ModernHopfieldClassifier(beta="learn"), X, y))
+        print(f"| {name} | {X.shape[0]}, {X.shape[1]} | "
+              + " | ".join(fmt(c) for c in cells) + " |", flush=True)
+
+
 def completion(args):
     X, y = load_digits(return_X_y=True)
     S = np.where(X > 7, 1.0, -1.0)
@@ -169,14 +245,23 @@ def main():
     parser.add_argument("--no-completion", action="store_true")
     parser.add_argument("--no-classification", action="store_true")
     parser.add_argument("--per-class", type=int, nargs="+", default=[1, 3, 10, 30])
+    parser.add_argument("--learned", action="store_true")
+    parser.add_argument("--learned-only", action="store_true")
+    parser.add_argument("--map", action="store_true")
+    parser.add_argument("--learned-datasets", nargs="+", default=list(LEARNED_DATASETS))
     args = parser.parse_args()
     # binary memories over capacity report non-convergence; counted, not shown
     warnings.simplefilter("ignore")
     print(machine())
+    if args.learned_only:
+        learned(args)
+        return
     if not args.no_classification:
         classification(args)
     if not args.no_completion:
         completion(args)
+    if args.learned:
+        learned(args)
 
 
 if __name__ == "__main__":

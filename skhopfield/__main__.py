@@ -5,7 +5,8 @@ Two parts, both on built-in data and together well under a minute:
 1. Pattern completion.  Five 10x10 glyphs are stored in each memory; one is
    shown as text before and after retrieval from a corrupted cue, then the
    recall rate over many cues is tabulated.
-2. Classification.  The memories and :class:`~sklearn.neighbors.KNeighborsClassifier`
+2. Classification.  The memories (the modern one also as a learned memory
+   of five patterns per class) and :class:`~sklearn.neighbors.KNeighborsClassifier`
    on a built-in dataset (digits by default): accuracy, fit time and predict
    time on one stratified split.  Features are standardized; the binary
    memories see them binarized at 0 (above or below the feature's mean).
@@ -22,8 +23,8 @@ from ._glyphs import glyph_patterns, render
 from .datasets import flip_bits
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
-ESTIMATORS = ("hopfield", "dense", "modern", "knn", "glvq")
-DEFAULT_ESTIMATORS = ("hopfield", "dense", "modern", "knn")
+ESTIMATORS = ("hopfield", "dense", "modern", "learned", "knn", "glvq")
+DEFAULT_ESTIMATORS = ("hopfield", "dense", "modern", "learned", "knn")
 DATASETS = ("digits", "iris", "wine", "breast_cancer")
 
 
@@ -51,7 +52,7 @@ def _parser():
             + ", ".join(ESTIMATORS)
             + " (default: "
             + ",".join(DEFAULT_ESTIMATORS)
-            + "); knn and glvq appear in the classification table only"
+            + "); learned, knn and glvq appear in the classification table only"
         ),
     )
     parser.add_argument(
@@ -221,6 +222,16 @@ def _classifiers(args):
             False,
             lambda: ModernHopfieldClassifier(n_jobs=args.n_jobs),
         ),
+        "learned": (
+            "ModernHopfield, learned 5/class",
+            False,
+            lambda: ModernHopfieldClassifier(
+                prototypes_per_class=5,
+                beta="learn",
+                random_state=args.seed,
+                n_jobs=args.n_jobs,
+            ),
+        ),
         "knn": (
             "KNeighborsClassifier",
             False,
@@ -268,6 +279,12 @@ def classification_demo(args):
         predict_time = time.perf_counter() - start
         accuracy = (predicted == y_test).mean()
         print(f"{title:<36}{accuracy:>9.1%}{fit_time:>10.3f}{predict_time:>13.3f}")
+    if "learned" in args.estimators:
+        print(
+            "\nlearned 5/class: ModernHopfieldClassifier(prototypes_per_class=5, "
+            "beta='learn')\nstores 5 learned patterns per class instead of every "
+            "training sample."
+        )
     if "hopfield" in args.estimators:
         n = X.shape[1]
         print(

@@ -42,6 +42,10 @@ class Case:
     orthogonal_stable: mutually orthogonal patterns, at most N/4 of them, are
     always fixed points (not so for a randomly diluted network: orthogonality
     over all neurons says nothing about a random subset of connections).
+    learned: fit trains the memory (stored patterns are not the training
+    rows, or a map and beta are fitted to them), so ``partial_fit``
+    continues training instead of equalling ``fit`` on the union, and stored
+    patterns are not the training rows.
     """
 
     id: str
@@ -52,6 +56,7 @@ class Case:
     methods: tuple = BINARY_METHODS
     orthogonal_stable: bool = True
     bad_params: tuple = field(default_factory=tuple)
+    learned: bool = False
 
     def __repr__(self):
         return self.id
@@ -120,6 +125,13 @@ _MODERN_BAD = (
     ("tol", np.nan),
     ("n_jobs", 0),
     ("n_jobs", "all"),
+    ("prototypes_per_class", 0),
+    ("prototypes_per_class", 1.5),
+    ("n_components", 0),
+    ("alpha", -1.0),
+    ("max_fit_iter", 0),
+    ("fit_tol", -1.0),
+    ("random_state", "seed"),
 )
 
 
@@ -176,15 +188,22 @@ def _dense(interaction, update="async", **params):
     )
 
 
-def _modern(similarity, **params):
+def _modern(similarity, tag="", **params):
     return Case(
-        f"modern-{similarity}",
+        f"modern-{similarity}{tag}",
         partial(Modern, similarity=similarity, **params),
         binary=False,
         needs_y=True,
         methods=MODERN_METHODS,
         bad_params=_MODERN_BAD,
+        learned=bool(tag),
     )
+
+
+# Learned memories: few optimizer iterations keep the tables fast; the
+# dynamics and the engine are what these rows test (tests/test_learned.py
+# tests the training).  n_components=1 so that one-feature data fits too.
+_LEARNED = dict(random_state=0, max_fit_iter=15)
 
 
 CASES = [
@@ -215,6 +234,12 @@ CASES = [
     _modern("dot", beta=1.0),
     _modern("euclidean"),  # beta="auto", the default
     _modern("cosine", beta=4.0),
+    _modern("euclidean", "-prototypes", prototypes_per_class=2, beta="learn", **_LEARNED),
+    _modern("dot", "-prototypes-map", prototypes_per_class=2, n_components=1, **_LEARNED),
+    _modern("euclidean", "-rows-map", beta="learn", n_components=1, **_LEARNED),
+    _modern(
+        "cosine", "-prototypes-map", prototypes_per_class=1, n_components=1, **_LEARNED
+    ),
 ]
 
 BINARY_CASES = [c for c in CASES if c.binary]

@@ -274,7 +274,8 @@ def test_continuous_memories_reject_values_whose_squares_overflow(case):
     X = _train(case)
     y = labels_for(N_TRAIN)
     est = case.make()
-    if est.similarity != "cosine" and est.beta != "auto":
+    # (a learned beta, trained in the batch's own frame, follows it too)
+    if est.similarity != "cosine" and est.beta not in ("auto", "learn"):
         with pytest.raises(ValueError, match="too large"):
             est.fit(X * 1e200, y)
     else:
@@ -403,7 +404,10 @@ def test_a_huge_max_iter_does_not_hang(case):
     Q = patterns(case, 500, 12, seed=1)
     est = case.make(max_iter=10**9).fit(*fit_args(case, X, labeled=True))
     result = est.retrieve(Q)
-    assert result.n_iter.max() < 100
+    # A memory trained on these random labels has a moderate beta_ (a low one
+    # fits them best), where some cues pass near saddles between overlapping
+    # basins: slower, still geometric, convergence (132 steps at most seen).
+    assert result.n_iter.max() < (1000 if case.learned else 100)
 
 
 @pytest.mark.parametrize(

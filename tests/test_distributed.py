@@ -101,9 +101,10 @@ def test_the_memory_travels_once_and_calls_cost_the_same_at_any_memory_size(
             with counter:
                 outputs(est, Q)
         # The first calls scattered the memory (at least the stored
-        # patterns); the same calls again send the cues (scattered by
-        # joblib, chunk by chunk) and a small graph, nothing else.
-        assert first - counter.scattered >= X.nbytes
+        # patterns, or the learned prototypes); the same calls again send
+        # the cues (scattered by joblib, chunk by chunk) and a small graph,
+        # nothing else.
+        assert first - counter.scattered >= est.patterns_.nbytes
         assert counter.scattered == n_calls * Q.nbytes
         assert counter.largest_graph < 16 * 2**10 < X.nbytes or n_patterns == 8
         per_call.append((counter.scattered, counter.n_tasks, counter.graph))
@@ -167,8 +168,11 @@ def test_sharded_returns_what_one_process_returns(client, case, n_shards, max_it
         with distributed.get_task_stream(client) as stream:
             sharded = outputs(est, Q)
     assert_same(reference, sharded, binary=False)
-    # every shard did work: each task ran on the worker holding its shard
-    assert {t["worker"] for t in stream.data} == set(client.nthreads())
+    if est.get_params().get("n_components") is None:
+        # every shard did work: each task ran on the worker holding its shard
+        assert {t["worker"] for t in stream.data} == set(client.nthreads())
+    else:  # a learned map is not sharded (yet): it ran here, unchanged
+        assert not stream.data
 
 
 @pytest.mark.parametrize("n_patterns", [40, 400])

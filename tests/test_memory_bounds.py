@@ -114,3 +114,20 @@ def test_hopfield_peak_grows_with_working_memory():
         assert peak < 2 * budget * MiB
         peaks.append(peak)
     assert peaks[1] > 4 * peaks[0]
+
+
+def test_leave_one_out_training_never_builds_the_n_by_n_matrix():
+    # Every row stored, beta and a map learned: the objective compares every
+    # row with every other.  At 3,000 rows one (n, n) float64 array is 69 MiB;
+    # under a 4 MiB budget the training's peak stays well below one of them.
+    from skhopfield import ModernHopfieldClassifier
+
+    rng = np.random.default_rng(0)
+    n = 3_000
+    X = rng.standard_normal((n, 4))
+    y = (X[:, 0] > 0).astype(int)
+    full = 8 * n * n
+    est = ModernHopfieldClassifier(beta="learn", n_components=2, max_fit_iter=2)
+    with config_context(working_memory=4):
+        peak, _ = _peak(est.fit, X, y)
+    assert peak < full / 4, (peak / MiB, full / MiB)

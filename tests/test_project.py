@@ -108,12 +108,14 @@ def test_demo_compares_with_knn_on_binarized_digits(demo_output):
         "HopfieldMemory (binarized)",
         "DenseAssociativeMemory (binarized)",
         "ModernHopfieldClassifier",
+        "ModernHopfield, learned 5/class",
         "KNeighborsClassifier",
     }
     for accuracy, fit_time, predict_time in rows.values():
         assert 0.0 <= accuracy <= 100.0 and fit_time >= 0.0 and predict_time >= 0.0
     assert rows["KNeighborsClassifier"][0] > 90.0
     assert rows["ModernHopfieldClassifier"][0] > 90.0
+    assert rows["ModernHopfield, learned 5/class"][0] > 90.0
     assert rows["DenseAssociativeMemory (binarized)"][0] > 80.0
 
 

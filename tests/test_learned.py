@@ -1,0 +1,491 @@
+"""Learned memories: the training loss, its gradient, and the estimator around it.
+
+References not written with the code under test: central differences of the
+loss (``scipy.optimize.check_grad`` and our own), a per-row loop over
+``scipy.special.logsumexp`` for the loss itself, scikit-learn's
+``check_estimator``, and a plain numpy read-out of the learned attributes.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import check_grad
+from scipy.special import logsumexp, softmax
+from sklearn import config_context
+from sklearn.datasets import load_iris, make_blobs
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skhopfield._core.learned as core
+from skhopfield import ModernHopfieldClassifier
+
+SIMILARITIES = ["euclidean", "dot", "cosine"]
+FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# -- a naive reference: one row at a time, float64, no tricks ----------------------------
+def _unit(A):
+    n = np.linalg.norm(A, axis=1, keepdims=True)
+    return A / np.where(n == 0, 1, n)
+
+
+def _ref_logits(q, V, beta, similarity, W):
+    u, v = (q, V) if W is None else (W @ q, V @ W.T)
+    if similarity == "cosine":
+        u, v = _unit(u[None])[0], _unit(v)
+    z = v @ u
+    if similarity == "euclidean":
+        z = -0.5 * ((v - u) ** 2).sum(axis=1)
+    return beta * z
+
+
+def _ref_loss(Q, y, V, vy, beta, similarity, W=None, loo=False):
+    total, n = 0.0, 0
+    for i, q in enumerate(Q):
+        a = _ref_logits(q, V, beta, similarity, W)
+        keep = np.ones(len(V), bool)
+        if loo:
+            keep[i] = False
+        if not (keep & (vy == y[i])).any():
+            continue
+        total += logsumexp(a[keep]) - logsumexp(a[keep & (vy == y[i])])
+        n += 1
+    return total / max(n, 1)
+
+
+def _problem(seed, n=24, n_features=5, n_patterns=7, n_classes=3, scale=1.0):
+    rng = np.random.default_rng(seed)
+    Q = rng.standard_normal((n, n_features)) * scale
+    y = rng.integers(0, n_classes, n)
+    V = rng.standard_normal((n_patterns, n_features)) * scale
+    vy = np.arange(n_patterns) % n_classes
+    W = rng.standard_normal((3, n_features))
+    return Q, y, V, vy, W
+
+
+# -- the loss and its gradient -----------------------------------------------------------
+@FEW
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    similarity=st.sampled_from(SIMILARITIES),
+    mapped=st.booleans(),
+    loo=st.booleans(),
+    beta=st.floats(1e-3, 30.0),
+    scale=st.sampled_from([0.1, 1.0, 3.0]),
+)
+def test_loss_matches_a_per_row_reference(seed, similarity, mapped, loo, beta, scale):
+    Q, y, V, vy, W = _problem(seed, scale=scale)
+    W = W if mapped else None
+    if loo:
+        V, vy = Q, y
+    loss, *_ , n_rows = core.cross_entropy(
+        Q, y, V, vy, beta, components=W, similarity=similarity,
+        self_index=np.arange(len(Q)) if loo else None,
+    )
+    expected = _ref_loss(Q, y, V, vy, beta, similarity, W, loo)
+    np.testing.assert_allclose(loss, expected, rtol=1e-9, atol=1e-12)
+
+
+def _flat(Q, y, V, vy, W, similarity, loo, learn_patterns):
+    """Loss and gradient as functions of one flat vector (patterns, map, log beta)."""
+    shapes = [V.shape if learn_patterns else (0,), (0,) if W is None else W.shape, (1,)]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def split(theta):
+        a, b = sizes[0], sizes[0] + sizes[1]
+        Vt = theta[:a].reshape(V.shape) if learn_patterns else V
+        Wt = None if W is None else theta[a:b].reshape(W.shape)
+        return Vt, Wt, np.exp(theta[b])
+
+    def run(theta):
+        Vt, Wt, beta = split(theta)
+        return core.cross_entropy(
+            Q, y, Q if loo else Vt, vy, beta, components=Wt, similarity=similarity,
+            self_index=np.arange(len(Q)) if loo else None, working_memory=1e-4,
+        )
+
+    def f(theta):
+        return run(theta)[0]
+
+    def g(theta):
+        _, gV, gW, gb, _ = run(theta)
+        parts = [gV.ravel()] if learn_patterns else []
+        if W is not None:
+            parts.append(gW.ravel())
+        return np.concatenate(parts + [[gb]])
+
+    parts = [V.ravel()] if learn_patterns else []
+    if W is not None:
+        parts.append(W.ravel())
+    return f, g, np.concatenate(parts + [[0.0]])
+
+
+@settings(FEW, max_examples=12)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    similarity=st.sampled_from(SIMILARITIES),
+    mapped=st.booleans(),
+    loo=st.booleans(),
+    log_beta=st.floats(-3.0, 2.0),
+)
+def test_gradient_matches_finite_differences(seed, similarity, mapped, loo, log_beta):
+    Q, y, V, vy, W = _problem(seed)
+    W = W if mapped else None
+    if loo:
+        V, vy = Q, y
+    f, g, theta = _flat(Q, y, V, vy, W, similarity, loo, learn_patterns=not loo)
+    theta[-1] = log_beta
+    # scipy's forward differences, then our own central ones (tighter).
+    assert check_grad(f, g, theta, epsilon=1e-7) <= 1e-4 * (1 + np.linalg.norm(g(theta)))
+    h = 1e-6
+    numeric = np.array([
+        (f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)
+    ])
+    np.testing.assert_allclose(g(theta), numeric, rtol=1e-5, atol=1e-7)
+
+
+@FEW
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    similarity=st.sampled_from(SIMILARITIES),
+    mapped=st.booleans(),
+    log_beta=st.floats(-3.0, 2.0),
+    alpha=st.floats(1e-4, 1.0),
+)
+def test_penalty_value_and_gradient(seed, similarity, mapped, log_beta, alpha):
+    Q, y, V, vy, W = _problem(seed)
+    W = W if mapped else None
+    center, scale = Q.mean(axis=0), 2.5
+    beta = np.exp(log_beta)
+    value, gV, gW, gb = core.penalty(
+        V, beta, components=W, similarity=similarity, center=center, scale=scale, alpha=alpha
+    )
+    # the formula, written out
+    D = V - center if similarity == "euclidean" else V
+    K = D if W is None else D @ W.T
+    norms = np.ones(len(V)) if similarity == "cosine" else (K**2).sum(axis=1)
+    np.testing.assert_allclose(value, alpha / 2 * scale * beta**2 * norms.mean(), rtol=1e-12)
+
+    def f(theta):
+        Vt = theta[: V.size].reshape(V.shape)
+        Wt = None if W is None else theta[V.size : -1].reshape(W.shape)
+        return core.penalty(
+            Vt, np.exp(theta[-1]), components=Wt, similarity=similarity,
+            center=center, scale=scale, alpha=alpha,
+        )[0]
+
+    parts = [V.ravel()] + ([] if W is None else [W.ravel()]) + [[log_beta]]
+    theta = np.concatenate(parts)
+    grad = np.concatenate([gV.ravel()] + ([] if W is None else [gW.ravel()]) + [[gb]])
+    h = 1e-6
+    numeric = np.array([
+        (f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)
+    ])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7 * (1 + abs(value)))
+
+
+def test_the_penalty_restores_accuracy_on_separable_data():
+    # Breast cancer is nearly linearly separable: the cross-entropy alone
+    # overfits (as unregularized logistic regression does); the default
+    # penalty is worth more than a point held out.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    cv = StratifiedKFold(3, shuffle=True, random_state=1)
+    scores = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for alpha in (0.0, 3e-3):
+            est = ModernHopfieldClassifier(
+                prototypes_per_class=1, beta="learn", alpha=alpha, random_state=0
+            )
+            scores[alpha] = cross_val_score(make_pipeline(StandardScaler(), est), X, y, cv=cv)
+    assert scores[3e-3].mean() > scores[0.0].mean() + 0.01
+
+
+def test_loss_and_gradient_do_not_depend_on_the_chunk_size():
+    Q, y, V, vy, W = _problem(3, n=300, n_patterns=40)
+    results = []
+    for wm in (1e-4, 1e-2, None):  # a few rows per chunk .. one chunk
+        results.append(core.cross_entropy(
+            Q, y, Q, y, 0.8, components=W, self_index=np.arange(len(Q)), working_memory=wm,
+        ))
+    for other in results[1:]:
+        np.testing.assert_allclose(other[0], results[0][0], rtol=1e-12)
+        np.testing.assert_allclose(other[2], results[0][2], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(other[3], results[0][3], rtol=1e-10, atol=1e-14)
+
+
+def test_leave_one_out_skips_rows_alone_in_their_class():
+    Q, y, V, vy, W = _problem(0)
+    y = y.copy()
+    y[0] = 7  # the only row of class 7
+    loss, _, _, _, n_rows = core.cross_entropy(Q, y, Q, y, 1.0, self_index=np.arange(len(Q)))
+    assert n_rows == len(Q) - 1
+    np.testing.assert_allclose(loss, _ref_loss(Q, y, Q, y, 1.0, "euclidean", loo=True))
+
+
+def test_train_lowers_the_loss_and_respects_max_iter():
+    Q, y, V, vy, W = _problem(1, n=60)
+    before = core.cross_entropy(Q, y, V, vy, 1.0, components=W)[0]
+    V1, W1, beta, n_iter, converged = core.train(
+        Q, y, V, vy, 1.0, components=W, max_iter=5
+    )
+    assert n_iter <= 5 and not converged
+    after = core.cross_entropy(Q, y, V1, vy, beta, components=W1)[0]
+    assert after < before
+
+
+# -- the estimator -----------------------------------------------------------------------
+@parametrize_with_checks(
+    [
+        ModernHopfieldClassifier(beta="learn"),
+        ModernHopfieldClassifier(prototypes_per_class=2, beta="learn", random_state=0),
+        ModernHopfieldClassifier(prototypes_per_class=1, n_components=2, random_state=0),
+        ModernHopfieldClassifier(
+            prototypes_per_class=3, similarity="cosine", beta="learn", random_state=0
+        ),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+def _blobs(n=300, seed=0):
+    X, y = make_blobs(n, n_features=6, centers=9, random_state=seed)
+    return X, y % 3  # three classes of three clusters each
+
+
+def _ref_proba(est, X):
+    """predict_proba from the public attributes alone, plain numpy."""
+    V, W = est.patterns_, getattr(est, "components_", None)
+    cues = X if W is None else X @ W.T
+    keys = V if W is None else V @ W.T
+    if est.similarity == "cosine":
+        cues, keys = _unit(cues), _unit(keys)
+    z = cues @ keys.T
+    if est.similarity == "euclidean":
+        z = z - 0.5 * (keys**2).sum(axis=1)
+    s = softmax(est.beta_ * z, axis=1)
+    onehot = est.pattern_labels_[:, None] == est.classes_[None, :]
+    return s @ onehot
+
+
+@pytest.mark.parametrize("similarity", SIMILARITIES)
+@pytest.mark.parametrize("n_components", [None, 4])
+def test_learned_attributes_are_the_memory(similarity, n_components):
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(
+        prototypes_per_class=3, beta="learn", n_components=n_components,
+        similarity=similarity, random_state=0,
+    ).fit(X, y)
+    assert est.patterns_.shape == (9, 6)  # C k d numbers, not the 300 training rows
+    assert est.pattern_labels_.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    if n_components:
+        assert est.components_.shape == (n_components, 6)
+    else:
+        assert not hasattr(est, "components_")
+    assert 1 <= est.n_iter_ <= est.max_fit_iter
+    np.testing.assert_allclose(est.predict_proba(X), _ref_proba(est, X), atol=1e-10)
+    assert est.score(X, y) > 0.95
+
+
+def test_learning_beats_the_class_means_and_matches_knn_on_clustered_classes():
+    X_all, y_all = _blobs(600, seed=1)
+    X, y, Xt, yt = X_all[1::2], y_all[1::2], X_all[::2], y_all[::2]
+    one = ModernHopfieldClassifier(prototypes_per_class=1, beta="learn", random_state=0)
+    acc1 = one.fit(X, y).score(Xt, yt)
+    acc3 = ModernHopfieldClassifier(
+        prototypes_per_class=3, beta="learn", random_state=0
+    ).fit(X, y).score(Xt, yt)
+    knn = KNeighborsClassifier().fit(X, y).score(Xt, yt)
+    # One prototype cannot cover a class of three clusters; three can.
+    assert acc3 > acc1 + 0.05
+    assert acc3 >= knn - 0.02
+
+
+def test_same_random_state_same_memory():
+    X, y = _blobs()
+    params = dict(prototypes_per_class=4, beta="learn", n_components=3, random_state=7)
+    a = ModernHopfieldClassifier(**params).fit(X, y)
+    b = ModernHopfieldClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(a.patterns_, b.patterns_)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert a.beta_ == b.beta_ and a.n_iter_ == b.n_iter_
+    c = ModernHopfieldClassifier(**{**params, "random_state": 8}).fit(X, y)
+    assert not np.array_equal(a.patterns_, c.patterns_)
+
+
+def test_per_class_prototype_counts_and_small_classes():
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(prototypes_per_class=[1, 2, 3], random_state=0)
+    est.fit(X, y)
+    assert np.bincount(est.pattern_labels_).tolist() == [1, 2, 3]
+    # a class with fewer distinct rows than prototypes gets one per row
+    Xs = np.vstack([X, [[50.0] * 6, [51.0] * 6]])
+    ys = np.concatenate([y, [5, 5]])
+    est = ModernHopfieldClassifier(prototypes_per_class=4, random_state=0).fit(Xs, ys)
+    assert np.sum(est.pattern_labels_ == 5) == 2
+    with pytest.raises(ValueError, match="one positive int per class"):
+        ModernHopfieldClassifier(prototypes_per_class=[1, 2]).fit(X, y)
+
+
+def test_float32_is_kept():
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(prototypes_per_class=2, n_components=3, random_state=0)
+    est.fit(X.astype(np.float32), y)
+    assert est.patterns_.dtype == np.float32 and est.components_.dtype == np.float32
+    assert est.transform(X.astype(np.float32)).dtype == np.float32
+    assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+def test_convergence_warning_and_n_iter():
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(prototypes_per_class=3, beta="learn", max_fit_iter=2)
+    with pytest.warns(ConvergenceWarning, match="max_fit_iter=2"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.set_params(max_fit_iter=1000, fit_tol=1e-3).fit(X, y)
+    assert est.n_iter_ < 1000
+
+
+def test_n_components_larger_than_n_features_is_refused():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="n_features=6"):
+        ModernHopfieldClassifier(n_components=7).fit(X, y)
+
+
+def test_learned_beta_improves_the_leave_one_out_likelihood():
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    auto = ModernHopfieldClassifier().fit(X, y)
+    learned = ModernHopfieldClassifier(beta="learn").fit(X, y)
+    np.testing.assert_array_equal(learned.patterns_, X)  # every row stored
+    at = [_ref_loss(X, y, X, y, b, "euclidean", loo=True) for b in (auto.beta_, learned.beta_)]
+    assert at[1] < at[0]
+    # a stationary point in beta: nearby values are no better
+    for f in (0.9, 1.1):
+        assert at[1] <= _ref_loss(X, y, X, y, learned.beta_ * f, "euclidean", loo=True)
+
+
+def test_leave_one_out_training_is_bounded_by_working_memory():
+    # Every row stored and a map learned: the objective's (n, n) scores are
+    # cut into chunks; a tiny budget gives the same fit as a large one.
+    X, y = _blobs(200)
+    params = dict(beta="learn", n_components=3, max_fit_iter=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with config_context(working_memory=0.01):
+            small = ModernHopfieldClassifier(**params).fit(X, y)
+        large = ModernHopfieldClassifier(**params).fit(X, y)
+    np.testing.assert_allclose(small.components_, large.components_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(small.beta_, large.beta_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("n_components", [None, 3])
+def test_energy_never_rises_with_a_learned_memory(n_components):
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(
+        prototypes_per_class=3, beta="learn", n_components=n_components,
+        random_state=0, tol=0.0,
+    ).fit(X, y)
+    rng = np.random.default_rng(0)
+    states = rng.standard_normal((40, 6)) * 5
+    energies = [est.energy(states)]
+    for _ in range(6):
+        states = est.set_params(max_iter=1).transform(states)
+        energies.append(est.energy(states))
+    energies = np.array(energies)
+    scale = 1 + np.abs(energies).max() + est.max_norm_**2
+    assert (np.diff(energies, axis=0) <= 1e-10 * scale).all()
+    # the states are convex combinations of the stored patterns (input space)
+    assert states.shape == (40, 6)
+
+
+def test_transform_with_a_map_is_attention_over_the_input_space_patterns():
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(
+        prototypes_per_class=2, n_components=2, random_state=0
+    ).fit(X, y)
+    Q = X[:10] + 0.3
+    W, V = est.components_, est.patterns_
+    s = softmax(est.beta_ * ((Q @ W.T) @ (V @ W.T).T - 0.5 * ((V @ W.T) ** 2).sum(1)), axis=1)
+    np.testing.assert_allclose(est.transform(Q), s @ V, atol=1e-10)
+
+
+def test_partial_fit_continues_training_and_adds_prototypes_for_new_classes():
+    X, y = _blobs(400)
+    first = y < 2
+    est = ModernHopfieldClassifier(
+        prototypes_per_class=2, beta="learn", random_state=0, max_fit_iter=5
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X[first], y[first])
+        assert est.pattern_labels_.tolist() == [0, 0, 1, 1]
+        before = est.patterns_.copy()
+        loss0 = _ref_loss(
+            X[first], y[first], before, est.pattern_labels_, est.beta_, "euclidean"
+        )
+        est.partial_fit(X[first], y[first])  # warm start: from the current memory
+        loss1 = _ref_loss(
+            X[first], y[first], est.patterns_, est.pattern_labels_, est.beta_, "euclidean"
+        )
+        assert loss1 < loss0
+        est.partial_fit(X[~first], y[~first])  # class 2 is new
+    assert est.classes_.tolist() == [0, 1, 2]
+    assert est.pattern_labels_.tolist() == [0, 0, 1, 1, 2, 2]
+    assert est.score(X[~first], y[~first]) > 0.9
+
+
+def test_partial_fit_with_every_row_stored_appends_them():
+    X, y = _blobs(200)
+    est = ModernHopfieldClassifier(beta="learn").fit(X[:100], y[:100])
+    est.partial_fit(X[100:], y[100:])
+    np.testing.assert_array_equal(est.patterns_, X)
+    np.testing.assert_array_equal(est.pattern_labels_, y)
+
+
+def test_partial_fit_refuses_a_changed_mode():
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(prototypes_per_class=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="Call fit instead"):
+        est.set_params(n_components=2).partial_fit(X, y)
+    plain = ModernHopfieldClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="Call fit instead"):
+        plain.set_params(beta="learn").partial_fit(X, y)
+
+
+@pytest.mark.parametrize("similarity", SIMILARITIES)
+@pytest.mark.parametrize("exponent", [-480, -20, 20, 480])
+def test_training_follows_the_scale_of_the_data_exactly(similarity, exponent):
+    # Trained in the batch's own frame (centered, scaled by a power of two):
+    # data scaled by 2**e give the same memory scaled by 2**e, beta by
+    # 4**-e (cosine: scale free), and the same predictions, at any scale
+    # float64 holds.
+    X, y = _blobs(150)
+    s = 2.0**exponent
+    params = dict(
+        prototypes_per_class=2, beta="learn", similarity=similarity, random_state=0,
+        max_fit_iter=20,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        unit = ModernHopfieldClassifier(**params).fit(X, y)
+        big = ModernHopfieldClassifier(**params).fit(X * s, y)
+    np.testing.assert_allclose(big.patterns_, unit.patterns_ * s, rtol=1e-12, atol=0)
+    expected_beta = unit.beta_ if similarity == "cosine" else unit.beta_ / s**2
+    if np.isfinite(expected_beta) and expected_beta > 0:
+        np.testing.assert_allclose(big.beta_, expected_beta, rtol=1e-12)
+    np.testing.assert_array_equal(big.predict(X * s), unit.predict(X))
