@@ -290,6 +290,9 @@ def sharded_memory(n_shards="auto", *, client=None):
     entered it (like ``sklearn.config_context``): retrieval that other code
     runs in threads of its own is not sharded.
 
+    A memory with a learned map (``n_components``) scores through it and
+    is not sharded: it runs as outside the context.
+
     The binary memories (:class:`~skhopfield.HopfieldMemory`,
     :class:`~skhopfield.DenseAssociativeMemory`) are not sharded: their
     fitted state is coupled across all patterns, so they stay
