@@ -1,15 +1,18 @@
 """skhopfield: Hopfield networks and modern associative memories for scikit-learn."""
 
+from ._bam import BidirectionalAssociativeMemory
 from ._batch import sharded_memory
 from ._classical import HopfieldMemory
 from ._dense import DenseAssociativeMemory
-from ._modern import ModernHopfieldClassifier
+from ._modern import ModernHopfieldClassifier, ModernHopfieldRegressor
 from ._simplicial import SimplicialHopfieldMemory
 
 __all__ = [
+    "BidirectionalAssociativeMemory",
     "DenseAssociativeMemory",
     "HopfieldMemory",
     "ModernHopfieldClassifier",
+    "ModernHopfieldRegressor",
     "SimplicialHopfieldMemory",
     "sharded_memory",
 ]

@@ -10,6 +10,11 @@ Two parts, both on built-in data and together well under a minute:
    on a built-in dataset (digits by default): accuracy, fit time and predict
    time on one stratified split.  Features are standardized; the binary
    memories see them binarized at 0 (above or below the feature's mean).
+
+On request (``--estimators``): ``bam``, the bidirectional associative memory
+in the completion part (each glyph paired with a code of its name), and
+``regressor``, a third part: ModernHopfieldRegressor beside
+KNeighborsRegressor on the diabetes data (R^2 on one split).
 """
 
 import argparse
@@ -18,12 +23,18 @@ import time
 
 import numpy as np
 
-from . import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
+from . import (
+    BidirectionalAssociativeMemory,
+    DenseAssociativeMemory,
+    HopfieldMemory,
+    ModernHopfieldClassifier,
+    ModernHopfieldRegressor,
+)
 from ._glyphs import glyph_patterns, render
 from .datasets import flip_bits
 
 RULES = ("hebbian", "storkey", "pseudoinverse")
-ESTIMATORS = ("hopfield", "dense", "modern", "learned", "knn", "glvq")
+ESTIMATORS = ("hopfield", "dense", "modern", "learned", "bam", "regressor", "knn", "glvq")
 DEFAULT_ESTIMATORS = ("hopfield", "dense", "modern", "learned", "knn")
 DATASETS = ("digits", "iris", "wine", "breast_cancer")
 
@@ -52,7 +63,11 @@ def _parser():
             + ", ".join(ESTIMATORS)
             + " (default: "
             + ",".join(DEFAULT_ESTIMATORS)
-            + "); learned, knn and glvq appear in the classification table only"
+            + "); learned, knn and glvq appear in the classification table only; "
+            "bam (BidirectionalAssociativeMemory, letters paired with their names) "
+            "in the completion part only; regressor (ModernHopfieldRegressor, "
+            "beta='learn', beside KNeighborsRegressor) adds a regression table on "
+            "the diabetes data"
         ),
     )
     parser.add_argument(
@@ -122,6 +137,10 @@ def _memories(args):
         )
     if "modern" in args.estimators:
         memories["modern"] = ModernHopfieldClassifier(n_jobs=args.n_jobs)
+    if "bam" in args.estimators:
+        memories["bam"] = BidirectionalAssociativeMemory(
+            "pseudoinverse", random_state=args.seed, n_jobs=args.n_jobs
+        )
     return memories
 
 
@@ -151,6 +170,7 @@ def completion_demo(args):
         "pseudoinverse": "pinv",
         "dense": "dense",
         "modern": "modern",
+        "bam": "bam",
     }
     for name, title in shown.items():
         if name in memories:
@@ -161,7 +181,9 @@ def completion_demo(args):
         "\nhebbian, storkey, pseudoinverse (pinv): HopfieldMemory with that learning\n"
         "rule; "
         "dense: DenseAssociativeMemory(interaction='exponential');\n"
-        "modern: ModernHopfieldClassifier(), its continuous state shown by sign.\n"
+        "modern: ModernHopfieldClassifier(), its continuous state shown by sign;\n"
+        "bam: BidirectionalAssociativeMemory('pseudoinverse'), each glyph paired\n"
+        "with a random code of its name: the letter recalls the name and back.\n"
         "The glyphs overlap strongly ('P' and 'F' share 94% of their pixels), so\n"
         "the Hebbian rule's cross-talk merges them into a spurious state; Storkey's\n"
         "and the pseudo-inverse rule subtract that cross-talk, and the dense and\n"
@@ -243,10 +265,12 @@ def _classifiers(args):
             lambda: GLVQClassifier(random_state=args.seed),
         ),
     }
-    return [makers[name] for name in args.estimators]
+    return [makers[name] for name in args.estimators if name in makers]
 
 
 def classification_demo(args):
+    if not _classifiers(args):  # bam alone: nothing to classify
+        return
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
@@ -294,11 +318,51 @@ def classification_demo(args):
         )
 
 
+# -- part 3: regression -----------------------------------------------------------------
+def regression_demo(args):
+    """ModernHopfieldRegressor beside k-nearest neighbours on the diabetes data."""
+    if "regressor" not in args.estimators:
+        return
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=args.seed
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    print("\n== Regression on diabetes")
+    print(
+        f"{len(X_train)} training and {len(X_test)} test samples, {X.shape[1]} features; "
+        "features standardized; R^2 on the test samples."
+    )
+    models = {
+        "ModernHopfieldRegressor(beta='learn')": ModernHopfieldRegressor(
+            beta="learn", n_jobs=args.n_jobs
+        ),
+        "KNeighborsRegressor (k=5)": KNeighborsRegressor(n_jobs=args.n_jobs),
+        "KNeighborsRegressor (k=20)": KNeighborsRegressor(20, n_jobs=args.n_jobs),
+    }
+    print(f"\n{'estimator':<40}{'R^2':>7}{'fit (s)':>10}{'predict (s)':>13}")
+    for title, model in models.items():
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        start = time.perf_counter()
+        r2 = model.score(X_test, y_test)
+        predict_time = time.perf_counter() - start
+        print(f"{title:<40}{r2:>7.3f}{fit_time:>10.3f}{predict_time:>13.3f}")
+
+
 def main(argv=None):
     args = _parse(argv)
     start = time.perf_counter()
     completion_demo(args)
     classification_demo(args)
+    regression_demo(args)
     print(f"\n(demo ran in {time.perf_counter() - start:.1f} s)")
     return 0
 

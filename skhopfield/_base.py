@@ -62,8 +62,76 @@ def _stable_block(S, *, model):
     return (model.sync_step(ST) == ST).all(axis=0)
 
 
+class BinaryRetrievalMixin:
+    """What every binary memory's shell shares around the driver and the engine.
+
+    The subclass provides ``_row_bytes()`` (working memory of one query row,
+    in bytes) and the parameters ``n_jobs``, ``max_iter`` and
+    ``random_state``.
+    """
+
+    def _max_chunk_rows(self):
+        """Cap on the rows of a chunk for speed (cache), or None."""
+        return None
+
+    def _batch(self, block, X, **shared):
+        """Run ``block`` over ``X`` through the shared engine.
+
+        ``shared`` are the fitted model and arrays every chunk needs; on a
+        dask cluster they travel to the workers once per fitted model: the
+        stored patterns (replaced by every ``fit`` and ``partial_fit``) and
+        the model's scalar parameters (when ``shared`` has a ``model``)
+        identify it.
+        """
+        model = shared.get("model")
+        params = tuple(
+            sorted(
+                (k, v)
+                for k, v in (vars(model) if model is not None else {}).items()
+                if isinstance(v, (bool, int, float, str))
+            )
+        )
+        return batch_retrieve(
+            block,
+            X,
+            row_bytes=self._row_bytes(),
+            shared=shared,
+            owner=(self.patterns_, type(model).__name__, params),
+            n_jobs=self.n_jobs,
+            max_rows=self._max_chunk_rows(),
+        )
+
+    def _dynamics_seed(self):
+        """One seed per call; every chunk derives the same sweep orders from it."""
+        return int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+
+    def _warn_convergence(self, converged, cycled):
+        n_cycled = int(cycled.sum())
+        n_open = int((~converged & ~cycled).sum())
+        if n_cycled:
+            warnings.warn(
+                f"{n_cycled} of {len(converged)} queries fell into a cycle of "
+                "synchronous updates (a 2-cycle, or a longer one with the dense "
+                "energies) and were stopped there; use update='async' for "
+                "guaranteed convergence.",
+                ConvergenceWarning,
+            )
+        if n_open:
+            warnings.warn(
+                f"{n_open} of {len(converged)} queries did not reach a fixed point "
+                f"within max_iter={self.max_iter} sweeps; increase max_iter.",
+                ConvergenceWarning,
+            )
+
+
 class BaseBinaryMemory(
-    ClassifierMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    BinaryRetrievalMixin,
+    ClassifierMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Common shell of :class:`HopfieldMemory` and :class:`DenseAssociativeMemory`.
 
@@ -92,36 +160,6 @@ class BaseBinaryMemory(
     def _row_bytes(self):
         """Working memory of one query row during retrieval, in bytes."""
         raise NotImplementedError
-
-    def _max_chunk_rows(self):
-        """Cap on the rows of a chunk for speed (cache), or None."""
-        return None
-
-    def _batch(self, block, X, **shared):
-        """Run ``block`` over ``X`` through the shared engine.
-
-        ``shared`` are the fitted model and arrays every chunk needs; on a
-        dask cluster they travel to the workers once per fitted model: the
-        stored patterns (replaced by every ``fit`` and ``partial_fit``) and
-        the model's scalar parameters identify it.
-        """
-        model = shared.get("model")
-        params = tuple(
-            sorted(
-                (k, v)
-                for k, v in vars(model).items()
-                if isinstance(v, (bool, int, float, str))
-            )
-        )
-        return batch_retrieve(
-            block,
-            X,
-            row_bytes=self._row_bytes(),
-            shared=shared,
-            owner=(self.patterns_, type(model).__name__, params),
-            n_jobs=self.n_jobs,
-            max_rows=self._max_chunk_rows(),
-        )
 
     # -- storing ----------------------------------------------------------------------
     def fit(self, X, y=None):
@@ -265,8 +303,7 @@ class BaseBinaryMemory(
         return result
 
     def _run(self, X, threshold):
-        # One seed per call; every chunk derives the same sweep orders from it.
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = self._dynamics_seed()
         block = partial(
             _retrieve_block,
             threshold=threshold,
@@ -284,24 +321,6 @@ class BaseBinaryMemory(
             cycled=cycled,
             nearest=nearest,
         )
-
-    def _warn_convergence(self, converged, cycled):
-        n_cycled = int(cycled.sum())
-        n_open = int((~converged & ~cycled).sum())
-        if n_cycled:
-            warnings.warn(
-                f"{n_cycled} of {len(converged)} queries fell into a cycle of "
-                "synchronous updates (a 2-cycle, or a longer one with the dense "
-                "energies) and were stopped there; use update='async' for "
-                "guaranteed convergence.",
-                ConvergenceWarning,
-            )
-        if n_open:
-            warnings.warn(
-                f"{n_open} of {len(converged)} queries did not reach a fixed point "
-                f"within max_iter={self.max_iter} sweeps; increase max_iter.",
-                ConvergenceWarning,
-            )
 
     def transform(self, X):
         """Retrieve the stored memory nearest each cue.

@@ -275,13 +275,14 @@ def sharded_memory(n_shards="auto", *, client=None):
     """Split the stored patterns of the modern memories across a dask cluster.
 
     Inside this context, the retrieval of a
-    :class:`~skhopfield.ModernHopfieldClassifier` (``predict``,
+    :class:`~skhopfield.ModernHopfieldClassifier` or
+    :class:`~skhopfield.ModernHopfieldRegressor` (``predict``,
     ``predict_proba``, ``transform``, ``retrieve``, ``energy``, ``score``)
     runs sharded: its stored patterns are cut into ``n_shards`` contiguous
     blocks, each sent once (per fitted model) to one worker of the cluster
     and kept there; every chunk of cues goes to every shard, whose worker
     returns per cue the log-sum-exp of its scores and its attention-weighted
-    sums (class scores, or the next state), and the client merges them
+    sums (class scores or targets, or the next state), and the client merges them
     exactly (see ``merge_lse`` in ``skhopfield._core.modern``).  No worker
     holds more than its shards, so a memory larger than any one worker
     works.  ``transform`` with several update steps makes one round trip

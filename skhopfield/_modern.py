@@ -1,4 +1,9 @@
-"""ModernHopfieldClassifier: the continuous modern Hopfield network."""
+"""The continuous modern Hopfield network: classifier and regressor.
+
+Both are one memory (:class:`_BaseModernMemory`: storage, ``beta``, scores,
+update steps, energy, all through the one engine) with two read-outs of the
+same attention: one-hot labels (classes) or targets (real values).
+"""
 
 import threading
 import warnings
@@ -11,6 +16,7 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     OneToOneFeatureMixin,
+    RegressorMixin,
     TransformerMixin,
 )
 from sklearn.exceptions import ConvergenceWarning
@@ -22,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._batch import batch_retrieve, sharded_retrieve, sharding_active
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
+from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
 from ._core.modern import (
     ModernMemory,
     _ldexp,
@@ -132,21 +139,42 @@ def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
             list(pool.map(run, tiles))
 
 
-def _class_block(Q, *, memory, beta, onehot, n_updates, tol, normalize):
-    """Per-class attention of one block of cues: the unit of work of predict."""
+def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total):
+    """Attention read-out of one block of cues: the unit of work of predict.
+
+    After ``n_updates`` state updates, the attention of the final step
+    applied to ``values`` (P, C): one-hot labels for the classifier,
+    ``[T | 1]`` for the regressor.  ``normalize``: ``None`` (unnormalized,
+    enough for an argmax), ``"sum"`` (rows sum to one: probabilities) or
+    ``"total"`` (divided by column ``total``, the weights' sum, which is
+    dropped: the attention-weighted targets).
+    """
     n, P = Q.shape[0], memory.aug.shape[0]
-    out = np.empty((n, onehot.shape[1]), dtype=Q.dtype)
+    out = np.empty((n, values.shape[1]), dtype=Q.dtype)
 
     def work(s, buf):
         xi = memory.start(Q[s])
         if n_updates > 0:
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
-        out[s] = memory.class_scores(xi, beta, onehot, out=buf[: s.stop - s.start])
+        # ``total`` only when there is one: memories that wrap the scores
+        # (a learned map) may not take it.
+        extra = {} if total is None else {"total": total}
+        out[s] = memory.class_scores(
+            xi, beta, values, out=buf[: s.stop - s.start], **extra
+        )
 
     # Pattern blocks only on the one-step path: the update steps need whole rows.
     _for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
-    if normalize:
+    return _normalized(out, normalize, total)
+
+
+def _normalized(out, normalize, total):
+    """The read-out ``out`` normalized as ``_readout_block`` says."""
+    if normalize == "sum":
         out /= out.sum(axis=1, keepdims=True)
+    elif normalize == "total":
+        keep = np.arange(out.shape[1]) != total
+        out = out[:, keep] / out[:, total : total + 1]
     return out
 
 
@@ -178,14 +206,20 @@ def _energy_block(Q, *, memory, beta):
     return out
 
 
+def _with_ones(T):
+    """``[T | 1]``: the targets and a column of ones (the weights' sum)."""
+    return np.hstack([T, np.ones((len(T), 1))])
+
+
 # -- sharded memory (inside skhopfield.sharded_memory) -------------------------------
 
 
 def _shard_partials(Q, *, memory, beta, values=None, states=False, energy=False):
     """One chunk of states against one shard: the unit of work of a sharded memory.
 
-    ``memory`` is the shard; ``values`` its per-pattern values (one-hot
-    labels), or with ``states`` the shard's patterns (for the next state).
+    ``memory`` is the shard; ``values`` its rows of the read-out matrix
+    (one-hot labels, ``[T | 1]``), or with ``states`` the shard's patterns
+    (for the next state).
     """
     if states:
         values = memory.memory
@@ -225,14 +259,21 @@ def _sharded_run(xi, memory, owner, beta, n_steps, tol):
     return iterate(step, xi, n_steps, tol * memory.max_norm)
 
 
-def _class_sharded(Q, *, memory, owner, beta, onehot, n_updates, tol, normalize):
+def _readout_sharded(
+    Q, *, memory, owner, beta, values, n_updates, tol, normalize, total
+):
+    """``_readout_block`` on a sharded memory.
+
+    The read-out matrix ``values`` (one-hot labels, ``[T | 1]``) is sharded
+    with the patterns and merged with them; every merged column carries the
+    same per-row factor, which the normalization cancels (the unnormalized
+    scores are only used for an argmax).
+    """
     xi = memory.start(Q)
     if n_updates > 0:
         xi = _sharded_run(xi, memory, owner, beta, n_updates, tol)[0]
-    out = _sharded_partials(xi, memory, owner, beta, values=onehot)["W"]
-    if normalize:
-        out /= out.sum(axis=1, keepdims=True)
-    return out
+    out = _sharded_partials(xi, memory, owner, beta, values=values)["W"]
+    return _normalized(out, normalize, total)
 
 
 def _transform_sharded(Q, *, memory, owner, beta, n_steps, tol):
@@ -252,15 +293,234 @@ def _energy_sharded(Q, *, memory, owner, beta):
 
 #: The sharded counterpart of each block function (see ``_batch``).
 _SHARDED = {
-    _class_block: _class_sharded,
+    _readout_block: _readout_sharded,
     _transform_block: _transform_sharded,
     _energy_block: _energy_sharded,
 }
 
 
-class ModernHopfieldClassifier(
-    ClassifierMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Shared shell of the modern memories; not meant to be used directly.
+
+    Stores the patterns, resolves ``beta``, and runs the scores, the update
+    steps, the energy and the attention read-out through the one engine.  A
+    concrete memory validates its targets, calls :meth:`_set_memory` and
+    chooses the read-out matrix of :meth:`_readout`.
+    """
+
+    _parameter_constraints: dict = {
+        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+    }
+
+    def _set_memory(self, patterns, **fitted):
+        """Store ``patterns`` (validated), resolve ``beta``, run the self-check.
+
+        ``fitted``: the read-out's attributes (labels, targets).  Nothing is
+        replaced until every check has passed, so a refused input leaves the
+        previous memory whole.
+        """
+        memory = ModernMemory(patterns, self.similarity)
+        beta, scaled_beta = self._resolve_beta(memory, **fitted)
+        _check_magnitude(memory, 1.0, scaled_beta, memory.aug.dtype)
+        # Self-check, as the binary memories do, on an evenly spaced sample of
+        # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
+        probe = np.unique(np.linspace(0, len(patterns) - 1, SELF_CHECK_SIZE).astype(int))
+        _, n_iter, _ = _transform_block(
+            patterns[probe],
+            memory=memory,
+            beta=scaled_beta,
+            n_steps=self.max_iter,
+            tol=self.tol,
+        )
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        self._memory = memory
+        self.max_norm_ = memory.data_max_norm
+        self.beta_, self._scaled_beta = beta, scaled_beta
+        self.n_iter_ = int(n_iter.max())
+        return self
+
+    @property
+    def patterns_(self):
+        """ndarray of shape (n_patterns, n_features): the stored patterns."""
+        return self._memory.patterns
+
+    def _resolve_beta(self, memory, **fitted):
+        """``(beta_, internal beta)``; see :meth:`ModernMemory.scale_beta`.
+
+        ``fitted``: the read-out's attributes about to be set (a memory that
+        learns ``beta`` from its targets reads them here).
+        """
+        if isinstance(self.beta, str):
+            return self._auto_beta(memory)
+        return float(self.beta), memory.scale_beta(self.beta)
+
+    def _auto_beta(self, memory):
+        """``"auto"``: ``AUTO_BETA_SCALE`` over the stored patterns' total variance.
+
+        Resolved on the internal patterns, which lie in ``[-1, 1]`` at any
+        data scale, so it neither overflows nor underflows; ``beta_`` is
+        then the same value in the data's units.
+        """
+        total_var = float(np.var(memory.memory, axis=0, dtype=np.float64).sum())
+        if total_var > 0:
+            scaled = AUTO_BETA_SCALE / total_var
+            return memory.unscale_beta(scaled), scaled
+        # All stored patterns equal: every pattern scores the same, beta has
+        # no effect on predictions and 1 is as good as any.
+        return 1.0, memory.scale_beta(1.0)
+
+    # -- retrieving -------------------------------------------------------------------
+    def _validated(self, X, as_states=False):
+        check_is_fitted(self)
+        self._validate_params()
+        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        memory = self._memory
+        if self.similarity == "cosine" and not as_states:
+            extent = 1.0  # the dynamics start from the unit-normalized cues
+        else:
+            extent = memory.extent(X)
+        _check_magnitude(memory, extent, self._scaled_beta, X.dtype)
+        return X
+
+    def _batch(self, block_func, X, n_out, **params):
+        """Run ``block_func`` over the validated cues ``X`` through the engine.
+
+        The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
+        is the width of its per-row output, for the working-memory bound: an
+        honest upper bound per cue row is a row of scores over all patterns,
+        the start state, the state and its update, and the outputs (the block
+        functions walk rows in cache-sized tiles, so they use less than this
+        when a chunk holds many rows).
+        """
+        memory = self._memory.astype(X.dtype)
+        beta = self._scaled_beta
+        # The fitted memory and the per-pattern arrays travel to dask workers
+        # once per fitted model and cue dtype (see ``batch_retrieve``).
+        owner = (self._memory, X.dtype.str)
+        shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
+        shared["memory"] = memory
+        # (A memory with a learned map scores through it: not sharded, yet.)
+        if sharding_active() and block_func in _SHARDED and type(memory) is ModernMemory:
+            sharded = _SHARDED[block_func]
+            return sharded(X, memory=memory, owner=owner, beta=beta, **params)
+        params = {k: v for k, v in params.items() if k not in shared}
+        row_bytes = X.dtype.itemsize * (memory.aug.shape[0] + 4 * X.shape[1] + n_out)
+        block = partial(block_func, beta=beta, **params)
+        return batch_retrieve(
+            block,
+            X,
+            row_bytes=row_bytes,
+            shared=shared,
+            owner=owner,
+            n_jobs=self.n_jobs,
+        )
+
+    def _readout(self, X, values, normalize, total=None):
+        """The attention of the final step applied to ``values``, for cues ``X``."""
+        X = self._validated(X)
+        return self._batch(
+            _readout_block,
+            X,
+            values.shape[1],
+            values=values.astype(X.dtype, copy=False),
+            n_updates=self.max_iter - 1,
+            tol=self.tol,
+            normalize=normalize,
+            total=total,
+        )
+
+    def retrieve(self, X):
+        """Run the update steps from each row of ``X`` and report how it went.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            ``states`` (n_samples, n_features) the states after up to
+            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
+            ``converged`` (n_samples,) True where the last step moved the
+            state by at most ``tol * max_norm_``.
+        """
+        X = self._validated(X)
+        states, n_iter, converged = self._batch(
+            _transform_block, X, 2 * X.shape[1], n_steps=self.max_iter, tol=self.tol
+        )
+        return Bunch(states=states, n_iter=n_iter, converged=converged)
+
+    def transform(self, X):
+        """Auto-associative retrieval: the states after the update steps.
+
+        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
+        ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Retrieved states, in the dtype of ``X``.
+        """
+        return self.retrieve(X).states
+
+    def energy(self, X):
+        """Energy of each row of ``X`` as a state, with no dynamics run.
+
+        ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
+        with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
+        ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
+        from the patterns' mean: see Notes).  The rows are taken as they are
+        (for ``similarity="cosine"`` the dynamics start from unit-normalized
+        cues, so compare with ``energy`` of those).  No update step of
+        :meth:`transform` increases it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+            In the dtype of ``X``, in the data's squared units.
+
+        Raises
+        ------
+        ValueError
+            When an energy is outside the range of the dtype (data whose
+            squared scale overflows it, e.g. beyond about ``1e154`` in
+            float64); predictions are not affected.
+        """
+        X = self._validated(X, as_states=True)
+        # The energy keeps a second (rows, patterns) array for its log-sum-exp.
+        E = self._batch(_energy_block, X, X.shape[1] + self._memory.aug.shape[0])
+        if not np.isfinite(E).all():
+            raise ValueError(
+                f"The energies of X exceed the {X.dtype} range: they are in the "
+                "data's squared units, and the data's scale "
+                f"2**{self._memory.exponent} squared leaves the range. Rescale the "
+                "data (e.g. with StandardScaler); predictions are not affected."
+            )
+        return E
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     """Continuous modern Hopfield network (Ramsauer et al. 2020).
 
     Stores real-valued patterns and their labels.  A state ``xi`` is updated
@@ -673,48 +933,7 @@ class ModernHopfieldClassifier(
         self._classes_fixed = fixed
         if self._learns():
             return self._train(X, y, classes, reset)
-        self._memory = ModernMemory(patterns, self.similarity)
-        self.pattern_labels_ = labels
-        self.classes_ = classes
-        self.max_norm_ = self._memory.data_max_norm
-        self.beta_, self._scaled_beta = self._resolve_beta()
-        memory = self._memory
-        _check_magnitude(memory, 1.0, self._scaled_beta, memory.aug.dtype)
-        # Self-check, as the binary memories do, on an evenly spaced sample of
-        # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
-        probe = np.unique(np.linspace(0, len(patterns) - 1, SELF_CHECK_SIZE).astype(int))
-        _, n_iter, _ = _transform_block(
-            patterns[probe],
-            memory=self._memory,
-            beta=self._scaled_beta,
-            n_steps=self.max_iter,
-            tol=self.tol,
-        )
-        self.n_iter_ = int(n_iter.max())
-        return self
-
-    @property
-    def patterns_(self):
-        """ndarray of shape (n_patterns, n_features): the stored patterns."""
-        return self._memory.patterns
-
-    def _resolve_beta(self):
-        """``(beta_, internal beta)``; see :meth:`ModernMemory.scale_beta`.
-
-        ``"auto"`` is resolved on the internal patterns, which lie in
-        ``[-1, 1]`` at any data scale, so it neither overflows nor underflows;
-        ``beta_`` is then the same value in the data's units.
-        """
-        memory = self._memory
-        if self.beta != "auto":
-            return float(self.beta), memory.scale_beta(self.beta)
-        total_var = float(np.var(memory.memory, axis=0, dtype=np.float64).sum())
-        if total_var > 0:
-            scaled = AUTO_BETA_SCALE / total_var
-            return memory.unscale_beta(scaled), scaled
-        # All stored patterns equal: every pattern scores the same, beta has
-        # no effect on predictions and 1 is as good as any.
-        return 1.0, memory.scale_beta(1.0)
+        return self._set_memory(patterns, pattern_labels_=labels, classes_=classes)
 
     # -- learning ---------------------------------------------------------------------
     def _learns(self):
@@ -865,105 +1084,12 @@ class ModernHopfieldClassifier(
         return self
 
     # -- retrieving -------------------------------------------------------------------
-    def _validated(self, X, as_states=False):
-        check_is_fitted(self)
-        self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        memory = self._memory
-        if self.similarity == "cosine" and not as_states:
-            extent = 1.0  # the dynamics start from the unit-normalized cues
-        else:
-            extent = memory.extent(X)
-        _check_magnitude(memory, extent, self._scaled_beta, X.dtype)
-        return X
-
-    def _batch(self, block_func, X, n_out, **params):
-        """Run ``block_func`` over the validated cues ``X`` through the engine.
-
-        The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
-        is the width of its per-row output, for the working-memory bound: an
-        honest upper bound per cue row is a row of scores over all patterns,
-        the start state, the state and its update, and the outputs (the block
-        functions walk rows in cache-sized tiles, so they use less than this
-        when a chunk holds many rows).
-        """
-        memory = self._memory.astype(X.dtype)
-        beta = self._scaled_beta
-        # The fitted memory and the per-pattern arrays travel to dask workers
-        # once per fitted model and cue dtype (see ``batch_retrieve``).
-        owner = (self._memory, X.dtype.str)
-        shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
-        shared["memory"] = memory
-        # (A memory with a learned map scores through it: not sharded, yet.)
-        if sharding_active() and block_func in _SHARDED and type(memory) is ModernMemory:
-            sharded = _SHARDED[block_func]
-            return sharded(X, memory=memory, owner=owner, beta=beta, **params)
-        params = {k: v for k, v in params.items() if k not in shared}
-        row_bytes = X.dtype.itemsize * (memory.aug.shape[0] + 4 * X.shape[1] + n_out)
-        block = partial(block_func, beta=beta, **params)
-        return batch_retrieve(
-            block,
-            X,
-            row_bytes=row_bytes,
-            shared=shared,
-            owner=owner,
-            n_jobs=self.n_jobs,
-        )
-
-    def retrieve(self, X):
-        """Run the update steps from each row of ``X`` and report how it went.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Cues.
-
-        Returns
-        -------
-        result : :class:`~sklearn.utils.Bunch`
-            ``states`` (n_samples, n_features) the states after up to
-            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
-            ``converged`` (n_samples,) True where the last step moved the
-            state by at most ``tol * max_norm_``.
-        """
-        X = self._validated(X)
-        states, n_iter, converged = self._batch(
-            _transform_block, X, 2 * X.shape[1], n_steps=self.max_iter, tol=self.tol
-        )
-        return Bunch(states=states, n_iter=n_iter, converged=converged)
-
-    def transform(self, X):
-        """Auto-associative retrieval: the states after the update steps.
-
-        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
-        ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Cues.
-
-        Returns
-        -------
-        states : ndarray of shape (n_samples, n_features)
-            Retrieved states, in the dtype of ``X``.
-        """
-        return self.retrieve(X).states
-
     def _class_scores(self, X, normalize):
-        X = self._validated(X)
+        check_is_fitted(self)
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
-        onehot = np.zeros((len(idx), len(self.classes_)), dtype=X.dtype)
+        onehot = np.zeros((len(idx), len(self.classes_)))
         onehot[np.arange(len(idx)), idx] = 1
-        return self._batch(
-            _class_block,
-            X,
-            len(self.classes_),
-            onehot=onehot,
-            n_updates=self.max_iter - 1,
-            tol=self.tol,
-            normalize=normalize,
-        )
+        return self._readout(X, onehot, "sum" if normalize else None)
 
     def predict_proba(self, X):
         """Hetero-associative retrieval: attention summed per class.
@@ -1020,47 +1146,258 @@ class ModernHopfieldClassifier(
         check_label_types(y)
         return super().score(X, y, sample_weight=sample_weight)
 
-    def energy(self, X):
-        """Energy of each row of ``X`` as a state, with no dynamics run.
 
-        ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
-        with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
-        ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
-        from the patterns' mean: see Notes).  The rows are taken as they are
-        (for ``similarity="cosine"`` the dynamics start from unit-normalized
-        cues, so compare with ``energy`` of those).  No update step of
-        :meth:`transform` increases it.
+class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
+    """Continuous modern Hopfield network recalling real-valued targets.
+
+    Stores pairs ``(x^mu, t^mu)`` of patterns and targets.  A cue ``xi`` is
+    answered by the attention over the stored patterns applied to the
+    targets, ``softmax(beta z(xi)) T``, ``z_mu`` the similarity of ``xi`` to
+    pattern ``mu``: hetero-association with continuous values, the
+    scikit-learn counterpart of :class:`~sklearn.neighbors.KNeighborsRegressor`.
+    With the euclidean similarity this is Nadaraya-Watson kernel regression
+    with the Gaussian kernel ``exp(-beta ||x^mu - xi||^2 / 2)`` (Nadaraya
+    1964; Watson 1964); tiny ``beta`` predicts the mean target, huge
+    ``beta`` the target of the nearest stored pattern (1-nearest-neighbour).
+    Scores, update steps, :meth:`transform` and :meth:`energy` are those of
+    :class:`ModernHopfieldClassifier`, whose read-out is the same attention
+    applied to one-hot labels.
+
+    Parameters
+    ----------
+    beta : float, "auto" or "learn", default="auto"
+        Inverse temperature, ``> 0``.  ``"auto"`` is the classifier's rule,
+        ``20 / v`` with ``v`` the total variance of the stored patterns.
+        ``"learn"`` picks, among ``"auto"``'s value times
+        ``10**linspace(-3, 3, 41)`` (ratio about 1.41 between neighbours),
+        the ``beta`` of least leave-one-out squared error on the stored
+        pairs: every stored pattern predicted from all the others, summed
+        over the targets (one pass over the stored patterns in row chunks
+        bounded by ``working_memory``, every candidate ``beta`` at once).
+        With a single stored pair ``"learn"`` falls back to ``"auto"``.
+        The value used is ``beta_``.
+    similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
+        How a state is compared with the stored patterns, as for
+        :class:`ModernHopfieldClassifier`.
+    max_iter : int, default=1
+        Update steps.  :meth:`predict` runs ``max_iter - 1`` updates of the
+        cue in the pattern space, ``xi <- X^T softmax(beta z(xi))``, then
+        reads the targets with the attention of the final step; the default
+        reads them with the attention of the cue itself (plain kernel
+        regression).  :meth:`transform` runs up to ``max_iter`` steps.
+    tol : float, default=1e-4
+        A row stops early once one update step moves its state by at most
+        ``tol * M`` (Euclidean norm, ``M = max_norm_``).
+    n_jobs : int, default=None
+        Number of joblib workers for batch retrieval; ``None`` means 1 unless
+        in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+        Results do not depend on it, nor on ``working_memory``, beyond
+        floating-point rounding.
+
+    Attributes
+    ----------
+    patterns_ : ndarray of shape (n_patterns, n_features)
+        The stored patterns, in the dtype they were given (float32 or
+        float64).
+    targets_ : ndarray of shape (n_patterns,) or (n_patterns, n_outputs)
+        The stored targets (float64), as given.
+    n_outputs_ : int
+        Number of targets per pattern.
+    beta_ : float
+        The inverse temperature used, in the data's units (as for
+        :class:`ModernHopfieldClassifier`, the computations run in the
+        stored patterns' frame with ``beta_`` rescaled to it).
+    max_norm_ : float
+        ``M``, as for :class:`ModernHopfieldClassifier`; enters the energy
+        and ``tol``.
+    n_iter_ : int
+        Update steps that the fit self-check needed at most (see
+        :class:`ModernHopfieldClassifier`).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when ``X`` has string
+        feature names.
+
+    See Also
+    --------
+    ModernHopfieldClassifier : The same memory reading out class labels.
+    sklearn.neighbors.KNeighborsRegressor : The hard-neighbourhood counterpart.
+
+    Notes
+    -----
+    Prediction is the classifier's, in the same frame (see its Notes): one
+    GEMM ``cues @ patterns^T`` per cache-sized tile of cues, ``exp`` in
+    place, one small GEMM with ``[T | 1]`` (the targets and a column of
+    ones), and a division by the last column.  float32 input is computed
+    and returned in float32.
+
+    References
+    ----------
+    H. Ramsauer et al. (2020). Hopfield Networks is All You Need.
+    arXiv:2008.02217 (ICLR 2021).
+
+    E. A. Nadaraya (1964). On estimating regression. Theory of Probability
+    and its Applications 9(1), 141-142.
+
+    G. S. Watson (1964). Smooth regression analysis. Sankhya A 26(4),
+    359-372.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skhopfield import ModernHopfieldRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(StandardScaler(), ModernHopfieldRegressor(beta="learn"))
+    >>> reg.fit(X[::2], y[::2]).score(X[1::2], y[1::2]) > 0.35
+    True
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseModernMemory._parameter_constraints,
+        "beta": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "learn"}),
+        ],
+    }
+
+    def __init__(
+        self,
+        beta="auto",
+        *,
+        similarity="euclidean",
+        max_iter=1,
+        tol=1e-4,
+        n_jobs=None,
+    ):
+        self.beta = beta
+        self.similarity = similarity
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+
+    # -- storing ----------------------------------------------------------------------
+    def fit(self, X, y):
+        """Store the pairs ``(X[i], y[i])``.
+
+        A failed fit (invalid input or parameters) raises and leaves the
+        regressor as it was: fitted with its previous pairs, or unfitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).
+        y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
+            Targets: finite real numbers.
+
+        Returns
+        -------
+        self : object
+            The fitted memory.
+        """
+        with restore_on_error(self):
+            return self._store(X, y, reset=True)
+
+    def partial_fit(self, X, y):
+        """Store more pairs, keeping those already stored.
+
+        ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
+        ``fit(A ∪ B)`` (``beta="auto"`` and ``"learn"`` re-resolved over all
+        pairs).  A failed call raises and leaves the regressor as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_patterns, n_features)
+            New patterns.
+        y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
+            Their targets, as many per pattern as at the first fit.
+
+        Returns
+        -------
+        self : object
+            The updated memory.
+        """
+        with restore_on_error(self):
+            return self._store(X, y, reset=not hasattr(self, "targets_"))
+
+    def _store(self, X, y, reset):
+        self._validate_params()
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=_DTYPES, multi_output=True, y_numeric=True
+        )
+        y = np.asarray(y, dtype=np.float64)
+        if not reset:
+            if y.shape[1:] != self.targets_.shape[1:]:
+                raise ValueError(
+                    f"y has shape {y.shape[1:]} per pattern, but the memory stores "
+                    f"targets of shape {self.targets_.shape[1:]} "
+                    f"({self.n_outputs_} targets)."
+                )
+            if X.dtype != self.patterns_.dtype:
+                X = X.astype(self.patterns_.dtype)
+        # A copy: patterns_ must not alias the caller's array.
+        patterns = X.copy() if reset else np.vstack([self.patterns_, X])
+        targets = y if reset else np.concatenate([self.targets_, y])
+        n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
+        return self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
+
+    def _values(self):
+        """The read-out matrix ``[T | 1]`` (P, n_outputs + 1)."""
+        return _with_ones(self.targets_.reshape(len(self.targets_), -1))
+
+    def _resolve_beta(self, memory, **fitted):
+        if self.beta != "learn":
+            return super()._resolve_beta(memory, **fitted)
+        auto, scaled_auto = self._auto_beta(memory)
+        targets = fitted["targets_"]
+        P = len(targets)
+        if P < 2:  # nothing to leave one out against
+            return auto, scaled_auto
+        T = targets.reshape(P, -1)
+        betas = scaled_auto * LEARN_GRID  # in the memory's internal units
+        block = partial(
+            loo_block,
+            memory=memory,
+            values=_with_ones(T).astype(memory.aug.dtype),
+            betas=betas,
+            loss=partial(squared_error, targets=T),
+        )
+        itemsize = memory.aug.dtype.itemsize
+        row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
+        losses = batch_retrieve(
+            block, np.arange(P)[:, None], row_bytes=row_bytes, n_jobs=self.n_jobs
+        )
+        scaled = best_beta(losses, betas)[0]
+        return memory.unscale_beta(scaled), scaled
+
+    # -- retrieving -------------------------------------------------------------------
+    def predict(self, X):
+        """Hetero-associative retrieval: the attention-weighted stored targets.
+
+        After ``max_iter - 1`` state updates, ``softmax(beta_ z) T`` with the
+        attention of the final step.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States.
+            Cues.
 
         Returns
         -------
-        energy : ndarray of shape (n_samples,)
-            In the dtype of ``X``, in the data's squared units.
-
-        Raises
-        ------
-        ValueError
-            When an energy is outside the range of the dtype (data whose
-            squared scale overflows it, e.g. beyond about ``1e154`` in
-            float64); predictions are not affected.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted targets, in the dtype of ``X`` (float32 or float64);
+            1-D when the memory was fitted with 1-D targets.
         """
-        X = self._validated(X, as_states=True)
-        # The energy keeps a second (rows, patterns) array for its log-sum-exp.
-        E = self._batch(_energy_block, X, X.shape[1] + self._memory.aug.shape[0])
-        if not np.isfinite(E).all():
-            raise ValueError(
-                f"The energies of X exceed the {X.dtype} range: they are in the "
-                "data's squared units, and the data's scale "
-                f"2**{self._memory.exponent} squared leaves the range. Rescale the "
-                "data (e.g. with StandardScaler); predictions are not affected."
-            )
-        return E
+        check_is_fitted(self)
+        values = self._values()
+        out = self._readout(X, values, "total", total=values.shape[1] - 1)
+        return out.ravel() if self.targets_.ndim == 1 else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.target_tags.multi_output = True
         return tags

@@ -11,9 +11,11 @@ from functools import partial
 
 import numpy as np
 
+from skhopfield import BidirectionalAssociativeMemory
 from skhopfield import DenseAssociativeMemory as Dense
 from skhopfield import HopfieldMemory
 from skhopfield import ModernHopfieldClassifier as Modern
+from skhopfield import ModernHopfieldRegressor as Regressor
 from skhopfield import SimplicialHopfieldMemory as Simplicial
 
 #: Public methods that take an ``X``, in the order the bad-input matrix calls them.
@@ -35,7 +37,10 @@ class Case:
 
     make(**params) -> a fresh estimator; binary: states are +/-1 and input is
     binarized at ``threshold`` (else: continuous, real-valued states);
-    needs_y: fit requires labels; asynchronous: retrieval is a sequence of
+    needs_y: fit requires labels (or, hetero, y-layer patterns); hetero:
+    a hetero-associative memory (fit(X, y) with y labels or patterns, no
+    ``classes=``; energy(X) is the energy of x with its best y); regressor:
+    y are real targets and predict returns real values; asynchronous: retrieval is a sequence of
     sweeps whose energy never rises (binary ``update="async"``) -- modern
     update steps never raise the energy either; bad_params: out-of-range
     parameter values, each with the name the error must carry;
@@ -52,6 +57,8 @@ class Case:
     make: object
     binary: bool
     needs_y: bool = False
+    hetero: bool = False
+    regressor: bool = False
     asynchronous: bool = True
     methods: tuple = BINARY_METHODS
     orthogonal_stable: bool = True
@@ -110,6 +117,19 @@ _DENSE_BAD = _BINARY_BAD + (
     ("beta", -1.0),
     ("beta", np.nan),
     ("beta", np.inf),
+)
+
+_BAM_BAD = (
+    ("learning_rule", "hebbian"),
+    ("learning_rule", None),
+    ("code_length", 0),
+    ("code_length", 2.5),
+    ("max_iter", 0),
+    ("max_iter", 2.5),
+    ("threshold", np.nan),
+    ("threshold", "zero"),
+    ("random_state", "seed"),
+    ("n_jobs", 0),
 )
 
 _MODERN_BAD = (
@@ -188,6 +208,18 @@ def _dense(interaction, update="async", **params):
     )
 
 
+def _bam(rule):
+    return Case(
+        f"bam-{rule}",
+        partial(BidirectionalAssociativeMemory, learning_rule=rule, random_state=0),
+        binary=True,
+        needs_y=True,
+        hetero=True,
+        bad_params=_BAM_BAD,
+    )
+
+
+
 def _modern(similarity, tag="", **params):
     return Case(
         f"modern-{similarity}{tag}",
@@ -200,6 +232,21 @@ def _modern(similarity, tag="", **params):
     )
 
 
+def _regressor(similarity, **params):
+    tag = "-".join(f"{k}{v}" for k, v in params.items())
+    return Case(
+        f"modern-regressor-{similarity}{'-' + tag if tag else ''}",
+        partial(Regressor, similarity=similarity, **params),
+        binary=False,
+        needs_y=True,
+        regressor=True,
+        # the classifier's bad values of the parameters the regressor has
+        bad_params=tuple(
+            (name, value)
+            for name, value in _MODERN_BAD
+            if name in Regressor().get_params()
+        ),
+    )
 # Learned memories: few optimizer iterations keep the tables fast; the
 # dynamics and the engine are what these rows test (tests/test_learned.py
 # tests the training).  n_components=1 so that one-feature data fits too.
@@ -220,6 +267,12 @@ CASES = [
     # (issue 17); ties here are round-off ties, not exact ones.
     _dense("rectified_polynomial", "sync", order=200),
     _dense("exponential", beta=30.0),
+    # The hetero-associative memories before the classifier's cases, so that
+    # the indices of the cases above and the last ones stay what they were.
+    _bam("correlation"),
+    _bam("pseudoinverse"),
+    _regressor("euclidean"),  # beta="auto"
+    _regressor("dot", beta="learn"),
     _simplicial("full2", max_dim=2),
     # Fractions: the counts follow n_features, which the tests vary.
     _simplicial("diluted12", max_dim=2, n_simplices=(0.5, 0.2)),
@@ -265,8 +318,14 @@ def patterns(case, n_patterns, n_features, seed, dtype=np.float64):
     return rng.standard_normal((n_patterns, n_features)).astype(dtype)
 
 
-def labels_for(n, kind="int"):
-    """Labels of ``n`` patterns: a few classes, every class used when n allows."""
+def labels_for(n, kind="int", case=None):
+    """Labels of ``n`` patterns: a few classes, every class used when n allows.
+
+    A regressor ``case`` gets the integer labels as its (real) targets
+    whatever ``kind`` asks.
+    """
+    if case is not None and case.regressor:
+        kind = "int"
     base = np.arange(n) % 3
     if kind == "str":
         return np.array(["cat", "dog", "eel"])[base]
@@ -313,6 +372,8 @@ def assert_same(a, b, perm=None, binary=True, exact=False):
         real = key in ("energy", "predict_proba") or (
             not binary and key in ("transform", "retrieve.states")
         )
+        # a regressor's predictions are real-valued too
+        real = real or (key == "predict" and np.asarray(expected).dtype.kind == "f")
         if real and not exact:
             scale = max(1.0, float(np.abs(expected).max()))
             np.testing.assert_allclose(

@@ -32,7 +32,11 @@ dask = pytest.importorskip("dask")
 
 from _scheduler_bytes import SchedulerBytes  # noqa: E402 (needs distributed)
 
-from skhopfield import ModernHopfieldClassifier, sharded_memory  # noqa: E402
+from skhopfield import (  # noqa: E402
+    ModernHopfieldClassifier,
+    ModernHopfieldRegressor,
+    sharded_memory,
+)
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning",
@@ -88,11 +92,13 @@ def test_the_memory_travels_once_and_calls_cost_the_same_at_any_memory_size(
     client, counter, case
 ):
     Q = patterns(case, 100, 64, seed=1)
-    n_calls = 4 if case.binary else 5  # engine calls made by outputs()
     per_call = []
     for n_patterns in (8, 48):
         X = patterns(case, n_patterns, 64, seed=0)
         est = case.make().fit(*fit_args(case, X, labeled=True))
+        # engine calls made by outputs(): transform, predict, energy,
+        # retrieve, and predict_proba where there is one
+        n_calls = 4 + hasattr(est, "predict_proba")
         est.set_params(n_jobs=2)  # (fitting with it would start loky workers)
         with parallel_config(backend="dask"):
             with counter:
@@ -230,6 +236,54 @@ def test_sharded_matches_one_process_over_parameter_ranges(
     np.testing.assert_allclose(
         sharded_result.states, result.states, rtol=0, atol=1e4 * eps * scale
     )
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    similarity=st.sampled_from(["dot", "euclidean", "cosine"]),
+    log_beta=st.floats(-6, 6),
+    n_patterns=st.integers(1, 40),
+    n_outputs=st.sampled_from([None, 1, 3]),
+    log_scale=st.floats(-3, 6),
+    n_shards=st.integers(1, 8),
+    max_iter=st.integers(1, 3),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_sharded_regressor_predicts_what_one_process_predicts(
+    client, similarity, log_beta, n_patterns, n_outputs, log_scale, n_shards,
+    max_iter, dtype, seed,
+):
+    # The read-out matrix [T | 1] is sharded with the patterns: the merged
+    # attention-weighted targets and weights' sum give the same predictions.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_patterns, 6)).astype(dtype)
+    Q = rng.standard_normal((30, 6)).astype(dtype)
+    shape = (n_patterns,) if n_outputs is None else (n_patterns, n_outputs)
+    y = 10.0**log_scale * rng.standard_normal(shape) + 10.0**log_scale
+    est = ModernHopfieldRegressor(
+        10.0**log_beta, similarity=similarity, max_iter=max_iter, tol=0.0
+    ).fit(X, y)
+    reference = est.predict(Q)
+    with sharded_memory(n_shards), distributed.get_task_stream(client) as stream:
+        sharded = est.predict(Q)
+    assert len(stream.data) > 0  # it did run on the shards
+    assert sharded.dtype == reference.dtype == dtype
+    assert sharded.shape == reference.shape == (len(Q),) + y.shape[1:]
+    # a weighted mean of the targets: within their range, to rounding of it
+    scale = float(np.abs(y).max())
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(sharded, reference, rtol=0, atol=1e4 * eps * scale)
+    if max_iter == 1 and similarity == "euclidean" and dtype == np.float64:
+        # against a plain Nadaraya-Watson estimate, computed here directly
+        d2 = ((Q[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+        logits = -0.5 * est.beta_ * d2
+        w = np.exp(logits - logits.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        expected = w @ y.reshape(n_patterns, -1)
+        np.testing.assert_allclose(
+            sharded.reshape(len(Q), -1), expected, rtol=0, atol=1e-6 * scale
+        )
 
 
 class _PeakManagedMemory(distributed.WorkerPlugin):

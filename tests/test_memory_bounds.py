@@ -34,6 +34,8 @@ SIZES = {
     "hopfield-hebbian-async": (8, 20_000, 5_000, 20_000, 64),
     "dense-polynomial-order3-async": (8, 1_000, 400, 1_600, 1.5),
     "modern-dot": (16, 20_000, 5_000, 20_000, 64),
+    "bam-correlation": (8, 20_000, 5_000, 20_000, 64),
+    "modern-regressor-euclidean": (16, 20_000, 5_000, 20_000, 64),
     "simplicial-full2-async": (8, 1_000, 400, 1_600, 1.5),
     "simplicial-diluted12-async": (8, 2_000, 1_000, 4_000, 4),
 }

@@ -128,6 +128,20 @@ def test_demo_selects_dataset_and_estimators():
     assert "== Classification on iris" in out
 
 
+def test_demo_shows_the_bidirectional_memory_on_request():
+    out = _demo("--estimators", "bam", "--n-cues", "20").stdout
+    assert "Classification" not in out  # bam is in the completion part only
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
+    assert lines[start].split() == ["stored", "cue", "bam"]
+    stored, recalled = (
+        [line.split()[k] for line in lines[start + 1 : start + 11]] for k in (0, 2)
+    )
+    assert recalled == stored  # the corrupted P completed
+    row = next(r.split() for r in _table(out, "memory ") if r.startswith("bam"))
+    assert _percent(row[2]) > 80.0 and _percent(row[3]) > 90.0
+
+
 def test_demo_help_lists_the_options():
     out = _demo("--help").stdout
     for option in (
@@ -139,6 +153,22 @@ def test_demo_help_lists_the_options():
         "--seed",
     ):
         assert option in out
+    assert "BidirectionalAssociativeMemory" in out
+    assert "ModernHopfieldRegressor" in out
+
+
+def test_demo_regression_table_on_request():
+    out = _demo("--estimators", "regressor").stdout
+    assert "Classification" not in out and "Pattern completion" not in out
+    rows = {r[:40].strip(): r[40:].split() for r in _table(out, "estimator ")}
+    assert set(rows) == {
+        "ModernHopfieldRegressor(beta='learn')",
+        "KNeighborsRegressor (k=5)",
+        "KNeighborsRegressor (k=20)",
+    }
+    # the kernel regression is no worse than plain 5-NN on this split
+    r2 = {name: float(cells[0]) for name, cells in rows.items()}
+    assert r2["ModernHopfieldRegressor(beta='learn')"] >= r2["KNeighborsRegressor (k=5)"]
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,11 @@ def test_stored_patterns_are_fixed_points_well_under_capacity(
         X = X * scale
         margin = 1.0 if est.similarity == "cosine" else scale**2 * n_features / 2
         est.set_params(beta=60.0 / margin)
-    y = labels_for(n_patterns, "str")
+    y = labels_for(n_patterns, "str", case)
+    if case.hetero:
+        # Pairs of orthogonal sets: x^mu <-> y^mu with no cross-talk either way
+        # (labels would share codes between patterns of one class).
+        y = _orthogonal_patterns(n_patterns, log2_features - 1, seed + 1)
     est.fit(X, y)
     result = est.retrieve(X)
     if case.binary:
@@ -137,6 +141,11 @@ def test_stored_patterns_are_fixed_points_well_under_capacity(
             expected = X / np.linalg.norm(X, axis=1, keepdims=True)
         np.testing.assert_allclose(result.states, expected, atol=1e-9 * scale)
         assert result.converged.all()
+    if case.regressor:  # the nearest stored pair's target, to rounding
+        np.testing.assert_allclose(est.predict(X), y, rtol=1e-9, atol=1e-9)
+        if len(set(y.tolist())) > 1:  # R^2 is undefined for a constant y
+            assert est.score(X, y) == pytest.approx(1.0)
+        return
     np.testing.assert_array_equal(est.predict(X), y)
     assert est.score(X, y) == 1.0
 
@@ -200,12 +209,14 @@ def test_worker_processes_return_what_one_process_returns(case):
 )
 def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b, seed):
     X = patterns(case, n_a + n_b, n_features, seed)
-    y = labels_for(n_a + n_b, "str")
+    y = labels_for(n_a + n_b, "str", case)
     Q = patterns(case, 15, n_features, seed + 1)
     whole = case.make().fit(X, y)
     parts = case.make().fit(X[:n_a], y[:n_a]).partial_fit(X[n_a:], y[n_a:])
     np.testing.assert_array_equal(parts.patterns_, whole.patterns_)
-    np.testing.assert_array_equal(parts.pattern_labels_, whole.pattern_labels_)
+    for attr in ("pattern_labels_", "targets_"):
+        if hasattr(whole, attr):
+            np.testing.assert_array_equal(getattr(parts, attr), getattr(whole, attr))
     if hasattr(whole, "weights_"):
         np.testing.assert_allclose(parts.weights_, whole.weights_, atol=1e-10)
     if hasattr(whole, "classes_"):
@@ -281,11 +292,16 @@ def test_predict_returns_only_stored_labels(
         est.fit(X)
         stored = set(range(n_patterns))
     else:
-        y = labels_for(n_patterns, kind)
+        y = labels_for(n_patterns, kind, case)
         est.fit(X, y)
         stored = set(y.tolist())
     pred = est.predict(Q)
     assert pred.shape == (n_queries,)
+    if case.regressor:  # attention-weighted targets: within their range
+        span = y.max() - y.min()
+        assert (pred >= y.min() - 1e-9 * span).all()
+        assert (pred <= y.max() + 1e-9 * span).all()
+        return
     assert set(pred.tolist()) <= stored
     if hasattr(est, "predict_proba"):
         proba = est.predict_proba(Q)

@@ -363,12 +363,16 @@ class ModernMemory:
         np.exp(a, out=a)
         return a
 
-    def class_scores(self, Q, beta, onehot, out=None):
+    def class_scores(self, Q, beta, onehot, out=None, total=None):
         """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
 
         Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
         positive ``c_i`` (enough for an argmax; divide by the row sum for
-        probabilities).  The hot path of ``predict``: one GEMM, ``exp`` in
+        probabilities).  ``onehot`` may be any ``(P, C)`` read-out matrix:
+        row ``i`` is then ``c_i * exp(beta z) @ onehot``; ``total`` names a
+        column of ones in it (the regressor's ``[T | 1]``), whose entry is
+        the weights' sum, checked instead of the row maximum to decide
+        whether the fast path can be trusted.  The hot path of ``predict``: one GEMM, ``exp`` in
         place, one small GEMM with the ``(P, C)`` one-hot labels.  When
         ``out`` has fewer columns than there are patterns, the patterns are
         taken in blocks of that many, each block's ``exp`` weights added
@@ -390,7 +394,7 @@ class ModernMemory:
                     with np.errstate(under="ignore"):
                         np.exp(a, out=a)
                     scores += a @ onehot[block]
-            row_max = scores.max(axis=1)
+            row_max = scores.max(axis=1) if total is None else scores[:, total]
         bad = self._failed(row_max)
         if bad.any():
             scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
