@@ -67,7 +67,8 @@ for i, row in enumerate(cue_rows):
         n_eff = 1.0 / (attention(memory, state) ** 2).sum()
         ax = axes[i, j + 2]
         ax.imshow(state.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_xlabel(f"{n_eff:.0f} patterns", fontsize=7)
+        n_eff = round(n_eff)
+        ax.set_xlabel(f"{n_eff} pattern{'' if n_eff == 1 else 's'}", fontsize=7)
         if i == 0:
             ax.set_title(f"beta = {beta:g}", fontsize=8)
 axes[0, 0].set_title("digit", fontsize=8)
@@ -75,7 +76,16 @@ axes[0, 1].set_title("cue", fontsize=8)
 for ax in axes.ravel():
     ax.set_xticks([])
     ax.set_yticks([])
-fig.tight_layout()
+fig.suptitle("Retrieved state at each beta", fontsize=9)
+fig.text(
+    0.5,
+    0.01,
+    "under each state: the effective number of stored patterns in its attention, "
+    "1 / sum p_mu^2",
+    ha="center",
+    fontsize=7,
+)
+fig.tight_layout(rect=(0, 0.03, 1, 1))
 
 # %%
 # One update step is attention over the stored patterns; the helper above

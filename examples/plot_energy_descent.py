@@ -10,61 +10,44 @@ has the same guarantee.  Here we watch it happen.
 
 With a fixed ``random_state`` the neurons are visited in the same orders on
 every call, so ``max_iter=k`` returns exactly the state after ``k`` sweeps of
-the longer run; ``energy`` evaluates it.  Stopping early triggers a
-``ConvergenceWarning``, which is expected here and silenced.
+the longer run; ``energy`` evaluates it.  :class:`~skhopfield.inspection.EnergyDisplay`
+does this for a batch of cues (silencing the ``ConvergenceWarning`` that
+stopping early raises).
 """
 
 # %%
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
 from skhopfield.datasets import flip_bits, make_binary_patterns
+from skhopfield.inspection import EnergyDisplay
 
 N, P = 200, 20
 X = make_binary_patterns(P, N, random_state=0)
 cues = flip_bits(X[:6], 0.35, random_state=1)  # six badly corrupted cues
-sweeps = np.arange(0, 9)
-
-
-def energy_trace(memory, cues, steps):
-    """Energy of each cue after 0, 1, 2, ... sweeps (or update steps)."""
-    trace = [memory.energy(cues)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for k in steps[1:]:
-            memory.set_params(max_iter=int(k))
-            trace.append(memory.energy(memory.transform(cues)))
-    return np.array(trace)
-
 
 classical = HopfieldMemory("hebbian", random_state=0).fit(X)
 dense = DenseAssociativeMemory(order=3, random_state=0).fit(X)
 modern = ModernHopfieldClassifier(beta=0.05, similarity="dot").fit(X, np.arange(P))
 
-traces = {
-    "HopfieldMemory (Hebbian)": energy_trace(classical, cues, sweeps),
-    "DenseAssociativeMemory (order 3)": energy_trace(dense, cues, sweeps),
-    "ModernHopfieldClassifier (beta 0.05)": energy_trace(modern, cues, sweeps),
-}
-
 # %%
 # Plot the traces
 # ---------------
+# :class:`~skhopfield.inspection.EnergyDisplay` runs a copy of each memory for
+# 1, 2, ... sweeps (update steps for the modern memory) and plots the energy
+# of every cue's state after each.
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.5))
-for ax, (name, trace) in zip(axes, traces.items()):
-    ax.plot(sweeps, trace, "o-", markersize=3)
-    ax.set_title(name, fontsize=9)
-    ax.set_xlabel("sweeps" if "Classifier" not in name else "update steps")
-axes[0].set_ylabel("energy of each cue")
+displays = {}
+for ax, memory in zip(axes, (classical, dense, modern)):
+    displays[type(memory).__name__] = EnergyDisplay.from_estimator(
+        memory, cues, n_steps=8, ax=ax
+    )
 axes[1].ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
 fig.tight_layout()
 
-for name, trace in traces.items():
-    rises = np.diff(trace, axis=0).max()
+for name, display in displays.items():
+    rises = np.diff(display.energies, axis=0).max()
     print(f"{name:<38} largest change between steps: {rises:+.3g}")
 
 # %%
@@ -72,10 +55,7 @@ for name, trace in traces.items():
 # is a fixed point.  In the classical network the state found at the bottom
 # is the stored pattern for some cues and a spurious state for others; the
 # dense memory recalls every one:
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    for memory in (classical, dense):
-        memory.set_params(max_iter=100)
-        recalled = (memory.transform(cues) == X[:6]).all(axis=1)
-        print(f"{type(memory).__name__:<24} recalled exactly: {recalled}")
+for memory in (classical, dense):  # the displays ran copies: max_iter=100 still
+    recalled = (memory.transform(cues) == X[:6]).all(axis=1)
+    print(f"{type(memory).__name__:<24} recalled exactly: {recalled}")
 plt.show()

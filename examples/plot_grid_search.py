@@ -18,6 +18,8 @@ on a subset of the handwritten digits.
 """
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -26,6 +28,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from skhopfield import DenseAssociativeMemory, ModernHopfieldClassifier
+from skhopfield.exceptions import CapacityWarning
+
+# Some grid points (order 2, the classical energy) store the 600 training
+# digits far past capacity; fit warns about it (CapacityWarning) on every
+# fold, and the search is what tells the good values from the bad ones.
+warnings.filterwarnings("ignore", category=CapacityWarning)
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(

@@ -19,12 +19,15 @@ negative image; the dense and modern memories have no ghosts.
 # Store the letters
 # -----------------
 # The letters are ``+1`` (ink) and ``-1`` (paper) rows of 100 pixels.
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
 from skhopfield._glyphs import glyph_patterns
 from skhopfield.datasets import flip_bits
+from skhopfield.inspection import RetrievalDisplay
 
 X, names = glyph_patterns()
 memories = {
@@ -32,8 +35,12 @@ memories = {
     "Dense (order 5)": DenseAssociativeMemory(order=5, random_state=0),
     "Modern": ModernHopfieldClassifier(),
 }
-for memory in memories.values():
-    memory.fit(X, names)
+for name, memory in memories.items():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        memory.fit(X, names)
+    for w in caught:  # the Hebbian memory's fit says it is past capacity
+        print(f"{name}: {w.category.__name__}: {str(w.message)[:72]}...")
 
 overlap = (X @ X.T) / X.shape[1]
 print("pixel agreement between letters (2 * fraction - 1):")
@@ -46,31 +53,21 @@ print(np.round(overlap, 2))
 cues = flip_bits(X, 0.10, random_state=0)
 cues[:, 80:] = -1.0
 
+# %%
+# :class:`~skhopfield.inspection.RetrievalDisplay` shows, for each cue, the
+# cue, the state retrieved from it and the stored letter nearest that state
+# (named on the right).  One panel per memory, side by side.
 
-def show_grid(columns, row_names, title):
-    fig, axes = plt.subplots(
-        len(row_names), len(columns), figsize=(1.3 * len(columns), 1.3 * len(row_names))
-    )
-    for j, (name, images) in enumerate(columns.items()):
-        for i in range(len(row_names)):
-            ax = axes[i, j]
-            # Continuous states are shown as they are, in [-1, 1].
-            ax.imshow(images[i].reshape(10, 10), cmap="gray_r", vmin=-1, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_title(name, fontsize=8)
-        axes[0, 0].set_ylabel(row_names[0])
-    for i, row in enumerate(row_names):
-        axes[i, 0].set_ylabel(row, rotation=0, labelpad=10)
+
+def show_retrieval(memories, cues, title):
+    fig, axes = plt.subplots(1, len(memories), figsize=(3.4 * len(memories), 7.5))
+    for ax, memory in zip(axes, memories.values()):
+        RetrievalDisplay.from_estimator(memory, cues, image_shape=(10, 10), ax=ax)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
 
 
-columns = {"stored": X, "cue": cues}
-for name, memory in memories.items():
-    columns[name] = memory.transform(cues)
-show_grid(columns, names, "Corrupted and erased cues")
+show_retrieval(memories, cues, "Corrupted and erased cues")
+columns = {name: memory.transform(cues) for name, memory in memories.items()}
 
 # %%
 # Every cue sends the Hebbian network to the same state, which is none of the
@@ -100,13 +97,14 @@ print("letters that are fixed points:   ", hebbian.stable_patterns_)
 # letter with 10% of its pixels flipped.
 classical = HopfieldMemory("pseudoinverse", random_state=0).fit(X, names)
 inverted = flip_bits(-X, 0.10, random_state=2)
-columns = {"stored": X, "cue": inverted}
-columns["Hopfield (pseudo-inverse)"] = classical.transform(inverted)
-for name in ("Dense (order 5)", "Modern"):
-    columns[name] = memories[name].transform(inverted)
-show_grid(columns, names, "Sign-reversed cues")
+contenders = {
+    "Hopfield (pseudo-inverse)": classical,
+    "Dense (order 5)": memories["Dense (order 5)"],
+    "Modern": memories["Modern"],
+}
+show_retrieval(contenders, inverted, "Sign-reversed cues")
 
-ghosts = (columns["Hopfield (pseudo-inverse)"] == -X).all(axis=1)
+ghosts = (classical.transform(inverted) == -X).all(axis=1)
 print(
     "classical network retrieved the ghost of:", [n for n, g in zip(names, ghosts) if g]
 )

@@ -22,12 +22,18 @@ the patterns recalled exactly:
 
 # %%
 import time
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from skhopfield import SimplicialHopfieldMemory
 from skhopfield.datasets import flip_bits, make_binary_patterns
+from skhopfield.exceptions import CapacityWarning
+
+# Going past capacity is the point here: silence the warning fit gives when
+# more than half of the stored patterns are not fixed points.
+warnings.filterwarnings("ignore", category=CapacityWarning)
 
 N = 100
 loads = [4, 6, 8, 10, 12, 15, 18, 22, 27, 33]

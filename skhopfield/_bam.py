@@ -1,5 +1,6 @@
 """BidirectionalAssociativeMemory: Kosko's hetero-associative binary memory."""
 
+import time
 from functools import partial
 from numbers import Integral, Real
 
@@ -10,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import BinaryRetrievalMixin
+from ._batch import report
 from ._core.bam import (
     BAMModel,
     bam_energy,
@@ -20,6 +22,7 @@ from ._core.bam import (
 from ._core.binary import binarize, nearest_pattern, run_dynamics
 from ._validation import (
     N_JOBS_CONSTRAINT,
+    VERBOSE_CONSTRAINT,
     check_label_types,
     check_pattern_labels,
     check_same_label_kind,
@@ -120,6 +123,11 @@ class BidirectionalAssociativeMemory(
     n_jobs : int, default=None
         Number of joblib workers for batch retrieval; ``None`` means 1 unless
         in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (prediction, recall in either direction, energy)
+        with its size and time.  At 2 and more, also a line as each chunk of
+        a batch completes (rows done, rate, time left), with any ``n_jobs``.
 
     Attributes
     ----------
@@ -198,6 +206,7 @@ class BidirectionalAssociativeMemory(
         "threshold": [Interval(Real, None, None, closed="neither")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
     def __init__(
@@ -209,6 +218,7 @@ class BidirectionalAssociativeMemory(
         threshold=0.0,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.learning_rule = learning_rule
         self.code_length = code_length
@@ -216,6 +226,7 @@ class BidirectionalAssociativeMemory(
         self.threshold = threshold
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
     def fit(self, X, y):
@@ -266,6 +277,7 @@ class BidirectionalAssociativeMemory(
 
     def _store(self, X, Y, reset):
         self._validate_params()
+        start = time.perf_counter()
         if Y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -318,14 +330,32 @@ class BidirectionalAssociativeMemory(
         else:
             self.weights_ = pseudoinverse_weights(self.patterns_, self.targets_)
         joint = np.hstack([self.patterns_, self.targets_])
+        # The self-check's batches report chunk progress at verbose >= 2
+        # only: at 1, fit is one line.
+        inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            _stable_block, joint, model=BAMModel(self.weights_)
+            _stable_block,
+            joint,
+            what="fit self-check",
+            verbose=inner,
+            model=BAMModel(self.weights_),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
         if len(unstable):
-            result = self._recall(unstable, "x", None, warn=False)
+            result = self._recall(
+                unstable, "x", None, warn=False, what="fit self-check", verbose=inner
+            )
             self.n_iter_ = int(result.n_iter.max())
+        n_stored, n_stable = len(self.patterns_), int(self.stable_patterns_.sum())
+        report(
+            self.verbose,
+            f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
+            f"stored {len(S)} patterns x {S.shape[1]} features paired with "
+            f"{T.shape[1]} target units ({n_stored} pairs in all) in "
+            f"{time.perf_counter() - start:.2f} s; "
+            f"{n_stable} of {n_stored} ({n_stable / n_stored:.1%}) are fixed points",
+        )
         return self
 
     def _encode_new(self, y, reset):
@@ -376,7 +406,9 @@ class BidirectionalAssociativeMemory(
         n_units = self.n_features_in_ + self.targets_.shape[1]
         return 8 * (6 * n_units + self.patterns_.shape[0])
 
-    def _recall(self, S, given, threshold, read="all", warn=True):
+    def _recall(
+        self, S, given, threshold, read="all", warn=True, what=None, verbose=None
+    ):
         n_x = self.n_features_in_
         block = partial(
             _recall_block,
@@ -386,12 +418,14 @@ class BidirectionalAssociativeMemory(
             read=read,
             codes=getattr(self, "codes_", None),
         )
+        if what is None:
+            what = "retrieve" if given == "x" else "retrieve_backward"
         # The model (and the stored pairs read against) travel once per fit.
         model = BAMModel(self.weights_, first="y" if given == "x" else "x")
         shared = {"model": model}
         if read == "all":
             shared["joint"] = np.hstack([self.patterns_, self.targets_])
-        out = self._batch(block, S, **shared)
+        out = self._batch(block, S, what=what, verbose=verbose, **shared)
         converged = out[-2] if read == "all" else out[-1]
         if warn:
             self._warn_convergence(converged, np.zeros_like(converged))
@@ -487,7 +521,7 @@ class BidirectionalAssociativeMemory(
             Retrieved +/-1 ``x`` states.
         """
         X = self._check_X(X)
-        return self._recall(X, "x", self.threshold, read="x")
+        return self._recall(X, "x", self.threshold, read="x", what="transform")
 
     def predict(self, X):
         """Recall forward: the ``y`` associated with each ``x`` cue.
@@ -506,8 +540,9 @@ class BidirectionalAssociativeMemory(
         """
         X = self._check_X(X)
         if hasattr(self, "codes_"):
-            return self.classes_[self._recall(X, "x", self.threshold, read="code")]
-        return self._recall(X, "x", self.threshold, read="y")
+            codes = self._recall(X, "x", self.threshold, read="code", what="predict")
+            return self.classes_[codes]
+        return self._recall(X, "x", self.threshold, read="y", what="predict")
 
     def inverse_transform(self, Y):
         """Recall backward: the ``x`` associated with each ``y`` cue.
@@ -526,7 +561,9 @@ class BidirectionalAssociativeMemory(
         X : ndarray of shape (n_samples, n_features)
             The recalled +/-1 ``x`` states.
         """
-        return self._recall(self._check_Y(Y), "y", None, read="x")
+        return self._recall(
+            self._check_Y(Y), "y", None, read="x", what="inverse_transform"
+        )
 
     def retrieve_backward(self, y):
         """Recall from ``y`` cues and report how it went.
@@ -605,7 +642,7 @@ class BidirectionalAssociativeMemory(
         X = self._check_X(X)
         if y is None:
             block = partial(_energy_block, threshold=self.threshold)
-            return self._batch(block, X, weights=self.weights_)
+            return self._batch(block, X, what="energy", weights=self.weights_)
         T = self._check_Y(y)
         if len(T) != len(X):
             raise ValueError(

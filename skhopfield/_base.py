@@ -14,6 +14,7 @@ states in the input's feature space (``get_feature_names_out``,
 ``set_output``).
 """
 
+import time
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -28,27 +29,51 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._batch import batch_retrieve
-from ._core.binary import binarize, nearest_pattern, run_dynamics
+from ._batch import batch_retrieve, report
+from ._core.binary import binarize, nearest_label, nearest_pattern, run_dynamics
 from ._validation import (
     N_JOBS_CONSTRAINT,
+    VERBOSE_CONSTRAINT,
     check_label_types,
     check_pattern_labels,
     check_same_label_kind,
+    drop_zero_weights,
     restore_on_error,
     update_classes,
 )
+from .exceptions import CapacityWarning
+
+#: ``fit`` and ``partial_fit`` warn with a
+#: :class:`~skhopfield.exceptions.CapacityWarning` when more than this share
+#: of the stored patterns are not fixed points
+#: (``stable_patterns_.mean() < 1 - UNSTABLE_SHARE_WARNING``): past that, most
+#: stored patterns cannot even be retrieved from themselves.
+UNSTABLE_SHARE_WARNING = 0.5
 
 
-def _retrieve_block(X, *, model, threshold, update, max_iter, seed, patterns):
-    """Retrieve one block of query rows: the unit of work of the batch engine."""
+def _retrieve_block(
+    X, *, model, threshold, update, max_iter, seed, patterns, votes=None
+):
+    """Retrieve one block of query rows: the unit of work of the batch engine.
+
+    With ``votes`` (see :func:`~skhopfield._core.binary.nearest_label`) the
+    fifth output is the class index that the nearest patterns decide instead
+    of the nearest pattern's index (one product with the patterns, not two).
+    """
     S = binarize(X, threshold)
     states, n_iter, converged, cycled = run_dynamics(
         model, S, update=update, max_iter=max_iter, seed=seed
     )
-    nearest = nearest_pattern(states, patterns, ghosts=model.symmetric)
+    if votes is None:
+        nearest = nearest_pattern(states, patterns, ghosts=model.symmetric)
+    else:
+        nearest = nearest_label(states, patterns, votes, ghosts=model.symmetric)
     return states, n_iter, converged, cycled, nearest
 
 
@@ -66,22 +91,23 @@ class BinaryRetrievalMixin:
     """What every binary memory's shell shares around the driver and the engine.
 
     The subclass provides ``_row_bytes()`` (working memory of one query row,
-    in bytes) and the parameters ``n_jobs``, ``max_iter`` and
-    ``random_state``.
+    in bytes) and the parameters ``n_jobs``, ``max_iter``, ``random_state``
+    and ``verbose``.
     """
 
     def _max_chunk_rows(self):
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, **shared):
+    def _batch(self, block, X, what="retrieve", verbose=None, **shared):
         """Run ``block`` over ``X`` through the shared engine.
 
-        ``shared`` are the fitted model and arrays every chunk needs; on a
-        dask cluster they travel to the workers once per fitted model: the
-        stored patterns (replaced by every ``fit`` and ``partial_fit``) and
-        the model's scalar parameters (when ``shared`` has a ``model``)
-        identify it.
+        ``what`` names the work in progress messages; ``verbose`` defaults to
+        the estimator's.  ``shared`` are the fitted model and arrays every
+        chunk needs; on a dask cluster they travel to the workers once per
+        fitted model: the stored patterns (replaced by every ``fit`` and
+        ``partial_fit``) and the model's scalar parameters (when ``shared``
+        has a ``model``) identify it.
         """
         model = shared.get("model")
         params = tuple(
@@ -99,6 +125,8 @@ class BinaryRetrievalMixin:
             owner=(self.patterns_, type(model).__name__, params),
             n_jobs=self.n_jobs,
             max_rows=self._max_chunk_rows(),
+            verbose=self.verbose if verbose is None else verbose,
+            label=f"{type(self).__name__}.{what}",
         )
 
     def _dynamics_seed(self):
@@ -146,12 +174,19 @@ class BaseBinaryMemory(
         "threshold": [Interval(Real, None, None, closed="neither")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
     # -- to be provided by subclasses -------------------------------------------------
-    def _learn(self, S, first):
-        """Update the learned parameters with the new +/-1 patterns ``S``."""
+    def _learn(self, S, first, weights):
+        """Update the learned parameters with the new +/-1 patterns ``S``.
+
+        ``weights`` holds their (positive) sample weights.
+        """
         raise NotImplementedError
+
+    def _check_weights(self, sample_weight):
+        """Refuse sample weights the learning rule cannot honour (hook)."""
 
     def _model(self):
         """The dynamics model over the fitted parameters."""
@@ -161,8 +196,13 @@ class BaseBinaryMemory(
         """Working memory of one query row during retrieval, in bytes."""
         raise NotImplementedError
 
+    def _capacity_advice(self):
+        """``(capacity, advice)``: this memory's capacity at ``n_features_in_``
+        neurons and what to try instead, for the :class:`CapacityWarning`."""
+        raise NotImplementedError
+
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Store the rows of ``X`` as patterns.
 
         A failed ``fit`` (invalid input or parameters) raises and leaves the
@@ -180,6 +220,12 @@ class BaseBinaryMemory(
             :meth:`predict`: all numbers or all strings (a mix is rejected),
             no NaN, no continuous values.  Without labels every pattern is
             its own class, named by its row index in ``patterns_``.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative weight of each pattern; ``None`` weighs all 1.  A
+            pattern's term of the energy is multiplied by its weight, so a
+            weight of 2 stores the pattern as if it were given twice, and a
+            weight of 0 drops it (it is not stored at all).  See the class
+            docstring for what each learning rule makes of weights.
 
         Returns
         -------
@@ -187,9 +233,11 @@ class BaseBinaryMemory(
             The fitted memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, classes=None, reset=True)
+            return self._store(
+                X, y, classes=None, reset=True, sample_weight=sample_weight
+            )
 
-    def partial_fit(self, X, y=None, classes=None):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Store more patterns, keeping those already stored.
 
         A failed call raises and leaves the memory as it was.
@@ -206,6 +254,8 @@ class BaseBinaryMemory(
             All classes that will ever be seen; optional, labeled memories
             only.  When given, it fixes ``classes_`` and every label must
             belong to it (a class with no stored pattern is never predicted).
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Their weights, as in :meth:`fit`.
 
         Returns
         -------
@@ -214,13 +264,18 @@ class BaseBinaryMemory(
         """
         with restore_on_error(self):
             return self._store(
-                X, y, classes=classes, reset=not hasattr(self, "patterns_")
+                X,
+                y,
+                classes=classes,
+                reset=not hasattr(self, "patterns_"),
+                sample_weight=sample_weight,
             )
 
-    def _store(self, X, y, classes, reset):
+    def _store(self, X, y, classes, reset, sample_weight=None):
         # Always, not only on the first call: set_params may have changed a
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
+        start = time.perf_counter()
         check_label_types(y)
         if y is None:
             if classes is not None:
@@ -232,6 +287,11 @@ class BaseBinaryMemory(
             )
             check_pattern_labels(y)
             y = np.asarray(y)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        self._check_weights(weights)
+        X, y, weights = drop_zero_weights(X, y, weights, first=reset)
         # Everything about the new input is checked before the fitted state
         # changes (restore_on_error covers what fails later).
         if not reset:
@@ -243,6 +303,9 @@ class BaseBinaryMemory(
             check_same_label_kind(y, getattr(self, "pattern_labels_", None))
         S = binarize(X, self.threshold)
         patterns = S if reset else np.vstack([self.patterns_, S])
+        pattern_weights = (
+            weights if reset else np.concatenate([self.pattern_weights_, weights])
+        )
         if y is None:
             labels, fixed = None, False
             class_names = np.arange(len(patterns))
@@ -253,20 +316,50 @@ class BaseBinaryMemory(
             for attr in ("pattern_labels_", "_classes_fixed"):
                 self.__dict__.pop(attr, None)
         self.patterns_ = patterns
+        self.pattern_weights_ = pattern_weights
         self.classes_ = class_names
         if labels is not None:
             self.pattern_labels_ = labels
             self._classes_fixed = fixed
-        self._learn(S, first=reset)
+        self._learn(S, first=reset, weights=weights)
         # Self-check: which stored patterns are fixed points (one synchronous
         # evaluation, a matrix product), and how many sweeps the others need.
+        # Its batches report chunk progress at verbose >= 2 only: at 1, fit
+        # is one line.
+        inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            _stable_block, self.patterns_, model=self._model()
+            _stable_block,
+            self.patterns_,
+            what="fit self-check",
+            verbose=inner,
+            model=self._model(),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
         if len(unstable):
-            self.n_iter_ = int(self._run(unstable, threshold=0.0).n_iter.max())
+            self.n_iter_ = int(
+                self._run(
+                    unstable, threshold=0.0, what="fit self-check", verbose=inner
+                ).n_iter.max()
+            )
+        n_stored, n_stable = len(self.patterns_), int(self.stable_patterns_.sum())
+        report(
+            self.verbose,
+            f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
+            f"stored {len(S)} patterns x {S.shape[1]} features ({n_stored} in all) "
+            f"in {time.perf_counter() - start:.2f} s; {n_stable} of {n_stored} "
+            f"({n_stable / n_stored:.1%}) are fixed points",
+        )
+        if n_stored - n_stable > UNSTABLE_SHARE_WARNING * n_stored:
+            capacity, advice = self._capacity_advice()
+            warnings.warn(
+                f"Only {n_stable} of the {n_stored} stored patterns "
+                f"({n_stable / n_stored:.1%}) are fixed points, so most cannot be "
+                f"retrieved: {capacity} Try {advice} (see stable_patterns_; this "
+                "warning fires when more than half of the stored patterns are not "
+                "fixed points).",
+                CapacityWarning,
+            )
         return self
 
     # -- retrieving -------------------------------------------------------------------
@@ -302,7 +395,7 @@ class BaseBinaryMemory(
         self._warn_convergence(result.converged, result.cycled)
         return result
 
-    def _run(self, X, threshold):
+    def _run(self, X, threshold, votes=None, what="retrieve", verbose=None):
         seed = self._dynamics_seed()
         block = partial(
             _retrieve_block,
@@ -311,16 +404,16 @@ class BaseBinaryMemory(
             max_iter=self.max_iter,
             seed=seed,
         )
+        shared = {"model": self._model(), "patterns": self.patterns_}
+        if votes is not None:
+            shared["votes"] = votes
         states, n_iter, converged, cycled, nearest = self._batch(
-            block, X, model=self._model(), patterns=self.patterns_
+            block, X, what=what, verbose=verbose, **shared
         )
-        return Bunch(
-            states=states,
-            n_iter=n_iter,
-            converged=converged,
-            cycled=cycled,
-            nearest=nearest,
-        )
+        result = Bunch(states=states, n_iter=n_iter, converged=converged, cycled=cycled)
+        # with votes: the class index the nearest patterns decide
+        result["nearest" if votes is None else "label"] = nearest
+        return result
 
     def transform(self, X):
         """Retrieve the stored memory nearest each cue.
@@ -347,7 +440,12 @@ class BaseBinaryMemory(
         to pattern ``x`` is then ``min(d(s, x), d(s, -x))``.  Ties go first to
         a pattern matched directly over one matched through its ghost (so a
         retrieved pattern whose sign-reversed twin is also stored gets its
-        own label), then to the lowest index.
+        own label), then, in a memory fitted with labels, the patterns still
+        tied vote with their ``pattern_weights_`` and the label with the
+        largest total wins (a tie of totals: the first label in sorted
+        order), so the answer does not depend on the order the patterns were
+        stored in and a pattern of weight 2 counts as two; without labels,
+        the lowest index wins.
 
         Parameters
         ----------
@@ -361,10 +459,17 @@ class BaseBinaryMemory(
             otherwise its row index in ``patterns_`` (each pattern its own
             class); always an element of ``classes_``.
         """
-        nearest = self.retrieve(X).nearest
-        if hasattr(self, "pattern_labels_"):
-            return self.pattern_labels_[nearest]
-        return nearest
+        if not hasattr(self, "pattern_labels_"):
+            return self.retrieve(X).nearest
+        check_is_fitted(self)
+        self._validate_params()
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        idx = np.searchsorted(self.classes_, self.pattern_labels_)
+        votes = np.zeros((len(idx), len(self.classes_)))
+        votes[np.arange(len(idx)), idx] = self.pattern_weights_
+        result = self._run(X, threshold=self.threshold, votes=votes)
+        self._warn_convergence(result.converged, result.cycled)
+        return self.classes_[result.label]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of :meth:`predict` against ``y``.
@@ -420,7 +525,7 @@ class BaseBinaryMemory(
         self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         block = partial(_energy_block, threshold=self.threshold)
-        return self._batch(block, X, model=self._model())
+        return self._batch(block, X, what="energy", model=self._model())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,9 +25,23 @@ every chunk's task refers to it, so the task graph of a call holds the cues
 and small parameters only.  :func:`sharded_memory` goes further for the
 modern memories: their stored patterns are split across the workers and
 :func:`sharded_retrieve` sends every chunk of cues to every shard.
+
+Progress.  Every estimator's ``verbose`` goes to the engine, which reports
+for all of them in one format (on standard output, as scikit-learn's own
+estimators do, and never at ``verbose=0``): at 1 one line per batch with its
+size and time (:func:`report` gives ``fit`` its line in the same format); at
+2 one more line as each chunk completes -- rows done, rate, time left.  With
+``n_jobs > 1`` the chunks are collected as they complete (joblib's
+``return_as="generator_unordered"``) and reassembled in row order, so the
+progress is live and the result unchanged; a backend that cannot stream
+results (``"multiprocessing"``) reports through joblib's own ``verbose``.
+A sharded memory reports the same lines, a chunk being done when all its
+shards are merged.
 """
 
+import sys
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -77,6 +91,64 @@ def chunk_slices(n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_row
     return list(gen_batches(n_rows, max(chunk, 1)))
 
 
+def report(verbose, label, message):
+    """Print ``[label] message`` when ``verbose >= 1``; the engine's one format."""
+    if verbose and verbose >= 1:
+        print(f"[{label}] {message}", file=sys.stdout, flush=True)
+
+
+def _seconds(t):
+    return f"{t:.2f} s" if t < 100 else f"{t / 60:.1f} min"
+
+
+class _Progress:
+    """Counts rows as chunks complete and reports at ``verbose`` >= 1 / >= 2."""
+
+    def __init__(self, verbose, label, n_rows, n_features, n_chunks, n_workers):
+        self.verbose = verbose
+        self.label = label
+        self.n_rows = n_rows
+        self.n_features = n_features
+        self.n_chunks = n_chunks
+        self.n_workers = n_workers
+        self.done_rows = 0
+        self.done_chunks = 0
+        self.start = time.perf_counter()
+
+    def chunk_done(self, rows):
+        self.done_rows += rows
+        self.done_chunks += 1
+        if self.verbose >= 2:
+            elapsed = time.perf_counter() - self.start
+            rate = self.done_rows / elapsed if elapsed > 0 else float("inf")
+            left = (self.n_rows - self.done_rows) / rate if rate > 0 else 0.0
+            report(
+                self.verbose,
+                self.label,
+                f"chunk {self.done_chunks}/{self.n_chunks}: "
+                f"{self.done_rows}/{self.n_rows} rows "
+                f"({self.done_rows / max(self.n_rows, 1):.0%}), "
+                f"{rate:,.0f} rows/s, about {_seconds(left)} left",
+            )
+
+    def finish(self):
+        elapsed = time.perf_counter() - self.start
+        rate = self.n_rows / elapsed if elapsed > 0 else float("inf")
+        report(
+            self.verbose,
+            self.label,
+            f"{self.n_rows} rows x {self.n_features} features in {_seconds(elapsed)} "
+            f"({rate:,.0f} rows/s; {self.n_chunks} chunk"
+            f"{'s' if self.n_chunks != 1 else ''}, "
+            f"{self.n_workers} worker{'s' if self.n_workers != 1 else ''})",
+        )
+
+
+def _indexed(block_func, index, X_block, **shared):
+    """``(index, block_func(X_block, **shared))``: chunks complete in any order."""
+    return index, block_func(X_block, **shared)
+
+
 def batch_retrieve(
     block_func,
     X,
@@ -87,6 +159,8 @@ def batch_retrieve(
     n_jobs=None,
     working_memory=None,
     max_rows=None,
+    verbose=0,
+    label="retrieve",
 ):
     """Run ``block_func`` over row chunks of ``X`` and concatenate the results.
 
@@ -122,6 +196,12 @@ def batch_retrieve(
         Overrides ``sklearn.get_config()["working_memory"]`` (MiB).
     max_rows : int or None
         Cap on the rows of a chunk (see :func:`chunk_slices`).
+    verbose : int
+        0: silent.  1: one line when the batch is done (rows, features,
+        time, rate, chunks, workers).  2 or more: also one line per
+        completed chunk (rows done, rate, time left).
+    label : str
+        Names the work in the messages, e.g. ``"HopfieldMemory.retrieve"``.
 
     Returns
     -------
@@ -136,16 +216,48 @@ def batch_retrieve(
         working_memory=working_memory,
         max_rows=max_rows,
     )
-    if len(slices) == 1 or effective_n_jobs(n_jobs) == 1:
-        parts = [block_func(X[s], **shared) for s in slices]
-    else:
+    n_workers = 1 if len(slices) == 1 else effective_n_jobs(n_jobs)
+    if n_workers > 1 and shared:
         client = _dask_client()
-        if client is not None and shared:
+        if client is not None:
             shared = _scatter_shared(client, owner, shared)
-        parts = Parallel(n_jobs=n_jobs)(
-            delayed(block_func)(X[s], **shared) for s in slices
+    if not verbose:
+        if n_workers == 1:
+            parts = [block_func(X[s], **shared) for s in slices]
+        else:
+            parts = Parallel(n_jobs=n_jobs)(
+                delayed(block_func)(X[s], **shared) for s in slices
+            )
+    else:
+        parts = _run_reporting(
+            block_func, X, shared, slices, n_jobs, n_workers, verbose, label
         )
     return _concatenate(parts)
+
+
+def _run_reporting(block_func, X, shared, slices, n_jobs, n_workers, verbose, label):
+    """The chunks of :func:`batch_retrieve`, reporting as each completes."""
+    progress = _Progress(verbose, label, X.shape[0], X.shape[1], len(slices), n_workers)
+    parts = [None] * len(slices)
+    if n_workers == 1:
+        for i, s in enumerate(slices):
+            parts[i] = block_func(X[s], **shared)
+            progress.chunk_done(s.stop - s.start)
+    else:
+        tasks = [
+            delayed(_indexed)(block_func, i, X[s], **shared)
+            for i, s in enumerate(slices)
+        ]
+        try:
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
+        except ValueError:
+            # A backend that cannot stream results: joblib reports (stderr).
+            results = Parallel(n_jobs=n_jobs, verbose=10 if verbose >= 2 else 0)(tasks)
+        for i, part in results:
+            parts[i] = part
+            progress.chunk_done(slices[i].stop - slices[i].start)
+    progress.finish()
+    return parts
 
 
 def _concatenate(parts):
@@ -367,6 +479,8 @@ def sharded_retrieve(
     shards,
     row_bytes,
     working_memory=None,
+    verbose=0,
+    label="retrieve",
     **params,
 ):
     """Run ``task`` on every chunk of ``X`` against every shard; merge per chunk.
@@ -398,6 +512,9 @@ def sharded_retrieve(
         ``row_bytes(shard_size)``: working memory of one cue row in a task.
     working_memory : float or None
         Overrides ``sklearn.get_config()["working_memory"]`` (MiB).
+    verbose, label
+        As in :func:`batch_retrieve`; a chunk is done when the results of
+        all its shards are merged.
     **params
         Small parameters of ``task``.
 
@@ -451,12 +568,23 @@ def sharded_retrieve(
             for k, w in enumerate(workers)
         ]
 
+    progress = _Progress(
+        verbose, label, n, X.shape[1], len(slices), len(set(workers))
+    )
+
+    def collect():
+        s, futures = pending.pop(0)
+        merged.append(merge(client.gather(futures), counts))
+        progress.chunk_done(s.stop - s.start)
+
     for s in slices:
-        pending.append(submit(s))
+        pending.append((s, submit(s)))
         if len(pending) >= window:
-            merged.append(merge(client.gather(pending.pop(0)), counts))
+            collect()
     while pending:
-        merged.append(merge(client.gather(pending.pop(0)), counts))
+        collect()
+    if verbose:
+        progress.finish()
     return _concatenate(merged)
 
 

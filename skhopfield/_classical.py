@@ -86,13 +86,21 @@ class HopfieldMemory(BaseBinaryMemory):
         runs much faster.
     dream_sweeps : int, default=100
         Maximum asynchronous sweeps of one dream.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (retrieval, energy) with its size and time.  At 2
+        and more, also a line as each chunk of a batch completes (rows done,
+        rate, time left), with any ``n_jobs``.
 
     Attributes
     ----------
     patterns_ : ndarray of shape (n_patterns, n_features)
-        The stored +/-1 patterns.
+        The stored +/-1 patterns (those of positive sample weight).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Labels of the stored patterns; only present when fitted with ``y``.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Sample weight of each stored pattern (all 1 when fitted without
+        ``sample_weight``); see Notes.
     classes_ : ndarray of shape (n_classes,)
         The sorted labels (or the ``classes`` given to ``partial_fit``);
         fitted without labels, ``arange(n_patterns)``: each pattern is its
@@ -110,7 +118,9 @@ class HopfieldMemory(BaseBinaryMemory):
     stable_patterns_ : ndarray of shape (n_patterns,), dtype=bool
         Which stored patterns are fixed points of the dynamics.  Fit runs
         retrieval from every stored pattern as a self-check; a falling
-        fraction is the first sign of storing past capacity.
+        fraction is the first sign of storing past capacity, and when more
+        than half are not fixed points ``fit`` warns with a
+        :class:`~skhopfield.exceptions.CapacityWarning`.
     n_iter_ : int
         Sweeps that self-check needed at most (1 when every stored pattern
         is a fixed point).  Per-query counts of :meth:`transform` are in
@@ -142,7 +152,25 @@ class HopfieldMemory(BaseBinaryMemory):
     zero (the pseudo-inverse rule once the patterns span all ``N``
     dimensions, or patterns whose Hebbian terms cancel) nothing can be
     retrieved and ``fit`` warns with a
-    :class:`~skhopfield.exceptions.CapacityWarning`.  Asynchronous sweeps
+    :class:`~skhopfield.exceptions.CapacityWarning`.
+
+    Sample weights (``fit(X, y, sample_weight)``).  A weight of 0 drops the
+    pattern; otherwise what a weight means depends on the rule, and always
+    agrees with "weight ``k`` is the pattern stored ``k`` times":
+
+    - ``"hebbian"``: the pattern's term of ``W`` is multiplied by its
+      weight, ``W = 1/N sum_mu w_mu x^mu x^mu^T``; any positive weight.
+      Weight 2 gives exactly the couplings of the pattern stored twice.
+    - ``"storkey"``: whole numbers only (anything else is refused): the
+      rule is a sequence of updates with no weighted form, so weight ``k``
+      applies the pattern's update ``k`` times in a row, i.e. equals
+      ``fit(np.repeat(X, k, axis=0))``.
+    - ``"pseudoinverse"``: the projection onto the span of the patterns
+      does not change when a pattern is repeated or scaled, so positive
+      weights have no effect on ``W`` (storing a pattern twice does not
+      either); they still count in the votes of :meth:`predict`.
+
+    Asynchronous sweeps
     are vectorized over the queries and keep the local fields up to date as
     neurons flip, so a sweep costs about one synchronous step.
 
@@ -196,6 +224,7 @@ class HopfieldMemory(BaseBinaryMemory):
         dream_rate=0.01,
         dream_batch=1,
         dream_sweeps=100,
+        verbose=0,
     ):
         self.learning_rule = learning_rule
         self.update = update
@@ -207,20 +236,35 @@ class HopfieldMemory(BaseBinaryMemory):
         self.dream_rate = dream_rate
         self.dream_batch = dream_batch
         self.dream_sweeps = dream_sweeps
+        self.verbose = verbose
 
-    def _learn(self, S, first):
+    def _check_weights(self, sample_weight):
+        if self.learning_rule == "storkey" and (
+            sample_weight != np.round(sample_weight)
+        ).any():
+            raise ValueError(
+                "learning_rule='storkey' takes whole-number sample weights only: "
+                "a weight k stores the pattern k times in a row (the rule is "
+                "sequential and has no weighted form). Round the weights, or use "
+                "learning_rule='hebbian', whose terms take any weight."
+            )
+
+    def _learn(self, S, first, weights):
         # The couplings are exp(log_scale) * weights_: log_scale is 0 except
         # after Storkey learning (see storkey_update), and partial_fit keeps
         # it whichever rule it continues with.  _wake_weights are the
         # couplings as learned, before any unlearning: partial_fit goes on
         # from these (the same array as weights_ when nobody dreams).
         log_scale = 0.0 if first else getattr(self, "_weights_log_scale", 0.0)
+        unweighted = (weights == 1).all()
         wake = None if first else self._wake_weights
         if self.learning_rule == "hebbian":
-            W = hebbian_weights(S)
+            W = hebbian_weights(S, None if unweighted else weights)
             wake = W if first else wake + math.exp(-log_scale) * W
         elif self.learning_rule == "storkey":
             start = np.zeros((S.shape[1],) * 2) if first else wake
+            if not unweighted:
+                S = np.repeat(S, weights.astype(np.intp), axis=0)
             wake, log_scale = storkey_update(start, S, log_scale)
         else:
             wake, log_scale = pseudoinverse_weights(self.patterns_), 0.0
@@ -250,6 +294,41 @@ class HopfieldMemory(BaseBinaryMemory):
                 seed=seed,
                 log_scale=log_scale,
             )
+
+    def _capacity_advice(self):
+        n = self.n_features_in_
+        log_n = math.log(max(n, 2))
+        if self.learning_rule == "hebbian":
+            capacity = (
+                f"the Hebbian rule holds about 0.138 N = {0.138 * n:.0f} random "
+                f"patterns in N = {n} neurons, and correlated ones (most real data) "
+                "far fewer."
+            )
+            advice = (
+                "learning_rule='storkey' or 'pseudoinverse' (which subtract the "
+                "patterns' cross-talk), or DenseAssociativeMemory (a dense energy: "
+                "order=3 or higher, or interaction='exponential')"
+            )
+        elif self.learning_rule == "storkey":
+            capacity = (
+                f"the Storkey rule holds about N / sqrt(2 ln N) = "
+                f"{n / math.sqrt(2 * log_n):.0f} random patterns in N = {n} neurons, "
+                "and correlated ones fewer."
+            )
+            advice = (
+                "learning_rule='pseudoinverse', or DenseAssociativeMemory (a dense "
+                "energy: order=3 or higher, or interaction='exponential')"
+            )
+        else:
+            capacity = (
+                f"the pseudo-inverse rule holds at most N - 1 = {n - 1} linearly "
+                f"independent patterns in N = {n} neurons."
+            )
+            advice = (
+                "DenseAssociativeMemory (a dense energy: order=3 or higher, or "
+                "interaction='exponential'), which is not limited to N patterns"
+            )
+        return capacity, advice
 
     def _model(self):
         return ClassicalModel(self.weights_)

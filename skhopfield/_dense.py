@@ -1,5 +1,6 @@
 """DenseAssociativeMemory: Krotov & Hopfield's dense associative memory."""
 
+import math
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -89,13 +90,22 @@ class DenseAssociativeMemory(BaseBinaryMemory):
     n_jobs : int, default=None
         Number of joblib workers for batch retrieval; ``None`` means 1 unless
         in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (retrieval, energy) with its size and time.  At 2
+        and more, also a line as each chunk of a batch completes (rows done,
+        rate, time left), with any ``n_jobs``.
 
     Attributes
     ----------
     patterns_ : ndarray of shape (n_patterns, n_features)
-        The stored +/-1 patterns: all the memory there is.
+        The stored +/-1 patterns (those of positive sample weight): with
+        ``pattern_weights_``, all the memory there is.
     pattern_labels_ : ndarray of shape (n_patterns,)
         Labels of the stored patterns; only present when fitted with ``y``.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Sample weight of each stored pattern (all 1 when fitted without
+        ``sample_weight``): the factor of its term of the energy.
     classes_ : ndarray of shape (n_classes,)
         The sorted labels (or the ``classes`` given to ``partial_fit``);
         fitted without labels, ``arange(n_patterns)``: each pattern is its
@@ -103,7 +113,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
     stable_patterns_ : ndarray of shape (n_patterns,), dtype=bool
         Which stored patterns are fixed points of the dynamics.  Fit runs
         retrieval from every stored pattern as a self-check; a falling
-        fraction is the first sign of storing past capacity.
+        fraction is the first sign of storing past capacity, and when more
+        than half are not fixed points ``fit`` warns with a
+        :class:`~skhopfield.exceptions.CapacityWarning`.
     n_iter_ : int
         Sweeps that self-check needed at most (1 when every stored pattern
         is a fixed point).  Per-query counts of :meth:`transform` are in
@@ -147,7 +159,12 @@ class DenseAssociativeMemory(BaseBinaryMemory):
     ``benchmarks/capacity.py`` measures it.
 
     Learning is storing: ``fit`` keeps the patterns, ``partial_fit`` appends
-    more and is exactly incremental.  Parameters of the interaction may be
+    more and is exactly incremental.  A sample weight multiplies the
+    pattern's term of the energy, ``E(s) = -sum_mu w_mu F(x^mu . s)`` (for
+    the exponential: a prior ``w_mu`` on ``exp(beta x^mu . s)``, added in
+    log space), so weight 2 acts exactly as the pattern stored twice and
+    weight 0 drops it; :meth:`energy` of the exponential then takes the
+    ``w``-weighted mean over patterns.  Parameters of the interaction may be
     changed with ``set_params`` after fitting.
 
     Numerical range.  The dynamics work in rescaled units (polynomials:
@@ -207,6 +224,7 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         threshold=0.0,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.interaction = interaction
         self.order = order
@@ -216,8 +234,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         self.threshold = threshold
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
-    def _learn(self, S, first):
+    def _learn(self, S, first, weights):
         # The stored patterns (``patterns_``, kept by the base class) are the
         # whole memory: nothing else to learn.
         pass
@@ -226,7 +245,40 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         # Interaction parameters are read at retrieval time, so check them
         # here too: set_params after fit must not slip past validation.
         self._validate_params()
-        return DenseModel(self.patterns_, self.interaction, self.order, self.beta)
+        return DenseModel(
+            self.patterns_,
+            self.interaction,
+            self.order,
+            self.beta,
+            weights=self.pattern_weights_,
+        )
+
+    def _capacity_advice(self):
+        n = self.n_features_in_
+        if self.interaction == "exponential":
+            capacity = (
+                "the exponential energy holds a number of random patterns "
+                f"exponential in N = {n} neurons, but only for beta >= about "
+                f"1/sqrt(N) = {1 / math.sqrt(n):.2g} (beta={self.beta:g} here), and "
+                "strongly correlated patterns need a larger beta."
+            )
+            advice = "a larger beta (1 or more)"
+        else:
+            k = self.order
+            # log10 of N^(k-1) / (2 (2k-3)!! ln N), kept finite at any order
+            log10_cap = (
+                (k - 1) * math.log10(n)
+                - math.log10(2 * math.log(max(n, 2)))
+                - sum(math.log10(j) for j in range(2 * k - 3, 0, -2))
+            )
+            cap = f"{10**log10_cap:.0f}" if log10_cap < 15 else f"1e{log10_cap:.0f}"
+            capacity = (
+                f"order {k} holds about N^(n-1) / (2 (2n-3)!! ln N) = {cap} random "
+                f"patterns in N = {n} neurons, and correlated ones (most real "
+                "data) far fewer."
+            )
+            advice = "a higher order, or interaction='exponential'"
+        return capacity, advice
 
     def _max_chunk_rows(self):
         # The per-neuron loop streams the (rows x patterns) overlaps and gain

@@ -6,12 +6,15 @@ same attention: one-hot labels (classes) or targets (real values).
 """
 
 import threading
+import time
 import warnings
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -23,19 +26,25 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._batch import batch_retrieve, sharded_retrieve, sharding_active
+from ._batch import batch_retrieve, report, sharded_retrieve, sharding_active
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
 from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
 from ._core.modern import (
     ModernMemory,
+    SparseModernMemory,
     _ldexp,
     energy_from_lse,
     frame,
     iterate,
     lse_partials,
+    make_memory,
     merge_lse,
     tile_rows,
     tile_shape,
@@ -43,8 +52,10 @@ from ._core.modern import (
 )
 from ._validation import (
     N_JOBS_CONSTRAINT,
+    VERBOSE_CONSTRAINT,
     check_label_types,
     check_same_label_kind,
+    drop_zero_weights,
     restore_on_error,
     update_classes,
 )
@@ -53,10 +64,18 @@ from ._validation import (
 #: stored patterns (see the class docstring).
 AUTO_BETA_SCALE = 20.0
 
+#: With ``verbose >= 2``, a learned memory reports its optimizer's progress
+#: every this many L-BFGS-B iterations.
+PROGRESS_EVERY = 10
+
 #: Stored patterns probed by the self-check of ``fit`` (see ``n_iter_``).
 SELF_CHECK_SIZE = 64
 
 _DTYPES = [np.float64, np.float32]
+
+#: Scoring layouts of fitted modern memories, outside their state (see
+#: ``_BaseModernMemory._memory``); an entry goes with its estimator.
+_MEMORIES = weakref.WeakKeyDictionary()
 
 
 def _check_magnitude(memory, extent, beta, dtype, what="X"):
@@ -181,7 +200,7 @@ def _normalized(out, normalize, total):
 def _transform_block(Q, *, memory, beta, n_steps, tol):
     """Update steps from one block of cues: the unit of work of transform."""
     n, P = Q.shape[0], memory.aug.shape[0]
-    states = np.empty_like(Q)
+    states = np.empty(Q.shape, dtype=Q.dtype)  # dense, for sparse cues too
     n_iter = np.empty(n, dtype=np.intp)
     converged = np.empty(n, dtype=bool)
 
@@ -217,50 +236,59 @@ def _with_ones(T):
 def _shard_partials(Q, *, memory, beta, values=None, states=False, energy=False):
     """One chunk of states against one shard: the unit of work of a sharded memory.
 
-    ``memory`` is the shard; ``values`` its rows of the read-out matrix
-    (one-hot labels, ``[T | 1]``), or with ``states`` the shard's patterns
-    (for the next state).
+    ``memory`` is the shard (dense or CSR, with its patterns' weights);
+    ``values`` its rows of the read-out matrix (one-hot labels, ``[T | 1]``),
+    or with ``states`` the shard's patterns (for the next state).
     """
     if states:
         values = memory.memory
     return lse_partials(memory, Q, beta, values=values, energy=energy)
 
 
-def _sharded_partials(Q, memory, owner, beta, values=None, **flags):
+def _sharded_partials(Q, memory, owner, beta, values=None, verbose=0, label="", **flags):
     """The merged log-sum-exp partials of the internal states ``Q``, all shards."""
     shards = {"memory": memory.take}
     if values is not None:
         shards["values"] = values.__getitem__
     width = Q.shape[1] if flags.get("states") else 0
     width += 0 if values is None else values.shape[1]
-    parts = sharded_retrieve(
+    score_rows = getattr(memory, "score_rows", 1)
+    return sharded_retrieve(
         _shard_partials,
-        lambda results, counts: merge_lse(results, counts, beta),
+        lambda results, counts: merge_lse(results, beta),
         Q,
         owner=owner,
         n_patterns=memory.aug.shape[0],
         shards=shards,
-        # scores (and a temporary of their size), the cue and its augmented
-        # copy, the weighted sums
-        row_bytes=lambda P: Q.dtype.itemsize * (2 * P + 3 * Q.shape[1] + width + 8),
+        # scores (and a temporary of their size; two for a CSR shard), the
+        # cue and its augmented copy, the weighted sums
+        row_bytes=lambda P: Q.dtype.itemsize
+        * ((score_rows + 1) * P + 3 * Q.shape[1] + width + 8),
+        verbose=verbose,
+        label=label,
         beta=beta,
         **flags,
     )
-    return parts
 
 
-def _sharded_run(xi, memory, owner, beta, n_steps, tol):
+def _sharded_run(xi, memory, owner, beta, n_steps, tol, verbose, label):
     """``memory.run`` on a sharded memory: one round trip per update step."""
+    if sp.issparse(xi):
+        xi = xi.toarray()  # the states after a step are dense anyway
+    steps = iter(range(1, n_steps + 1))
 
     def step(S):
-        part = _sharded_partials(S, memory, owner, beta, states=True)
+        where = f"{label} step {next(steps)}"
+        part = _sharded_partials(
+            S, memory, owner, beta, states=True, verbose=verbose, label=where
+        )
         return part["W"] / part["s"][:, None]
 
     return iterate(step, xi, n_steps, tol * memory.max_norm)
 
 
 def _readout_sharded(
-    Q, *, memory, owner, beta, values, n_updates, tol, normalize, total
+    Q, *, memory, owner, beta, values, n_updates, tol, normalize, total, verbose, label
 ):
     """``_readout_block`` on a sharded memory.
 
@@ -271,23 +299,27 @@ def _readout_sharded(
     """
     xi = memory.start(Q)
     if n_updates > 0:
-        xi = _sharded_run(xi, memory, owner, beta, n_updates, tol)[0]
-    out = _sharded_partials(xi, memory, owner, beta, values=values)["W"]
+        xi = _sharded_run(xi, memory, owner, beta, n_updates, tol, verbose, label)[0]
+    out = _sharded_partials(
+        xi, memory, owner, beta, values=values, verbose=verbose, label=label
+    )["W"]
     return _normalized(out, normalize, total)
 
 
-def _transform_sharded(Q, *, memory, owner, beta, n_steps, tol):
+def _transform_sharded(Q, *, memory, owner, beta, n_steps, tol, verbose, label):
     xi, n_iter, converged = _sharded_run(
-        memory.start(Q), memory, owner, beta, n_steps, tol
+        memory.start(Q), memory, owner, beta, n_steps, tol, verbose, label
     )
     states = xi if memory.similarity == "cosine" else memory.external(xi)
     return states, n_iter, converged
 
 
-def _energy_sharded(Q, *, memory, owner, beta):
+def _energy_sharded(Q, *, memory, owner, beta, verbose, label):
     xi = memory.internal(Q)
-    part = _sharded_partials(xi, memory, owner, beta, energy=True)
-    E = energy_from_lse(xi, beta, part, memory.aug.shape[0], memory.max_norm)
+    part = _sharded_partials(
+        xi, memory, owner, beta, energy=True, verbose=verbose, label=label
+    )
+    E = energy_from_lse(xi, beta, part, memory.max_norm)
     return memory.to_data_energy(E, Q.dtype)
 
 
@@ -314,21 +346,24 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
-    def _set_memory(self, patterns, **fitted):
+    def _set_memory(self, patterns, weights=None, **fitted):
         """Store ``patterns`` (validated), resolve ``beta``, run the self-check.
 
         ``fitted``: the read-out's attributes (labels, targets).  Nothing is
         replaced until every check has passed, so a refused input leaves the
         previous memory whole.
         """
-        memory = ModernMemory(patterns, self.similarity)
+        memory = make_memory(patterns, self.similarity, weights=weights)
         beta, scaled_beta = self._resolve_beta(memory, **fitted)
         _check_magnitude(memory, 1.0, scaled_beta, memory.aug.dtype)
         # Self-check, as the binary memories do, on an evenly spaced sample of
         # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
-        probe = np.unique(np.linspace(0, len(patterns) - 1, SELF_CHECK_SIZE).astype(int))
+        probe = np.unique(
+            np.linspace(0, patterns.shape[0] - 1, SELF_CHECK_SIZE).astype(int)
+        )
         _, n_iter, _ = _transform_block(
             patterns[probe],
             memory=memory,
@@ -338,16 +373,80 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         for name, value in fitted.items():
             setattr(self, name, value)
-        self._memory = memory
+        self._keep_memory(patterns, None, weights, memory)
         self.max_norm_ = memory.data_max_norm
         self.beta_, self._scaled_beta = beta, scaled_beta
         self.n_iter_ = int(n_iter.max())
         return self
 
+    def _keep_memory(self, patterns, components, weights, memory=None):
+        """Keep what defines the memory: ``patterns_``, their weights, the
+        similarity, and for a learned map its float64 components
+        (``components_`` is in the patterns' dtype).  ``weights`` None: an
+        unweighted memory (a learned one), ``pattern_weights_`` all ones.
+        ``memory``: the scoring layout already built from them, if any
+        (cached; otherwise built on first use)."""
+        self.patterns_ = patterns
+        self._fit_similarity = self.similarity
+        self._memory_weighted = weights is not None
+        self.pattern_weights_ = (
+            np.ones(patterns.shape[0]) if weights is None else np.asarray(weights)
+        )
+        if components is None:
+            self.__dict__.pop("_components64", None)
+        else:
+            self._components64 = np.array(components, dtype=np.float64)
+        if memory is not None:
+            key = self._memory_key()
+            _MEMORIES[self] = (*key, memory)
+
+    def _memory_key(self):
+        """What the scoring layout is built from, as kept in ``__dict__``."""
+        return (
+            self.patterns_,
+            self._fit_similarity,
+            self.__dict__.get("_components64"),
+            self.pattern_weights_ if self.__dict__.get("_memory_weighted") else None,
+        )
+
     @property
-    def patterns_(self):
-        """ndarray of shape (n_patterns, n_features): the stored patterns."""
-        return self._memory.patterns
+    def _memory(self):
+        """The stored patterns laid out for scoring (a :class:`ModernMemory`,
+        or a ``MappedMemory`` with a learned map).
+
+        Not part of the fitted state, which is arrays and builtins only (safe
+        to persist with ``skops.io``): built from ``patterns_`` (and the
+        map's components) on first use and kept in a side table, weakly keyed
+        by the estimator, until they are replaced (``fit``, ``partial_fit``)
+        -- so an estimator that was loaded, cloned or unpickled rebuilds it
+        lazily, the same.
+        """
+        key = self._memory_key()
+        patterns, similarity, components, weights = key
+        cached = _MEMORIES.get(self)
+        if (
+            cached is None
+            or cached[0] is not patterns
+            or cached[1] != similarity
+            or cached[2] is not components
+            or cached[3] is not weights
+        ):
+            if components is None:
+                memory = make_memory(patterns, similarity, weights=weights)
+            else:
+                memory = learned.MappedMemory(patterns, components, similarity)
+            cached = (*key, memory)
+            _MEMORIES[self] = cached
+        return cached[4]
+
+    def _report_fit(self, reset, start, n_new, detail):
+        report(
+            self.verbose,
+            f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
+            f"stored {n_new} patterns x {self.patterns_.shape[1]} features "
+            f"({self.patterns_.shape[0]} in all, {detail}) in "
+            f"{time.perf_counter() - start:.2f} s; beta_={self.beta_:.4g}",
+        )
 
     def _resolve_beta(self, memory, **fitted):
         """``(beta_, internal beta)``; see :meth:`ModernMemory.scale_beta`.
@@ -366,7 +465,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         data scale, so it neither overflows nor underflows; ``beta_`` is
         then the same value in the data's units.
         """
-        total_var = float(np.var(memory.memory, axis=0, dtype=np.float64).sum())
+        total_var = memory.total_variance()
         if total_var > 0:
             scaled = AUTO_BETA_SCALE / total_var
             return memory.unscale_beta(scaled), scaled
@@ -378,7 +477,11 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _validated(self, X, as_states=False):
         check_is_fitted(self)
         self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        X = validate_data(
+            self, X, reset=False, dtype=_DTYPES, accept_sparse=self._accepts_sparse()
+        )
+        if sp.issparse(X) and hasattr(self, "_learned_mode"):
+            X = X.toarray()  # a learned memory (dense prototypes, a map)
         memory = self._memory
         if self.similarity == "cosine" and not as_states:
             extent = 1.0  # the dynamics start from the unit-normalized cues
@@ -387,7 +490,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         _check_magnitude(memory, extent, self._scaled_beta, X.dtype)
         return X
 
-    def _batch(self, block_func, X, n_out, **params):
+    def _batch(self, block_func, X, n_out, what, **params):
         """Run ``block_func`` over the validated cues ``X`` through the engine.
 
         The block gets the memory in the cues' dtype and ``beta_``; ``n_out``
@@ -404,12 +507,19 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         owner = (self._memory, X.dtype.str)
         shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
         shared["memory"] = memory
+        verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
         # (A memory with a learned map scores through it: not sharded, yet.)
-        if sharding_active() and block_func in _SHARDED and type(memory) is ModernMemory:
+        if (
+            sharding_active()
+            and block_func in _SHARDED
+            and type(memory) in (ModernMemory, SparseModernMemory)
+        ):
             sharded = _SHARDED[block_func]
-            return sharded(X, memory=memory, owner=owner, beta=beta, **params)
+            return sharded(X, memory=memory, owner=owner, beta=beta, **params, **verbose)
         params = {k: v for k, v in params.items() if k not in shared}
-        row_bytes = X.dtype.itemsize * (memory.aug.shape[0] + 4 * X.shape[1] + n_out)
+        P = memory.aug.shape[0]
+        per_row = getattr(memory, "score_rows", 1) * P + 4 * X.shape[1] + n_out
+        row_bytes = X.dtype.itemsize * per_row
         block = partial(block_func, beta=beta, **params)
         return batch_retrieve(
             block,
@@ -418,15 +528,22 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             shared=shared,
             owner=owner,
             n_jobs=self.n_jobs,
+            **verbose,
         )
 
-    def _readout(self, X, values, normalize, total=None):
-        """The attention of the final step applied to ``values``, for cues ``X``."""
+    def _accepts_sparse(self):
+        """``validate_data``'s ``accept_sparse`` for the cues (hook)."""
+        return False
+
+    def _readout(self, X, values, normalize, what, total=None):
+        """The attention of the final step applied to ``values``, for cues ``X``;
+        ``what`` names the call in progress messages."""
         X = self._validated(X)
         return self._batch(
             _readout_block,
             X,
             values.shape[1],
+            what,
             values=values.astype(X.dtype, copy=False),
             n_updates=self.max_iter - 1,
             tol=self.tol,
@@ -452,7 +569,12 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         X = self._validated(X)
         states, n_iter, converged = self._batch(
-            _transform_block, X, 2 * X.shape[1], n_steps=self.max_iter, tol=self.tol
+            _transform_block,
+            X,
+            2 * X.shape[1],
+            "retrieve",
+            n_steps=self.max_iter,
+            tol=self.tol,
         )
         return Bunch(states=states, n_iter=n_iter, converged=converged)
 
@@ -504,7 +626,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         X = self._validated(X, as_states=True)
         # The energy keeps a second (rows, patterns) array for its log-sum-exp.
-        E = self._batch(_energy_block, X, X.shape[1] + self._memory.aug.shape[0])
+        E = self._batch(
+            _energy_block, X, X.shape[1] + self.patterns_.shape[0], "energy"
+        )
         if not np.isfinite(E).all():
             raise ValueError(
                 f"The energies of X exceed the {X.dtype} range: they are in the "
@@ -621,6 +745,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Results do not depend on it, nor on ``working_memory``: predictions
         are identical, real-valued outputs agree to floating-point rounding
         (BLAS sums in an order that depends on the block's shape).
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (prediction, retrieval, energy) with its size and
+        time.  At 2 and more, also a line as each chunk of a batch completes
+        (rows done, rate, time left), with any ``n_jobs``, and for a learned
+        memory the optimizer's loss every 10 L-BFGS-B iterations.
 
     Attributes
     ----------
@@ -630,6 +760,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Notes).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Label of each stored pattern.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Prior weight of each stored pattern (the ``sample_weight`` of
+        :meth:`fit`, all 1 without it, and for learned memories); see Notes.
     classes_ : ndarray of shape (n_classes,)
         Sorted class labels.
     beta_ : float
@@ -703,6 +836,25 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     Everything is computed with a bound or the row maximum subtracted
     before ``exp``, so any ``beta`` from ``1e-6`` to ``1e6`` in the data's
     units is finite and warning-free.
+
+    Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
+    stored patterns and for the cues of every method.  Sparse patterns stay
+    sparse: each tile of cues is scored with a sparse product (memory
+    bounded by the engine's chunks, as for dense input); they are not
+    centered (that would fill in the zeros), which changes the euclidean
+    results only by rounding, for data whose offset from the origin is not
+    huge next to their spread.  States after an update step are dense, and
+    :meth:`transform` returns a dense array.  A learned memory densifies
+    sparse input.
+
+    Sample weights are a prior on the stored patterns: ``log w_mu`` is
+    added to the scores ``beta z_mu``, so the attention is proportional to
+    ``w_mu exp(beta z_mu)``, and the energy's ``lse`` and ``ln P`` become
+    ``log(sum_mu w_mu exp(beta z_mu)) / beta`` and ``ln(sum_mu w_mu)``.
+    Storing a pattern with weight 2 is the same network as storing it twice
+    (predictions identical, probabilities, states and energies equal to
+    rounding); weight 0 drops it.  Only the ratios of the weights matter to
+    the dynamics.
 
     float32 input is computed in float32 and returned as float32; float64
     as float64.  Cues of a different dtype than the stored patterns are
@@ -824,6 +976,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         "fit_tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
     def __init__(
@@ -840,6 +993,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         fit_tol=1e-5,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.beta = beta
         self.similarity = similarity
@@ -852,9 +1006,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         self.fit_tol = fit_tol
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the rows of ``X`` as patterns with labels ``y``, or learn a memory.
 
         With ``prototypes_per_class``, ``beta="learn"`` or ``n_components``
@@ -866,10 +1021,20 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
-            Patterns (float32 is kept as float32).
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).  A ``scipy.sparse``
+            matrix is stored as CSR and stays sparse (see Notes).
         y : array-like of shape (n_patterns,)
             Labels: all numbers or all strings (a mix is refused, as is NaN).
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative prior weight of each pattern (``None``: all 1).
+            The attention becomes ``w_mu exp(beta z_mu) / sum_nu w_nu
+            exp(beta z_nu)``: a weight of 2 attracts exactly as the pattern
+            stored twice, and a weight of 0 drops the pattern (it is not
+            stored).  ``beta="auto"`` uses the weighted variance.  A learned
+            memory takes whole numbers only, counting a row ``k`` times in
+            the loss (prototypes train on the rows in a canonical order, so
+            the result does not depend on how they were ordered).
 
         Returns
         -------
@@ -879,12 +1044,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         with restore_on_error(self):
             # What a learned fit sets beyond the stored memory: gone unless
             # this fit sets it again.
-            for attr in ("components_", "_learned_mode"):
+            for attr in ("components_", "_components64", "_learned_mode"):
                 if hasattr(self, attr):
                     delattr(self, attr)
-            return self._store(X, y, classes=None, reset=True)
+            return self._store(
+                X, y, classes=None, reset=True, sample_weight=sample_weight
+            )
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Store more patterns, keeping those already stored.
 
         ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
@@ -903,6 +1070,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen; optional.  When given, it
             fixes ``classes_`` and every label must belong to it.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Prior weights of the new patterns, as in :meth:`fit`.
 
         Returns
         -------
@@ -911,29 +1080,77 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         """
         with restore_on_error(self):
             return self._store(
-                X, y, classes=classes, reset=not hasattr(self, "_memory")
+                X,
+                y,
+                classes=classes,
+                reset=not hasattr(self, "patterns_"),
+                sample_weight=sample_weight,
             )
 
-    def _store(self, X, y, classes, reset):
+    def _store(self, X, y, classes, reset, sample_weight=None):
         # Always, not only on the first call: set_params may have changed a
         # parameter since (partial_fit and retrieval read them).
         self._validate_params()
+        start = time.perf_counter()
         check_label_types(y)
-        X, y = validate_data(self, X, y, reset=reset, dtype=_DTYPES, y_numeric=False)
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=_DTYPES, y_numeric=False, accept_sparse="csr"
+        )
         check_classification_targets(y)
         y = np.asarray(y)
         if not reset:
             check_same_label_kind(y, self.pattern_labels_)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        X, y, weights = drop_zero_weights(X, y, weights, first=reset)
+        if self._learns():
+            # Learned memories train on dense rows, and take whole-number
+            # weights as repeated rows: the mean loss over the repeated rows
+            # is the weighted mean loss.
+            if (weights != np.round(weights)).any():
+                raise ValueError(
+                    "A learned memory (prototypes_per_class, beta='learn' or "
+                    "n_components) takes whole-number sample weights only: a "
+                    "weight k counts the row k times in the loss. Round the "
+                    "weights, or store without learning."
+                )
+            if not (weights == 1).all():
+                rows = np.repeat(np.arange(X.shape[0]), weights.astype(np.intp))
+                X, y = X[rows], y[rows]
+            if sp.issparse(X):
+                X = X.toarray()
+            if self.prototypes_per_class is not None:
+                # Prototypes: train on the rows in one canonical order, so
+                # that the k-means start and the loss's sums do not depend on
+                # how the rows were ordered (weight k == k copies anywhere).
+                _, y_rank = np.unique(y, return_inverse=True)
+                order = np.lexsort((*np.asarray(X).T[::-1], y_rank))
+                X, y = X[order], y[order]
         if not reset and X.dtype != self.patterns_.dtype:
             X = X.astype(self.patterns_.dtype)
-        # A copy: patterns_ must not alias the caller's array.
-        patterns = X.copy() if reset else np.vstack([self.patterns_, X])
+        # A copy: patterns_ must not alias the caller's array.  The first fit
+        # decides the layout: sparse memories stay sparse (CSR).
+        if reset:
+            patterns = X.copy()
+        elif sp.issparse(self.patterns_):
+            patterns = sp.vstack([self.patterns_, sp.csr_matrix(X)], format="csr")
+        else:
+            patterns = np.vstack([self.patterns_, X.toarray() if sp.issparse(X) else X])
         labels = y if reset else np.concatenate([self.pattern_labels_, y])
         classes, fixed = update_classes(self, labels, y, classes, reset)
         self._classes_fixed = fixed
         if self._learns():
-            return self._train(X, y, classes, reset)
-        return self._set_memory(patterns, pattern_labels_=labels, classes_=classes)
+            return self._train(X, y, classes, reset, start)
+        if not reset:
+            weights = np.concatenate([self.pattern_weights_, weights])
+        # The fitted state is plain arrays and builtins (safe to persist with
+        # skops.io): the scoring layout is rebuilt from them when needed.
+        self._set_memory(
+            patterns, weights=weights, pattern_labels_=labels, classes_=classes
+        )
+        self._report_fit(reset, start, X.shape[0], f"{len(classes)} classes")
+        return self
 
     # -- learning ---------------------------------------------------------------------
     def _learns(self):
@@ -961,8 +1178,19 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             )
         return {int(c): int(k[c]) for c in present}
 
-    def _train(self, X, y, classes, reset):
+    def _train(self, X, y, classes, reset, start):
         """Fit or continue training a learned memory on the batch ``(X, y)``."""
+        label = f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}"
+
+        def progress(iteration, loss):
+            if iteration % PROGRESS_EVERY == 0:
+                report(
+                    self.verbose,
+                    label,
+                    f"L-BFGS-B iteration {iteration}: loss {loss:.6g}, "
+                    f"{time.perf_counter() - start:.2f} s",
+                )
+
         if self.n_components is not None:
             if self.n_components > X.shape[1]:
                 raise ValueError(
@@ -1052,6 +1280,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             alpha=0.0 if store_rows else self.alpha,
             center=Xf.mean(axis=0),
             scale=scale if scale > 0 else 1.0,
+            callback=progress if self.verbose >= 2 else None,
         )
         if not converged:
             warnings.warn(
@@ -1065,12 +1294,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             patterns = X.copy() if reset else np.vstack([self.patterns_, X.astype(dtype)])
         else:
             patterns = learned.from_frame(V, center0, k).astype(dtype)
-        if components is None:
-            memory = ModernMemory(patterns, self.similarity)
-        else:
-            memory = learned.MappedMemory(patterns, components, self.similarity)
+        self._keep_memory(patterns, components, None)
+        memory = self._memory
+        if components is not None:
             self.components_ = memory.components
-        self._memory = memory
         self.pattern_labels_ = classes[v_idx]
         self.classes_ = classes
         # beta in the data's units (inf or 0 beyond float64's range, as for
@@ -1081,6 +1308,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         _check_magnitude(memory, 1.0, self._scaled_beta, memory.aug.dtype)
         self.n_iter_ = max(n_iter, 1)
         self._learned_mode = self._mode()
+        report(
+            self.verbose,
+            label,
+            f"learned {len(patterns)} patterns x {patterns.shape[1]} features "
+            f"({len(classes)} classes) from {len(X)} samples: {n_iter} L-BFGS-B "
+            f"iterations in {time.perf_counter() - start:.2f} s; "
+            f"beta_={self.beta_:.4g}",
+        )
         return self
 
     # -- retrieving -------------------------------------------------------------------
@@ -1089,7 +1324,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
         onehot = np.zeros((len(idx), len(self.classes_)))
         onehot[np.arange(len(idx)), idx] = 1
-        return self._readout(X, onehot, "sum" if normalize else None)
+        return self._readout(
+            X,
+            onehot,
+            "sum" if normalize else None,
+            "predict_proba" if normalize else "predict",
+        )
 
     def predict_proba(self, X):
         """Hetero-associative retrieval: attention summed per class.
@@ -1146,6 +1386,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         check_label_types(y)
         return super().score(X, y, sample_weight=sample_weight)
 
+    def _accepts_sparse(self):
+        return "csr"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
 
 class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     """Continuous modern Hopfield network recalling real-valued targets.
@@ -1193,6 +1441,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         in a ``joblib.parallel_config`` context, ``-1`` means all processors.
         Results do not depend on it, nor on ``working_memory``, beyond
         floating-point rounding.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (prediction, retrieval, energy, and the
+        leave-one-out pass of ``beta="learn"``) with its size and time.  At 2
+        and more, also a line as each chunk of a batch completes (rows done,
+        rate, time left), with any ``n_jobs``.
 
     Attributes
     ----------
@@ -1273,12 +1527,14 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         max_iter=1,
         tol=1e-4,
         n_jobs=None,
+        verbose=0,
     ):
         self.beta = beta
         self.similarity = similarity
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
     def fit(self, X, y):
@@ -1326,6 +1582,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
     def _store(self, X, y, reset):
         self._validate_params()
+        start = time.perf_counter()
         X, y = validate_data(
             self, X, y, reset=reset, dtype=_DTYPES, multi_output=True, y_numeric=True
         )
@@ -1343,7 +1600,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         patterns = X.copy() if reset else np.vstack([self.patterns_, X])
         targets = y if reset else np.concatenate([self.targets_, y])
         n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
-        return self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
+        self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
+        self._report_fit(reset, start, len(X), f"{n_outputs} targets each")
+        return self
 
     def _values(self):
         """The read-out matrix ``[T | 1]`` (P, n_outputs + 1)."""
@@ -1359,17 +1618,24 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
-        block = partial(
-            loo_block,
-            memory=memory,
-            values=_with_ones(T).astype(memory.aug.dtype),
-            betas=betas,
-            loss=partial(squared_error, targets=T),
-        )
+        block = partial(loo_block, betas=betas)
+        # The memory and targets travel to dask workers once (not per chunk).
+        shared = {
+            "memory": memory,
+            "values": _with_ones(T).astype(memory.aug.dtype),
+            "loss": partial(squared_error, targets=T),
+        }
         itemsize = memory.aug.dtype.itemsize
         row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
         losses = batch_retrieve(
-            block, np.arange(P)[:, None], row_bytes=row_bytes, n_jobs=self.n_jobs
+            block,
+            np.arange(P)[:, None],
+            row_bytes=row_bytes,
+            shared=shared,
+            owner=(memory, "loo"),
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            label=f"{type(self).__name__}.fit(beta='learn')",
         )
         scaled = best_beta(losses, betas)[0]
         return memory.unscale_beta(scaled), scaled
@@ -1394,7 +1660,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         """
         check_is_fitted(self)
         values = self._values()
-        out = self._readout(X, values, "total", total=values.shape[1] - 1)
+        out = self._readout(X, values, "total", "predict", total=values.shape[1] - 1)
         return out.ravel() if self.targets_.ndim == 1 else out
 
     def __sklearn_tags__(self):

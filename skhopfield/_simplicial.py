@@ -127,13 +127,21 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
     n_jobs : int, default=None
         Number of joblib workers for batch retrieval; ``None`` means 1 unless
         in a ``joblib.parallel_config`` context, ``-1`` means all processors.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit and per batch (retrieval, energy) with its size and time.  At 2
+        and more, also a line as each chunk of a batch completes (rows done,
+        rate, time left), with any ``n_jobs``.
 
     Attributes
     ----------
     patterns_ : ndarray of shape (n_patterns, n_features)
-        The stored +/-1 patterns.
+        The stored +/-1 patterns (those of positive sample weight).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Labels of the stored patterns; only present when fitted with ``y``.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Sample weight of each stored pattern, a whole number (all 1 when
+        fitted without ``sample_weight``); see Notes.
     classes_ : ndarray of shape (n_classes,)
         The sorted labels (or the ``classes`` given to ``partial_fit``);
         fitted without labels, ``arange(n_patterns)``: each pattern is its
@@ -184,6 +192,12 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
     E(s)``: sign-reversed patterns are not memories and :meth:`predict`
     does not count them as their patterns.
 
+    Sample weights must be whole numbers (anything else is refused): a
+    pattern of weight ``k`` is stored as ``k`` copies, so it enters every
+    ``w_sigma`` (and the overlap polynomials of the full skeletons) ``k``
+    times, exactly as ``fit(np.repeat(X, k, axis=0))``; weight 0 drops it.
+    The copies cost memory and time as stored patterns do.
+
     References
     ----------
     T. F. Burns, T. Fukai (2023). Simplicial Hopfield networks. ICLR.
@@ -227,6 +241,7 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
         threshold=0.0,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.max_dim = max_dim
         self.n_simplices = n_simplices
@@ -236,8 +251,42 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
         self.threshold = threshold
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
-    def _learn(self, S, first):
+    def _capacity_advice(self):
+        n = self.n_features_in_
+        capacity = (
+            f"a simplicial network (max_dim={self.max_dim}) holds a small multiple "
+            f"of the classical 0.138 N = {0.138 * n:.0f} random patterns in "
+            f"N = {n} neurons (about twice with every triangle, see "
+            "benchmarks/README.md), a diluted complex fewer, and correlated "
+            "patterns far fewer."
+        )
+        advice = (
+            "every simplex up to max_dim=2 or 3 (n_simplices=None), "
+            "normalization='uniform' for a diluted complex, or "
+            "DenseAssociativeMemory (a higher order or interaction='exponential') "
+            "when only capacity matters"
+        )
+        return capacity, advice
+
+    def _check_weights(self, sample_weight):
+        if (sample_weight != np.round(sample_weight)).any():
+            raise ValueError(
+                "SimplicialHopfieldMemory takes whole-number sample weights only: "
+                "a weight k stores the pattern as k copies (the simplex weights "
+                "are sums over stored patterns, which the exact integer fields "
+                "need whole). Round the weights."
+            )
+
+    def _copies(self, S, weights):
+        """``S`` with each row repeated as many times as its weight."""
+        if weights is None or (weights == 1).all():
+            return S
+        return np.repeat(S, weights.astype(np.intp), axis=0)
+
+    def _learn(self, S, first, weights=None):
+        S = self._copies(S, weights)
         n_features = S.shape[1]
         if first:
             counts = resolve_counts(self.n_simplices, self.max_dim, n_features)
@@ -277,7 +326,11 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
             else:
                 diluted.append((dim, s, c))
         return SimplicialModel(
-            self.patterns_, full, diluted, len(self.simplices_), uniform=self._uniform
+            self._copies(self.patterns_, self.pattern_weights_),
+            full,
+            diluted,
+            len(self.simplices_),
+            uniform=self._uniform,
         )
 
     def _n_diluted(self):
@@ -287,12 +340,15 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
         # As DenseAssociativeMemory: the per-neuron loop refreshes the
         # (rows x patterns) overlap terms of the rows that flip.
         if any(s is None for s in self.simplices_):
-            return max(16, CACHE_BYTES // (8 * self.patterns_.shape[0]))
+            return max(16, CACHE_BYTES // (8 * self._n_copies()))
         return None
+
+    def _n_copies(self):
+        return int(self.pattern_weights_.sum())
 
     def _row_bytes(self):
         # states (x4 in run_dynamics), overlaps and field terms (x2 with the
         # copies of the active rows) and their refresh temporaries, products
         # of the kept simplices (x2 with the copies, and a gather per neuron)
-        n_features, n_patterns = self.n_features_in_, self.patterns_.shape[0]
+        n_features, n_patterns = self.n_features_in_, self._n_copies()
         return 8 * (5 * n_features + 8 * n_patterns + 3 * self._n_diluted())

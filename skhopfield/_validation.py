@@ -17,6 +17,10 @@ N_JOBS_CONSTRAINT = [
     None,
 ]
 
+#: ``_parameter_constraints`` entry of ``verbose``: an int (or bool), as in
+#: scikit-learn.  What each level prints is the engine's (``_batch.py``).
+VERBOSE_CONSTRAINT = ["verbose"]
+
 
 def check_label_types(y, name="y"):
     """Reject pattern labels that would be silently changed or break later.
@@ -54,6 +58,23 @@ def check_label_types(y, name="y"):
         raise ValueError(f"{name} contains NaN; every stored pattern needs a label.")
 
 
+def drop_zero_weights(X, y, weights, *, first):
+    """``(X, y, weights)`` without the rows of zero weight.
+
+    A weight of 0 means the row is not there at all, as scikit-learn's
+    sample-weight convention asks (equivalent to removing the sample).  All
+    weights zero is an error on a first fit (nothing would be stored); on a
+    later ``partial_fit`` it stores nothing.
+    """
+    keep = weights > 0
+    if keep.all():
+        return X, y, weights
+    if first and not keep.any():
+        raise ValueError(
+            "All sample weights are zero: there is nothing to store. Give at "
+            "least one pattern a positive weight."
+        )
+    return X[keep], (None if y is None else y[keep]), weights[keep]
 def _is_string_kind(values):
     """True for labels that are strings, False for numbers (already checked
     not to mix the two by :func:`check_label_types`)."""

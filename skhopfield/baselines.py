@@ -6,6 +6,7 @@ the top-level namespace, because it is a reference point and not one of the
 package's memories.
 """
 
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -17,11 +18,25 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._validation import check_label_types, restore_on_error
+from ._batch import report
+from ._validation import (
+    VERBOSE_CONSTRAINT,
+    check_label_types,
+    drop_zero_weights,
+    restore_on_error,
+)
 
 __all__ = ["GLVQClassifier"]
+
+#: With ``verbose >= 2``, :class:`GLVQClassifier` reports the optimizer's
+#: progress every this many iterations.
+PROGRESS_EVERY = 10
 
 
 def _squared_distances(X, W):
@@ -34,7 +49,7 @@ def _squared_distances(X, W):
     return np.maximum(D, 0.0, out=D)
 
 
-def _glvq_cost(W, X, same, transfer, beta):
+def _glvq_cost(W, X, same, transfer, beta, sample_weight=None):
     """GLVQ cost and its gradient with respect to the prototypes.
 
     Parameters
@@ -49,11 +64,14 @@ def _glvq_cost(W, X, same, transfer, beta):
         Transfer function ``f``.
     beta : float
         Slope of the sigmoid transfer.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights ``s_i`` of the samples' terms; None for all 1.
 
     Returns
     -------
     cost : float
-        ``mean_i f(mu_i)`` with ``mu_i = (d+ - d-) / (d+ + d-)``.
+        ``sum_i s_i f(mu_i) / sum_i s_i`` with ``mu_i = (d+ - d-) / (d+ + d-)``
+        (``mean_i f(mu_i)`` without weights).
     grad : ndarray of shape (n_prototypes, n_features)
         Gradient of ``cost`` with respect to ``W``.
     mu : ndarray of shape (n_samples,)
@@ -78,7 +96,13 @@ def _glvq_cost(W, X, same, transfer, beta):
     else:
         f = mu
         df = np.ones_like(mu)
-    df = np.where(zero, 0.0, df) / n
+    if sample_weight is None:
+        df = np.where(zero, 0.0, df) / n
+        cost = float(f.mean())
+    else:
+        p = sample_weight / sample_weight.sum()
+        df = np.where(zero, 0.0, df) * p
+        cost = float(f @ p)
     a = df * 2.0 * d_minus / denom**2  # dcost/dd+
     b = -df * 2.0 * d_plus / denom**2  # dcost/dd-
     # dd/dw = -2 (x - w): collect the per-sample coefficients per prototype.
@@ -86,19 +110,27 @@ def _glvq_cost(W, X, same, transfer, beta):
     C[rows, j_plus] = a
     C[rows, j_minus] = b
     grad = -2.0 * (C.T @ X - C.sum(axis=0)[:, None] * W)
-    return float(f.mean()), grad, mu
+    return cost, grad, mu
 
 
-def _initial_prototypes(X, y_idx, n_classes, k, jitter, rng):
+def _initial_prototypes(X, y_idx, n_classes, k, jitter, rng, sample_weight=None):
     """Class means plus Gaussian jitter scaled by the per-feature class std.
 
-    Returns an array of shape (n_classes * k, n_features), grouped by class.
+    Means and standard deviations are weighted by ``sample_weight`` when
+    given.  Returns an array of shape (n_classes * k, n_features), grouped
+    by class.
     """
     noise = rng.standard_normal((n_classes, k, X.shape[1]))
     W0 = np.empty((n_classes, k, X.shape[1]))
     for c in range(n_classes):
         Xc = X[y_idx == c]
-        W0[c] = Xc.mean(axis=0) + jitter * Xc.std(axis=0) * noise[c]
+        if sample_weight is None:
+            mean, std = Xc.mean(axis=0), Xc.std(axis=0)
+        else:
+            wc = sample_weight[y_idx == c]
+            mean = np.average(Xc, axis=0, weights=wc)
+            std = np.sqrt(np.average((Xc - mean) ** 2, axis=0, weights=wc))
+        W0[c] = mean + jitter * std * noise[c]
     return W0.reshape(n_classes * k, X.shape[1])
 
 
@@ -111,6 +143,8 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
     prototypes are fitted by minimizing the GLVQ cost
 
     ``E = 1/n sum_i f(mu_i)``,   ``mu_i = (d+_i - d-_i) / (d+_i + d-_i)``,
+
+    (with sample weights ``s_i``, ``E = sum_i s_i f(mu_i) / sum_i s_i``),
 
     where ``d+_i`` is the squared distance of ``x_i`` to the nearest prototype
     of its own class and ``d-_i`` to the nearest prototype of any other class.
@@ -142,6 +176,12 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         class; 0 starts them all at the class mean.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial jitter of the prototypes.
+    verbose : int, default=0
+        Progress messages on standard output; none at 0.  At 1, one line per
+        fit with the problem's size, the iterations run, the final cost and
+        the time.  At 2 and more, also the optimizer's progress: the cost
+        and the fraction of training samples misclassified every
+        ``PROGRESS_EVERY`` (10) L-BFGS-B iterations.
 
     Attributes
     ----------
@@ -215,6 +255,7 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "initial_jitter": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": VERBOSE_CONSTRAINT,
     }
 
     def __init__(
@@ -227,6 +268,7 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         tol=1e-6,
         initial_jitter=0.1,
         random_state=None,
+        verbose=0,
     ):
         self.prototypes_per_class = prototypes_per_class
         self.transfer = transfer
@@ -235,8 +277,9 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.initial_jitter = initial_jitter
         self.random_state = random_state
+        self.verbose = verbose
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the prototypes.
 
         A failed fit (invalid input or parameters) raises and leaves the
@@ -249,6 +292,12 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels: all numbers or all strings (a mix is refused, as
             is NaN); at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample's term of the cost, ``E =
+            sum_i s_i f(mu_i) / sum_i s_i``; the prototypes start at the
+            weighted class means.  A weight of 2 counts the sample twice; a
+            weight of 0 drops it (classes are those of the samples of
+            positive weight).
 
         Returns
         -------
@@ -256,14 +305,21 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         with restore_on_error(self):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self._validate_params()
+        start = time.perf_counter()
         # np.unique would turn a mix of strings and numbers into strings.
         check_label_types(y)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         check_classification_targets(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        X, y, sample_weight = drop_zero_weights(X, np.asarray(y), sample_weight, first=True)
+        if (sample_weight == 1).all():
+            sample_weight = None
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         n_classes = self.classes_.shape[0]
         if n_classes < 2:
@@ -278,18 +334,34 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
             self.prototypes_per_class,
             self.initial_jitter,
             check_random_state(self.random_state),
+            sample_weight,
         )
         proto_idx = np.repeat(np.arange(n_classes), self.prototypes_per_class)
         same = y_idx[:, None] == proto_idx[None, :]
 
         shape = W0.shape
+        label = f"{type(self).__name__}.fit"
 
         def fun(w):
             cost, grad, _ = _glvq_cost(
-                w.reshape(shape), X, same, self.transfer, self.sigmoid_beta
+                w.reshape(shape), X, same, self.transfer, self.sigmoid_beta, sample_weight
             )
             return cost, grad.ravel()
 
+        def progress(intermediate_result):
+            progress.nit += 1
+            if progress.nit % PROGRESS_EVERY == 0:
+                w = intermediate_result.x.reshape(shape)
+                _, _, mu = _glvq_cost(w, X, same, self.transfer, self.sigmoid_beta)
+                report(
+                    self.verbose,
+                    label,
+                    f"iteration {progress.nit}: cost {intermediate_result.fun:.6g}, "
+                    f"{(mu >= 0).mean():.1%} of training samples misclassified, "
+                    f"{time.perf_counter() - start:.2f} s",
+                )
+
+        progress.nit = 0
         result = minimize(
             fun,
             W0.ravel(),
@@ -297,6 +369,7 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
             method="L-BFGS-B",
             tol=self.tol,
             options={"maxiter": self.max_iter},
+            callback=progress if self.verbose >= 2 else None,
         )
         if result.status == 1:
             warnings.warn(
@@ -307,6 +380,13 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         self.prototypes_ = result.x.reshape(shape)
         self.prototype_labels_ = self.classes_[proto_idx]
         self.n_iter_ = int(result.nit)
+        report(
+            self.verbose,
+            label,
+            f"{X.shape[0]} samples x {X.shape[1]} features, {len(proto_idx)} "
+            f"prototypes: {self.n_iter_} L-BFGS-B iterations, cost {result.fun:.6g}, "
+            f"in {time.perf_counter() - start:.2f} s",
+        )
         return self
 
     def _class_distances(self, X):

@@ -11,11 +11,21 @@ class CapacityWarning(UserWarning):
     """A memory was asked to store more than it can retrieve.
 
     Raised (as a warning) by ``fit`` and ``partial_fit`` when the learned
-    parameters cannot retrieve what was stored, for example when the
-    couplings of :class:`~skhopfield.HopfieldMemory` are all zero: with the
-    pseudo-inverse rule this happens as soon as the stored patterns span
-    all ``N`` dimensions (``N`` of them linearly independent), where
-    the projection is the identity and every state is a fixed point.  It is
+    parameters cannot retrieve what was stored:
+
+    - when more than half of the stored patterns are not fixed points
+      (``stable_patterns_``) of :class:`~skhopfield.HopfieldMemory` or
+      :class:`~skhopfield.DenseAssociativeMemory`; the message names the
+      capacity of the rule or energy at that number of neurons and what to
+      try instead (Storkey's or the pseudo-inverse rule, a dense energy, a
+      higher order, a larger ``beta``);
+    - when the couplings of :class:`~skhopfield.HopfieldMemory` are all
+      zero: with the pseudo-inverse rule this happens as soon as the stored
+      patterns span all ``N`` dimensions (``N`` of them linearly
+      independent), where the projection is the identity and every state
+      is a fixed point.
+
+    It is
     a :class:`UserWarning`, so it can be silenced or turned into an error
     with :func:`warnings.filterwarnings` (or pytest's ``filterwarnings``).
 
@@ -33,4 +43,11 @@ class CapacityWarning(UserWarning):
     ['CapacityWarning']
     >>> bool((memory.weights_ == 0).all())
     True
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.where(rng.random((60, 32)) < 0.5, -1.0, 1.0)  # 60 patterns, N = 32
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", CapacityWarning)
+    ...     memory = HopfieldMemory().fit(X)
+    >>> print(str(caught[0].message)[:60])
+    Only 0 of the 60 stored patterns (0.0%) are fixed points, so
     """

@@ -43,7 +43,11 @@ class Case:
     y are real targets and predict returns real values; asynchronous: retrieval is a sequence of
     sweeps whose energy never rises (binary ``update="async"``) -- modern
     update steps never raise the energy either; bad_params: out-of-range
-    parameter values, each with the name the error must carry;
+    parameter values, each with the name the error must carry; sparse:
+    accepts ``scipy.sparse`` input (CSR, others converted), with the results
+    of the dense computation (the binary memories refuse it); container:
+    applied by :func:`patterns` to the arrays it makes (e.g.
+    ``scipy.sparse.csr_matrix``), for the cases of :data:`SPARSE_CASES`;
     orthogonal_stable: mutually orthogonal patterns, at most N/4 of them, are
     always fixed points (not so for a randomly diluted network: orthogonality
     over all neurons says nothing about a random subset of connections).
@@ -63,6 +67,8 @@ class Case:
     methods: tuple = BINARY_METHODS
     orthogonal_stable: bool = True
     bad_params: tuple = field(default_factory=tuple)
+    sparse: bool = False
+    container: object = None
     learned: bool = False
 
     def __repr__(self):
@@ -220,14 +226,16 @@ def _bam(rule):
 
 
 
-def _modern(similarity, tag="", **params):
+def _modern(similarity, tag="", container=None, **params):
     return Case(
-        f"modern-{similarity}{tag}",
+        f"modern-{similarity}{tag}" + ("-csr" if container is not None else ""),
         partial(Modern, similarity=similarity, **params),
         binary=False,
         needs_y=True,
         methods=MODERN_METHODS,
         bad_params=_MODERN_BAD,
+        sparse=True,
+        container=container,
         learned=bool(tag),
     )
 
@@ -295,6 +303,19 @@ CASES = [
     ),
 ]
 
+#: The modern memories on sparse CSR input (patterns with about 70% zeros),
+#: for the tests of the engine's invariances; kept apart from CASES, whose
+#: tests edit their inputs as dense arrays.
+SPARSE_CASES = []
+if Modern is not None:
+    import scipy.sparse as sp
+
+    SPARSE_CASES = [
+        _modern("dot", container=sp.csr_matrix, beta=1.0),
+        _modern("euclidean", container=sp.csr_matrix),
+        _modern("cosine", container=sp.csr_matrix, beta=4.0),
+    ]
+
 BINARY_CASES = [c for c in CASES if c.binary]
 MODERN_CASES = [c for c in CASES if not c.binary]
 
@@ -315,7 +336,11 @@ def patterns(case, n_patterns, n_features, seed, dtype=np.float64):
     rng = np.random.default_rng(seed)
     if case.binary:
         return np.where(rng.random((n_patterns, n_features)) < 0.5, -1.0, 1.0)
-    return rng.standard_normal((n_patterns, n_features)).astype(dtype)
+    X = rng.standard_normal((n_patterns, n_features)).astype(dtype)
+    if case.container is not None:
+        X[rng.random(X.shape) < 0.7] = 0
+        return case.container(X)
+    return X
 
 
 def labels_for(n, kind="int", case=None):
@@ -335,7 +360,7 @@ def labels_for(n, kind="int", case=None):
 def fit_args(case, X, labeled=None):
     """``(X,)`` or ``(X, y)`` as ``case`` needs (or ``labeled`` asks)."""
     if case.needs_y or labeled:
-        return (X, labels_for(len(X)))
+        return (X, labels_for(X.shape[0]))
     return (X,)
 
 

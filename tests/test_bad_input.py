@@ -91,6 +91,7 @@ def _cells(inputs):
         for case in CASES
         for method in _methods(case)
         for name in inputs
+        if not (case.sparse and name.startswith("sparse"))
     ]
 
 
@@ -151,6 +152,29 @@ def test_rejected_input(case, method, name):
     make, error, match = REJECTED[name]
     with pytest.raises(error, match=match):
         _call(case, method, make(case))
+
+
+@pytest.mark.parametrize(
+    "case, method, name",
+    [
+        pytest.param(case, method, name, id=f"{case.id}-{method}-{name}")
+        for case in CASES
+        if case.sparse
+        for method in _methods(case)
+        for name in ("sparse_csr", "sparse_coo")
+    ],
+)
+def test_sparse_input_where_accepted_gives_the_dense_result(case, method, name):
+    X = REJECTED[name][0](case)
+    dense = np.asarray(X.toarray())
+    out_sparse = _call(case, method, X, est=_fitted(case))
+    out_dense = _call(case, method, dense, est=_fitted(case))
+    if method.startswith(("fit", "partial_fit")):
+        Q = _train(case)
+        out_sparse, out_dense = out_sparse.predict_proba(Q), out_dense.predict_proba(Q)
+    elif method == "retrieve":
+        out_sparse, out_dense = out_sparse.states, out_dense.states
+    np.testing.assert_allclose(out_sparse, out_dense, rtol=1e-12, atol=1e-12)
 
 
 # -- a wrong number of features --------------------------------------------------------

@@ -87,6 +87,25 @@ def test_dask_backend_returns_what_n_jobs_1_returns(client, case):
     assert_same(local, on_cluster, binary=case.binary, exact=True)
 
 
+@pytest.mark.parametrize("case", CASES[:1], ids=repr)
+def test_dask_backend_reports_progress_as_chunks_complete(client, case, capsys):
+    # verbose=2 streams the chunks back as the cluster finishes them (joblib's
+    # return_as="generator_unordered") and reassembles them in row order.
+    X = patterns(case, 30, 40, seed=0)
+    Q = patterns(case, 400, 40, seed=1)
+    est = case.make(n_jobs=2).fit(*fit_args(case, X, labeled=True))
+    with config_context(working_memory=0.1):
+        with parallel_config(backend="dask"):
+            quiet = outputs(est, Q)
+            capsys.readouterr()
+            loud = outputs(est.set_params(verbose=2), Q)
+    assert_same(quiet, loud, binary=case.binary, exact=True)
+    lines = capsys.readouterr().out.splitlines()
+    progress = [line for line in lines if " chunk " in line]
+    assert progress and progress[-1].split(": ")[1].startswith("400/400 rows")
+    assert any(line.endswith("2 workers)") for line in lines)
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_the_memory_travels_once_and_calls_cost_the_same_at_any_memory_size(
     client, counter, case

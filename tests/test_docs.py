@@ -24,7 +24,7 @@ def _code_blocks():
 
 #: Modules of the optional extras: a page showing them (docs/distributed.rst)
 #: is skipped where the extra is not installed, as its tests are.
-OPTIONAL_MODULES = {"dask", "distributed"}
+OPTIONAL_MODULES = {"dask": "distributed", "distributed": "distributed", "matplotlib": "docs"}
 
 
 @pytest.mark.parametrize("code", _code_blocks())
@@ -33,7 +33,8 @@ def test_documented_code_runs(code, capsys):
         exec(compile(code, "<docs>", "exec"), {})  # noqa: S102 (our own docs)
     except ModuleNotFoundError as exc:
         if exc.name in OPTIONAL_MODULES:
-            pytest.skip(f"needs the optional {exc.name} (pip install '.[distributed]')")
+            extra = OPTIONAL_MODULES[exc.name]
+            pytest.skip(f"needs the optional {exc.name} (pip install '.[{extra}]')")
         raise
     assert capsys.readouterr().out  # every snippet prints its result
 
@@ -48,8 +49,12 @@ def _public_objects():
     import skhopfield
     import skhopfield.baselines
     import skhopfield.datasets
+    import skhopfield.inspection
 
     objects = [getattr(skhopfield, name) for name in skhopfield.__all__]
+    objects += [
+        getattr(skhopfield.inspection, name) for name in skhopfield.inspection.__all__
+    ]
     objects += [
         getattr(skhopfield.baselines, name) for name in skhopfield.baselines.__all__
     ]

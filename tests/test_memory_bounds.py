@@ -17,7 +17,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from _cases import CASES, fit_args, patterns
+from _cases import CASES, SPARSE_CASES, fit_args, patterns
 from sklearn import config_context
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -34,12 +34,15 @@ SIZES = {
     "hopfield-hebbian-async": (8, 20_000, 5_000, 20_000, 64),
     "dense-polynomial-order3-async": (8, 1_000, 400, 1_600, 1.5),
     "modern-dot": (16, 20_000, 5_000, 20_000, 64),
+    "modern-euclidean-csr": (16, 4_000, 1_000, 4_000, 8),  # scipy products: slower
     "bam-correlation": (8, 20_000, 5_000, 20_000, 64),
     "modern-regressor-euclidean": (16, 20_000, 5_000, 20_000, 64),
     "simplicial-full2-async": (8, 1_000, 400, 1_600, 1.5),
     "simplicial-diluted12-async": (8, 2_000, 1_000, 4_000, 4),
 }
-MEMORY_CASES = [pytest.param(c, *SIZES[c.id], id=c.id) for c in CASES if c.id in SIZES]
+MEMORY_CASES = [
+    pytest.param(c, *SIZES[c.id], id=c.id) for c in CASES + SPARSE_CASES if c.id in SIZES
+]
 
 
 def _peak(func, *args):

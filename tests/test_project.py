@@ -81,7 +81,8 @@ def test_demo_picture_shows_cue_and_completions(demo_output):
     lines = demo_output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
     titles = lines[start].split()
-    assert titles == ["stored", "cue", "hebbian", "pinv", "dense", "modern"]
+    # one column per row of the recall table (storkey included)
+    assert titles == ["stored", "cue", "hebbian", "storkey", "pinv", "dense", "modern"]
     width = lines[start + 1].index(" ") + 2  # one 10-pixel block plus the gap
     block = [line for line in lines[start + 1 : start + 11]]
     columns = [
@@ -117,6 +118,22 @@ def test_demo_compares_with_knn_on_binarized_digits(demo_output):
     assert rows["ModernHopfieldClassifier"][0] > 90.0
     assert rows["ModernHopfield, learned 5/class"][0] > 90.0
     assert rows["DenseAssociativeMemory (binarized)"][0] > 80.0
+
+
+def test_demo_explains_only_the_memories_it_shows(demo_output):
+    assert "CapacityWarning for hebbian" in demo_output  # said, not a traceback
+    for selected, absent in [
+        ("dense", ("HopfieldMemory", "hebbian", "Storkey", "modern")),
+        ("modern", ("HopfieldMemory", "Hebbian", "dense", "Dense")),
+        ("hopfield", ("dense", "Dense", "modern", "Modern")),
+    ]:
+        proc = _demo("--n-cues", "2", "--estimators", selected, "--dataset", "iris")
+        part = proc.stdout.split("== Classification")[0]
+        assert proc.stderr == ""
+        text = part.split("\n\n")[2]  # the paragraph under the picture
+        assert selected in text or "HopfieldMemory" in text
+        for word in absent:
+            assert word not in text, (selected, word, text)
 
 
 def test_demo_selects_dataset_and_estimators():
@@ -191,13 +208,47 @@ def test_demo_rejects_bad_options(args, message):
     assert proc.stdout == ""
 
 
-def test_readme_python_examples_run(capsys):
+def _readme_python_blocks():
     readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.+?)```", readme, re.S)
-    assert len(blocks) >= 3
-    namespace = {}
-    for block in blocks:  # the snippets build on each other, as a reader's session
-        exec(compile(block, "README.md", "exec"), namespace)
-    printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "1.0"  # the Storkey example recalls every pattern
-    assert float(printed[3]) >= 0.99  # the exponential memory recalls 1000 patterns
+    return re.findall(r"```python\n(.+?)```", readme, re.S)
+
+
+@pytest.fixture(scope="module")
+def readme_runs():
+    """Each README Python block run alone, in a fresh namespace (a reader may
+    copy any one of them): ``(namespace, printed lines)`` per block."""
+    import contextlib
+    import io
+
+    runs = []
+    for block in _readme_python_blocks():
+        namespace, out = {}, io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+        runs.append((namespace, out.getvalue().splitlines()))
+    return runs
+
+
+def test_readme_python_examples_each_run_alone(readme_runs):
+    assert len(readme_runs) >= 3
+    printed = [lines for _, lines in readme_runs]
+    assert printed[0][0] == "1.0"  # the Storkey example recalls every pattern
+    assert float(printed[1][0]) >= 0.99  # the exponential memory recalls 1000 patterns
+    learned = next(ns for ns, _ in readme_runs if "learned" in ns)
+    shape = learned["learned"][-1].patterns_.shape
+    assert f"{shape}" == printed[3][0] == "(50, 64)"  # 5 learned patterns per class
+
+
+def test_readme_beta_grid_brackets_the_optimum(readme_runs):
+    # The grid-search block picks a value inside its grid (not an edge, which
+    # would say the optimum may lie outside) that scores at least as well as
+    # the untuned default, on the same folds.
+    from sklearn.model_selection import cross_val_score
+
+    namespace = next(ns for ns, _ in readme_runs if "search" in ns)
+    search = namespace["search"]
+    ((name, values),) = namespace["grid"].items()
+    best = search.best_params_[name]
+    assert values[0] < best < values[-1], (best, values)
+    default = cross_val_score(namespace["pipe"], namespace["X"], namespace["y"])
+    assert search.best_score_ >= default.mean()

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from _cases import (
     CASES,
+    SPARSE_CASES,
     Case,
     assert_same,
     fit_args,
@@ -56,7 +57,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 # -- energy never rises --------------------------------------------------------------
 # Synchronous binary updates are left out: they may raise the energy (cycles).
-@pytest.mark.parametrize("case", [c for c in CASES if c.asynchronous], ids=repr)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES + SPARSE_CASES if c.asynchronous], ids=repr
+)
 @FAST
 @given(
     n_features=st.integers(4, 40),
@@ -78,7 +81,9 @@ def test_energy_never_rises_during_retrieval(
     est.fit(*fit_args(case, X))
     if not case.binary and est.similarity == "cosine":
         # the dynamics start from the unit-normalized cue
-        starts = starts / np.linalg.norm(starts, axis=1, keepdims=True)
+        from sklearn.preprocessing import normalize
+
+        starts = normalize(starts)
     energies = [est.energy(starts)]
     for k in range(1, 6):
         # Same random_state: max_iter=k gives the states after k sweeps
@@ -151,7 +156,7 @@ def test_stored_patterns_are_fixed_points_well_under_capacity(
 
 
 # -- invariance to n_jobs, working_memory, row order ---------------------------------
-@cases
+@pytest.mark.parametrize("case", CASES + SPARSE_CASES, ids=repr)
 @settings(FAST, max_examples=max(1, 2 * EXAMPLES // 3))
 @given(
     n_features=st.integers(2, 30),
@@ -218,7 +223,17 @@ def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b
         if hasattr(whole, attr):
             np.testing.assert_array_equal(getattr(parts, attr), getattr(whole, attr))
     if hasattr(whole, "weights_"):
-        np.testing.assert_allclose(parts.weights_, whole.weights_, atol=1e-10)
+        # Storkey's weights_ are the couplings up to a positive factor (a
+        # power of two, which may differ between the two paths where the
+        # largest coupling rounds to either side of one): compare each
+        # divided by its largest entry.
+        def unit_max(W):
+            largest = np.abs(W).max()
+            return W / largest if largest else W
+
+        np.testing.assert_allclose(
+            unit_max(parts.weights_), unit_max(whole.weights_), atol=1e-10
+        )
     if hasattr(whole, "classes_"):
         np.testing.assert_array_equal(parts.classes_, whole.classes_)
     a, b = outputs(whole, Q), outputs(parts, Q)
@@ -271,7 +286,7 @@ def test_transform_shape_and_dtype(
 
 
 # -- predict: only stored labels -----------------------------------------------------
-@cases
+@pytest.mark.parametrize("case", CASES + SPARSE_CASES, ids=repr)
 @FAST
 @given(
     n_features=st.integers(1, 20),

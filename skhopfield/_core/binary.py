@@ -244,3 +244,26 @@ def nearest_pattern(states, patterns, *, ghosts=True):
         overlaps += 0.5
         np.abs(overlaps, out=overlaps)
     return np.argmax(overlaps, axis=1)
+
+
+def nearest_label(states, patterns, votes, *, ghosts=True):
+    """Class index decided by the stored patterns nearest to each state.
+
+    The nearest patterns are those of :func:`nearest_pattern` before its
+    last tie rule: the smallest distance, a direct match preferred to a
+    match through the ghost.  Patterns still tied vote with their rows of
+    ``votes`` (shape ``(n_patterns, n_classes)``: each pattern's weight in
+    the column of its class); the class with the largest total wins, and a
+    tie of totals goes to the lowest class index.  Unlike "the lowest
+    pattern index", this does not depend on the order the patterns were
+    stored in, and a pattern stored twice votes as one of weight 2.
+    """
+    overlaps = states @ patterns.T
+    if ghosts:
+        overlaps *= 2.0
+        overlaps += 0.5
+        np.abs(overlaps, out=overlaps)
+    best = overlaps.max(axis=1, keepdims=True)
+    # exact: integer overlaps (times 2, plus 1/2) compare exactly
+    tied = np.equal(overlaps, best, out=overlaps)
+    return np.argmax(tied @ votes, axis=1)

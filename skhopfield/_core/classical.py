@@ -15,14 +15,21 @@ from .binary import flip_mask, single_threaded_blas
 ASYNC_BLOCK = 64
 
 
-def hebbian_weights(S):
-    """Hebbian couplings ``W = 1/N sum_mu x^mu x^mu^T`` with zero diagonal.
+def hebbian_weights(S, weights=None):
+    """Hebbian couplings ``W = 1/N sum_mu w_mu x^mu x^mu^T`` with zero diagonal.
 
     Additive over patterns: the weights of ``A`` plus those of ``B`` are the
-    weights of ``A`` and ``B`` stored together.
+    weights of ``A`` and ``B`` stored together.  ``weights`` (shape
+    ``(P,)``, default all 1) scales each pattern's term, so a pattern of
+    weight 2 gives exactly the couplings of the pattern stored twice (for
+    whole-number weights every sum is an exact integer before the division
+    by ``N``).
     """
     n_features = S.shape[1]
-    W = S.T @ S / n_features
+    if weights is None:
+        W = S.T @ S / n_features
+    else:
+        W = S.T @ (np.asarray(weights, dtype=np.float64)[:, None] * S) / n_features
     np.fill_diagonal(W, 0.0)
     return W
 
@@ -81,8 +88,8 @@ def storkey_update(W, S, log_scale=0.0):
     symv, syr2 = get_blas_funcs(("symv", "syr2"), (A,))
     bound = _max_abs(A)  # an upper bound of max |A|
     with single_threaded_blas():  # per pattern, O(N^2) memory-bound calls
-        A, log_scale = _storkey_loop(A, S, log_scale, bound, symv, syr2)
-    A, log_scale = _normalize(A, log_scale)
+        A, log_scale, bound = _storkey_loop(A, S, log_scale, bound, symv, syr2)
+    A, log_scale = _normalize(A, log_scale, bound)
     W = np.triu(A, 1)
     W += W.T  # x + 0 == 0 + x: exactly symmetric
     return W, log_scale
@@ -102,9 +109,9 @@ def _storkey_loop(A, S, log_scale, bound, symv, syr2):
         log_scale += growth
         bound += 2.0 * alpha * float(np.abs(u).max())
         if bound > _RESCALE_ABOVE or count % _RESCALE_EVERY == 0:
-            A, log_scale = _normalize(A, log_scale)
+            A, log_scale = _normalize(A, log_scale, bound)
             bound = _max_abs(A)
-    return A, log_scale
+    return A, log_scale, bound
 
 
 #: Renormalize the Storkey matrix at least every this many patterns (keeps a
@@ -120,9 +127,20 @@ def _max_abs(A):
     return max(float(A.max()), -float(A.min())) if A.size else 0.0
 
 
-def _normalize(A, log_scale):
-    """Scale ``A`` by a power of two (exact) so its largest entry is in [0.5, 1)."""
+def _normalize(A, log_scale, bound):
+    """Scale ``A`` by a power of two (exact) so its largest entry is in [0.5, 1).
+
+    ``bound`` is the summed size of the terms that made ``A`` since its last
+    normalization.  Where every entry is within the rounding error of those
+    terms (``4 (N + 2) eps bound``: the field ``W x`` sums ``N`` of them per
+    pattern), the exact couplings cancelled to zero and what is left is
+    round-off: it is set to exactly zero (factor 1) instead of being scaled up
+    into couplings of unit size that the exact rule does not have.
+    """
     largest = _max_abs(A)
+    if largest <= 4.0 * (A.shape[0] + 2) * np.finfo(np.float64).eps * bound:
+        A[...] = 0.0
+        return A, 0.0
     if largest == 0.0 or not math.isfinite(largest):
         return A, log_scale
     exponent = math.frexp(largest)[1]

@@ -137,7 +137,7 @@ def _largest(M, rectified):
     return np.abs(M).max(axis=1)
 
 
-def interaction_energy(M, interaction, order, beta):
+def interaction_energy(M, interaction, order, beta, weights=None):
     """Energy of states with overlaps ``M`` (rows: states, columns: patterns).
 
     Polynomials: ``-sum_mu F(m_mu)`` computed in units of a power of two
@@ -152,6 +152,11 @@ def interaction_energy(M, interaction, order, beta):
     increasing function of the exact energy ``-sum_mu exp(beta m_mu)``, finite
     for every overlap and every ``beta > 0``: it is ``-max_mu m_mu`` up to at
     most ``ln(P) / beta`` and tends to ``-mean_mu m_mu`` as ``beta -> 0``.
+
+    ``weights`` (shape ``(P,)``, positive; default all 1) weight each
+    pattern's term: ``-sum_mu w_mu F(m_mu)``, and for the exponential the
+    mean over patterns becomes the ``w``-weighted mean, so a pattern of
+    weight 2 counts as the pattern stored twice.
     """
     M = np.asarray(M, dtype=float)
     if M.shape[1] == 0:
@@ -161,11 +166,16 @@ def interaction_energy(M, interaction, order, beta):
         with np.errstate(over="ignore"):  # beta * (m - max) may be -inf: exp -> 0
             t = np.expm1(beta * (M - mx))
         # mean(expm1) > -1: the largest overlap contributes expm1(0) = 0.
-        return -(mx[:, 0] + np.log1p(t.mean(axis=1)) / beta)
+        if weights is None:
+            mean_t = t.mean(axis=1)
+        else:
+            mean_t = t @ (np.asarray(weights, dtype=float) / np.sum(weights))
+        return -(mx[:, 0] + np.log1p(mean_t) / beta)
     rectified = interaction == "rectified_polynomial"
     e = np.frexp(_largest(M, rectified))[1]  # the scale of the terms that count
     scaled = np.ldexp(M, -e[:, None])
-    T = _poly(scaled, order, rectified).sum(axis=1)
+    F = _poly(scaled, order, rectified)
+    T = F.sum(axis=1) if weights is None else F @ np.asarray(weights, dtype=float)
     with np.errstate(over="ignore"):  # beyond float64: -inf / +inf, on purpose
         return 0.0 - np.ldexp(T, e * order)  # 0.0 - 0.0 is +0.0
 
@@ -192,9 +202,22 @@ class DenseModel:
         ``n`` of the polynomials.
     beta : float
         Scale of the exponential.
+    weights : ndarray of shape (n_patterns,) or None
+        Positive weight of each pattern's term of the energy, ``E(s) =
+        -sum_mu w_mu F(x^mu . s)``; None for all 1.  Every per-pattern
+        change ``A``, ``B`` (exponential: every weight ``exp(beta (m -
+        max m))``, in log space) is multiplied by its pattern's weight.
+        Whole-number weights count as that many copies of the pattern in
+        every bound (the exactness test, the tolerances, the effective
+        ``beta``), so a pattern of weight 2 is decided exactly as the
+        pattern stored twice; other weights are scaled to a largest of 1,
+        never take the exact integer path, and count ``sum(w) / min(w)``
+        copies in the bounds (an upper bound of the number of terms).
     """
 
-    def __init__(self, patterns, interaction="polynomial", order=3, beta=1.0):
+    def __init__(
+        self, patterns, interaction="polynomial", order=3, beta=1.0, weights=None
+    ):
         if interaction not in INTERACTIONS:
             raise ValueError(f"Unknown interaction {interaction!r}.")
         self.X = np.ascontiguousarray(patterns, dtype=float)
@@ -203,6 +226,20 @@ class DenseModel:
         self.order = int(order)
         self.beta = float(beta)
         n_patterns = max(self.X.shape[0], 1)
+        self.weights, self._w, self._log_w = None, None, None
+        self._integer_weights = True
+        if weights is not None and not (np.asarray(weights) == 1).all():
+            # energy: the weights as given; dynamics: ``_w``, scaled to a
+            # largest of 1 unless whole numbers (decisions are scale free)
+            w = self.weights = np.asarray(weights, dtype=float)
+            self._integer_weights = bool((w == np.round(w)).all())
+            if not self._integer_weights:
+                w = w / w.max()
+            self._w = w
+            self._log_w = np.log(w / w.max())  # the exponential's prior, <= 0
+            # copies of the patterns in the bounds: whole numbers as they are
+            copies = w.sum() if self._integer_weights else w.sum() / w.min()
+            n_patterns = max(n_patterns, float(copies))
         # E(s) = E(-s) only for even plain polynomials.
         self.symmetric = interaction == "polynomial" and self.order % 2 == 0
         if interaction == "exponential":
@@ -221,13 +258,14 @@ class DenseModel:
                 )
             # Round-off factors (see the module docstring): of the F values
             # (and each difference), and of the masked sums.
-            self._kappa_f = 2 * U * (self.order + 1)
+            self._kappa_f = 2 * U * (self.order + 1 + (not self._integer_weights))
             self._kappa_s = 2 * U * (n_patterns + 2)
             self._log2_2p = math.log2(2 * n_patterns)
         # Every state's values exact integers (in its units): see _exact_terms.
         n_features = self.X.shape[1]
         self.exact = (
             interaction != "exponential"
+            and self._integer_weights
             and self.order * math.log2(n_features + 2) + self._log2_2p <= 52.0
         )
         self._pq = None  # per neuron, the (P, 2) masks [x_i > 0, x_i < 0]
@@ -245,6 +283,11 @@ class DenseModel:
         if self.interaction == "exponential":
             with np.errstate(over="ignore"):  # huge beta: -inf, and exp(-inf) = 0
                 a = self._beta_eff * (M - M.max(axis=1, keepdims=True))
+            if self._log_w is not None:
+                # the prior w_mu of each term, in log space; the largest
+                # weighted term is again exp(0) = 1
+                a += self._log_w
+                a -= a.max(axis=1, keepdims=True)
             w = np.exp(np.maximum(a, EXP_FLOOR))
             w *= a >= EXP_FLOOR
             return (w,)
@@ -259,9 +302,16 @@ class DenseModel:
         A -= F0
         B = _poly((M + 2.0) * scale, self.order, rectified)
         B -= F0
-        base = 2.0 * np.abs(F0).sum(axis=1)
+        if self._w is None:
+            base = 2.0 * np.abs(F0).sum(axis=1)
+        else:
+            A *= self._w
+            B *= self._w
+            base = 2.0 * (np.abs(F0) @ self._w)
         # Exact integers in these units: every value and partial sum < 2^53.
         inexact = self.order * np.log2(mx + 2.0) + self._log2_2p > 52.0
+        if not self._integer_weights:
+            inexact[:] = True
         # tol = k (|G_agree| + |G_disagree|) + c, per row (module docstring)
         k = np.where(inexact, self._kappa_f + self._kappa_s, 0.0)
         c = self._kappa_f + self._kappa_s * self.symmetric
@@ -284,6 +334,9 @@ class DenseModel:
         Fm += Fp
         Fm *= 0.5
         Fm -= F0
+        if self._w is not None:  # whole numbers here: still exact
+            V *= self._w
+            return V, Fm @ self._w
         return V, Fm.sum(axis=1)
 
     def _gains(self, terms, masks, positive):
@@ -331,7 +384,9 @@ class DenseModel:
         return tuple(a[cols] for a in cache)
 
     def energy(self, S):
-        return interaction_energy(S @ self.XT, self.interaction, self.order, self.beta)
+        return interaction_energy(
+            S @ self.XT, self.interaction, self.order, self.beta, self.weights
+        )
 
     def sync_step(self, ST):
         S = ST.T

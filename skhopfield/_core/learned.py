@@ -258,12 +258,15 @@ def train(
     center=None,
     scale=1.0,
     working_memory=None,
+    callback=None,
 ):
     """Minimize :func:`cross_entropy` plus :func:`penalty` with L-BFGS-B.
 
     ``patterns`` are learned when ``learn_patterns``, ``components`` when
     given, ``log beta`` when ``learn_beta`` (bounded to :data:`BETA_RANGE`).
     ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`.
+    ``callback(iteration, loss)``, if given, is called after every L-BFGS-B
+    iteration (for progress reports; it must not change anything).
 
     Returns
     -------
@@ -341,6 +344,7 @@ def train(
         bounds=bounds,
         tol=tol,
         options={"maxiter": max_iter},
+        callback=None if callback is None else _Progress(callback),
     )
     V, C, b = unpack(result.x)
     return (
@@ -415,6 +419,18 @@ def pca_components(X, n_components):
         if norm > 1e-8:
             basis.append(r / norm)
     return np.array(basis[:n_components], dtype=np.float64).reshape(n_components, N)
+
+
+class _Progress:
+    """scipy's ``callback(intermediate_result)`` as ``callback(iteration, loss)``."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.iteration = 0
+
+    def __call__(self, intermediate_result):
+        self.iteration += 1
+        self.callback(self.iteration, float(intermediate_result.fun))
 
 
 class MappedMemory(ModernMemory):

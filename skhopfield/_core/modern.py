@@ -39,6 +39,7 @@ arrays they are given (float32 stays float32).
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 #: Similarities understood by :class:`ModernMemory`.
 SIMILARITIES = ("dot", "euclidean", "cosine")
@@ -102,7 +103,7 @@ def _scale_by_pow2(A, k):
     return A
 
 
-def frame(patterns, similarity):
+def frame(patterns, similarity, weights=None):
     """``(center, k)``: the coordinates the dynamics work in.
 
     A pattern or state ``x`` is computed as ``u = (x - center) / 2**k``:
@@ -116,7 +117,8 @@ def frame(patterns, similarity):
     float64), and centering removes the cancellation of
     ``x . q - ||x||^2 / 2 - ||q||^2 / 2`` on data far from the origin.
     The mean is taken on the data scaled by its own largest absolute value,
-    so it cannot overflow.
+    so it cannot overflow; with ``weights`` it is the weighted mean (a
+    pattern of weight 2 counts twice, as if stored twice).
     """
     if similarity == "cosine" or patterns.size == 0:
         return None, 0
@@ -125,7 +127,7 @@ def frame(patterns, similarity):
     Xs = _ldexp(X, -k0)
     if similarity == "dot":
         return None, k0
-    mean_s = Xs.mean(axis=0)
+    mean_s = Xs.mean(axis=0) if weights is None else np.average(Xs, 0, weights)
     center = _ldexp(mean_s, k0)
     # the spread around the center as the stored dtype will round it
     c = _ldexp(center.astype(patterns.dtype).astype(np.float64), -k0)
@@ -184,16 +186,52 @@ class ModernMemory:
     ----------
     patterns : ndarray of shape (P, N)
     similarity : {"dot", "euclidean", "cosine"}
+    weights : ndarray of shape (P,) or None
+        A positive prior ``w_mu`` on each pattern: the attention becomes
+        ``w_mu exp(beta z_mu) / sum_nu w_nu exp(beta z_nu)``, i.e. ``log
+        w_mu`` is added to the scores ``beta z_mu`` (so a pattern of weight
+        2 attracts exactly as the pattern stored twice).  Kept as
+        ``log(w / max w) <= 0``, which leaves the upper bounds of the
+        scores valid.  None (or all weights equal) is the unweighted
+        network, computed as without weights.
     """
 
-    def __init__(self, patterns, similarity, dtype=None, frame_=None):
+    #: Score-sized ``(rows, patterns)`` arrays a tile holds at once (see
+    #: the working-memory bound of the estimators).
+    score_rows = 1
+
+    def _set_similarity_and_weights(self, patterns, similarity, dtype, weights):
+        """Check ``similarity``, set it and the pattern weights; return the dtype.
+
+        Equal weights are no weights (``weights`` None): they change no
+        attention.  ``weights`` is kept relative to the largest, ``w / max
+        w`` in ``(0, 1]`` (only ratios of weights matter; the shards of
+        :meth:`take` keep this common scale), ``log_weight`` is its log in
+        ``dtype``, added to ``beta z``; or None.
+        """
         if similarity not in SIMILARITIES:
             raise ValueError(
                 f"similarity must be one of {SIMILARITIES}, got {similarity!r}"
             )
         self.similarity = similarity
         dtype = np.dtype(patterns.dtype if dtype is None else dtype)
-        center, k = frame(patterns, similarity) if frame_ is None else frame_
+        if weights is not None:
+            weights = np.asarray(weights, dtype=np.float64)
+            if (weights == weights[0]).all():
+                weights = None
+            else:
+                weights = weights / weights.max()
+        self.weights = weights
+        self.log_weight = None if weights is None else np.log(weights).astype(dtype)
+        return dtype
+
+    def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
+        weights = self.weights
+        if frame_ is None:
+            center, k = frame(patterns, similarity, weights)
+        else:
+            center, k = frame_
         self._frame = (center, k)
         self.exponent = k
         self.center = None if center is None else center.astype(dtype)
@@ -227,10 +265,15 @@ class ModernMemory:
         self.max_norm = float(norms.max()) if P else 0.0
 
     def __sizeof__(self):
-        # Counts the arrays, so that dask's memory accounting (sizeof) sees
-        # what a copy of this object on a worker holds.
-        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
-        return object.__sizeof__(self) + sum(a.nbytes for a in arrays)
+        # Counts the arrays (dense and sparse), so that dask's memory
+        # accounting (sizeof) sees what a copy of this object on a worker holds.
+        size = object.__sizeof__(self)
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray):
+                size += v.nbytes
+            elif sp.issparse(v):
+                size += v.data.nbytes + v.indices.nbytes + v.indptr.nbytes
+        return size
 
     # -- views --------------------------------------------------------------------
     @property
@@ -277,7 +320,13 @@ class ModernMemory:
         """This memory in ``dtype`` (itself when already so), same frame."""
         if self.aug.dtype == dtype:
             return self
-        return ModernMemory(self._raw, self.similarity, dtype=dtype, frame_=self._frame)
+        return ModernMemory(
+            self._raw,
+            self.similarity,
+            dtype=dtype,
+            frame_=self._frame,
+            weights=self.weights,
+        )
 
     # -- coordinates --------------------------------------------------------------
     def extent(self, Q):
@@ -292,7 +341,13 @@ class ModernMemory:
         return float(_ldexp(a, -self.exponent))
 
     def internal(self, Q):
-        """States in the data's coordinates to internal ones (a new array)."""
+        """States in the data's coordinates to internal ones (a new array).
+
+        Sparse cues against dense stored patterns are densified here, one
+        tile at a time.
+        """
+        if sp.issparse(Q):
+            Q = Q.toarray()
         if self.center is None:
             if self.exponent == 0:
                 return Q
@@ -314,7 +369,9 @@ class ModernMemory:
 
         Unit rows for ``"cosine"``; :meth:`internal` otherwise.
         """
-        return unit_rows(Q) if self.similarity == "cosine" else self.internal(Q)
+        if self.similarity != "cosine":
+            return self.internal(Q)
+        return unit_rows(Q.toarray() if sp.issparse(Q) else Q)
 
     # -- scores -------------------------------------------------------------------
     def _cues(self, Q, beta, shift):
@@ -327,22 +384,42 @@ class ModernMemory:
         Qa[:, N + 1] = 0 if shift is None else -(b * shift)
         return Qa
 
+    def _gemm(self, Qa, rows, out):
+        """``Qa @ aug[rows].T`` (all patterns when ``rows`` is None) into ``out``."""
+        return np.matmul(Qa, (self.aug if rows is None else self.aug[rows]).T, out=out)
+
+    def total_variance(self):
+        """``sum_j Var(memory[:, j])``, weighted by the prior when there is one."""
+        if self.weights is None:
+            return float(np.var(self.memory, axis=0, dtype=np.float64).sum())
+        U = self.memory.astype(np.float64)
+        p = self.weights / self.weights.sum()
+        D = U - p @ U
+        return float(p @ np.einsum("ij,ij->i", D, D))
+
     def _bound(self, Q):
         sq = np.einsum("ij,ij->i", Q, Q)
         if self.similarity == "euclidean":
             return sq * Q.dtype.type(0.5)
         return np.sqrt(sq) * Q.dtype.type(self.max_norm)
 
-    def exact_scores(self, Q, beta, out=None):
-        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0."""
-        a = np.matmul(self._cues(Q, beta, None), self.aug.T, out=out)
+    def exact_scores(self, Q, beta, out=None, prior=True):
+        """``beta (z - max z)`` per row, and ``beta max z``; all entries <= 0.
+
+        With weights (and ``prior``), ``log w`` is added to ``beta z`` first.
+        """
+        a = self._gemm(self._cues(Q, beta, None), None, out)
+        if prior and self.log_weight is not None:
+            a += self.log_weight
         zmax = a.max(axis=1)
         a -= zmax[:, None]
         return a, zmax
 
     def _exp_scores(self, Q, beta, out):
         """``exp(beta (z - b(q)))`` in place, fast path (may under/overflow)."""
-        a = np.matmul(self._cues(Q, beta, self._bound(Q)), self.aug.T, out=out)
+        a = self._gemm(self._cues(Q, beta, self._bound(Q)), None, out)
+        if self.log_weight is not None:
+            a += self.log_weight
         with np.errstate(over="ignore", under="ignore"):
             np.exp(a, out=a)
         return a
@@ -390,7 +467,9 @@ class ModernMemory:
                 scores = np.zeros((Q.shape[0], onehot.shape[1]), dtype=Q.dtype)
                 for start in range(0, P, width):
                     block = slice(start, min(start + width, P))
-                    a = np.matmul(Qa, self.aug[block].T, out=out[:, : block.stop - start])
+                    a = self._gemm(Qa, block, out[:, : block.stop - start])
+                    if self.log_weight is not None:
+                        a += self.log_weight[block]
                     with np.errstate(under="ignore"):
                         np.exp(a, out=a)
                     scores += a @ onehot[block]
@@ -444,14 +523,22 @@ class ModernMemory:
         The shard keeps this memory's frame and ``max_norm`` (which enters
         the score bound, ``tol`` and the energy of the whole memory) and
         drops the patterns as stored (the dynamics need only the internal
-        ones), so it cannot :meth:`astype`.  Its rows are a copy, so that
-        sending the shard to another process sends only them.
+        ones), so it cannot :meth:`astype`.  Its rows (and their weights)
+        are a copy, so that sending the shard to another process sends only
+        them.
         """
-        other = object.__new__(ModernMemory)
+        other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
-        other.aug = np.ascontiguousarray(self.aug[rows]).copy()
+        other.aug = self._take_rows(self.aug, rows)
         other._raw = None
+        if self.weights is not None:
+            other.weights = self.weights[rows].copy()
+            other.log_weight = self.log_weight[rows].copy()
         return other
+
+    @staticmethod
+    def _take_rows(A, rows):
+        return np.ascontiguousarray(A[rows]).copy()
 
     def energy(self, Q, beta):
         """``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` per row.
@@ -460,9 +547,14 @@ class ModernMemory:
         :func:`lse_partials` over all the patterns, finished by
         :func:`energy_from_lse` (which says how it stays accurate at any
         ``beta``).
+
+        With weights, ``ln(P)/beta`` is ``ln(sum w)/beta`` and ``lse`` takes
+        the prior, ``log(sum_mu w_mu exp(beta z_mu)) / beta``: every mean over
+        the patterns is the mean weighted by ``p = w / sum w``, so a pattern
+        of weight 2 gives the energy of the pattern stored twice.
         """
         part = lse_partials(self, Q, beta, energy=True)
-        return energy_from_lse(Q, beta, part, self.aug.shape[0], self.max_norm)
+        return energy_from_lse(Q, beta, part, self.max_norm)
 
     def data_energy(self, Q, beta):
         """:meth:`energy` of states ``Q`` in the data's coordinates.
@@ -516,65 +608,112 @@ def iterate(step, Q, n_steps, limit):
 
 # -- log-sum-exp over blocks of patterns (sharded memories) --------------------------
 #
-# The softmax over all P patterns, ``exp(beta z_mu) / sum_nu exp(beta z_nu)``,
-# splits over any partition of the patterns into blocks k.  Block k reports,
-# per row, ``m_k = max_{mu in k} z_mu``, ``s_k = sum_{mu in k} exp(beta (z_mu
-# - m_k))`` and ``W_k = sum_{mu in k} exp(beta (z_mu - m_k)) v_mu`` for
-# per-pattern values ``v`` (one-hot labels, or the patterns themselves for the
-# next state).  With ``m = max_k m_k`` and ``f_k = exp(beta (m_k - m))``,
-# ``s = sum_k f_k s_k`` and ``W = sum_k f_k W_k`` are the unsplit sums shifted by
-# the global maximum: ``beta m + log s`` is ``beta lse(beta, z)`` and ``W / s``
-# the attention-weighted mean of ``v``.  Every ``f_k`` is at most 1 and the
-# block holding the maximum has ``s_k >= 1``, so nothing overflows at any
-# beta.  This is the merge of a numerically safe softmax computed block by
+# The attention over all P patterns, ``w_mu exp(beta z_mu) / sum_nu w_nu
+# exp(beta z_nu)`` (``w`` the prior of :class:`ModernMemory`, 1 without
+# weights), splits over any partition of the patterns into blocks k.  With
+# the logits ``a_mu = beta z_mu + log w_mu``, block k reports, per row, ``m_k =
+# max_{mu in k} a_mu``, ``s_k = sum_{mu in k} exp(a_mu - m_k)`` and ``W_k =
+# sum_{mu in k} exp(a_mu - m_k) v_mu`` for per-pattern values ``v`` (one-hot
+# labels, ``[T | 1]``, or the patterns themselves for the next state).  With
+# ``m = max_k m_k`` and ``f_k = exp(m_k - m)``, ``s = sum_k f_k s_k`` and ``W =
+# sum_k f_k W_k`` are the unsplit sums shifted by the global maximum: ``m +
+# log s`` is ``log sum_mu w_mu exp(beta z_mu)`` and ``W / s`` the
+# attention-weighted mean of ``v``.  Every ``f_k`` is at most 1 and the block
+# holding the maximum has ``s_k >= 1``, so nothing overflows at any beta or
+# weight.  This is the merge of a numerically safe softmax computed block by
 # block (Milakov & Gimelshein 2018, "Online normalizer calculation for
-# softmax", arXiv:1805.02867).  The energy's extra sums (of ``expm1``, of
-# ``w = z - m`` and its square, and the minimum of ``w``) shift the same way.
+# softmax", arXiv:1805.02867).
+#
+# The energy needs its sums in the units of the scores, not of the logits,
+# to stay accurate as beta -> 0 (see :func:`energy_from_lse`): block k
+# reports ``z_k = max_{mu in k} z_mu`` and, with ``u = z - z_k <= 0`` and the
+# weights ``w`` (1 without), ``n = sum w``, ``u1 = sum w u``, ``u2 = sum w
+# u^2``, ``umin = min u``, ``e = sum w expm1(beta u)`` and ``l = log sum w
+# exp(beta u)``.  Moving to the global ``z = max_k z_k`` (``d = z_k - z <=
+# 0``): ``u + d`` summed and squared termwise, ``min (u + d) = umin + d``,
+# ``expm1(beta (u + d)) = exp(beta d) expm1(beta u) + expm1(beta d)`` and
+# ``l + beta d`` merged by a log-sum-exp over the blocks.
+
+
+def _prior(memory, dtype):
+    """``(w, log w)`` of the patterns of ``memory`` in ``dtype``, or ``(None, None)``."""
+    if memory.weights is None:
+        return None, None
+    w = memory.weights
+    return w.astype(dtype), np.log(w).astype(dtype)
 
 
 def lse_partials(memory, Q, beta, values=None, energy=False):
-    """One block of stored patterns' share of the softmax, per row of ``Q``.
+    """One block of stored patterns' share of the attention, per row of ``Q``.
 
     Parameters
     ----------
-    memory : ModernMemory
-        The block: a whole memory, or a shard from :meth:`ModernMemory.take`.
-    Q : ndarray of shape (n, N)
+    memory : ModernMemory or SparseModernMemory
+        The block: a whole memory, or a shard from :meth:`ModernMemory.take`;
+        its pattern weights (if any) enter as the prior.
+    Q : ndarray or sparse matrix of shape (n, N)
         States (internal coordinates).
     beta : float
         Internal inverse temperature.
-    values : ndarray of shape (P_k, C), optional
+    values : ndarray or sparse matrix of shape (P_k, C), optional
         Per-pattern values to weight by the attention.
     energy : bool
-        Also the sums :func:`energy_from_lse` needs.
+        Return the sums :func:`energy_from_lse` needs instead.
 
     Returns
     -------
     part : dict of ndarray of shape (n,) or (n, C)
-        ``m`` ``max_mu z_mu``; ``s`` ``sum_mu exp(beta w_mu)`` with ``w = z -
-        m <= 0`` (at least 1); with ``values``, ``W`` ``sum_mu exp(beta
-        w_mu) values_mu``; with ``energy``, ``e`` ``sum_mu expm1(beta
-        w_mu)``, ``w1`` ``sum_mu w_mu``, ``w2`` ``sum_mu w_mu^2`` and
-        ``wmin`` ``min_mu w_mu``.
+        ``m`` ``max_mu a_mu`` of the logits ``a = beta z + log w``; ``s``
+        ``sum_mu exp(a_mu - m)`` (at least 1); with ``values``, ``W``
+        ``sum_mu exp(a_mu - m) values_mu``.  With ``energy``: ``z`` ``max_mu
+        z_mu``, and with ``u = z - max z``, ``n`` ``sum w``, ``u1`` ``sum w
+        u``, ``u2`` ``sum w u^2``, ``umin`` ``min u``, ``e`` ``sum w
+        expm1(beta u)`` and ``l`` ``log sum w exp(beta u)`` (``w`` = 1
+        without weights).
     """
-    w, m = memory.exact_scores(Q, 1.0)  # w = z - m <= 0
-    part = {"m": m}
     if energy:
-        part["w1"] = w.sum(axis=1)
-        part["w2"] = np.einsum("ij,ij->i", w, w)
-        part["wmin"] = w.min(axis=1)
-    with np.errstate(over="ignore", under="ignore"):
-        w *= Q.dtype.type(beta)  # bounded by the magnitude check of the caller
-        if energy:
-            part["e"] = np.expm1(w).sum(axis=1)
-        np.exp(w, out=w)
-    part["s"] = w.sum(axis=1)
+        return _energy_partials(memory, Q, beta)
+    a, m = memory.exact_scores(Q, beta)  # a = beta z + log w - m <= 0
+    with np.errstate(under="ignore"):
+        np.exp(a, out=a)
+    part = {"m": m, "s": a.sum(axis=1)}
     if values is not None:
-        part["W"] = w @ values
+        if sp.issparse(values):
+            part["W"] = np.asarray((values.T @ a.T).T)
+        else:
+            part["W"] = a @ values
     return part
 
 
-def merge_lse(parts, counts, beta):
+def _energy_partials(memory, Q, beta):
+    """The energy's sums of :func:`lse_partials` (``energy=True``)."""
+    dtype = Q.dtype
+    u, z = memory.exact_scores(Q, 1.0, prior=False)  # u = z - max z <= 0
+    n_rows, P = u.shape
+    w, log_w = _prior(memory, dtype)
+    part = {"z": z, "umin": u.min(axis=1)}
+    if w is None:
+        part["n"] = np.full(n_rows, P, dtype=dtype)
+        part["u1"] = u.sum(axis=1)
+        part["u2"] = np.einsum("ij,ij->i", u, u)
+    else:
+        part["n"] = np.full(n_rows, w.sum(), dtype=dtype)
+        part["u1"] = u @ w
+        part["u2"] = (u * u) @ w
+    with np.errstate(over="ignore", under="ignore"):
+        u *= dtype.type(beta)  # beta u: bounded by the magnitude check of the caller
+        e = np.expm1(u)
+        part["e"] = e.sum(axis=1) if w is None else e @ w
+        if log_w is not None:
+            u += log_w
+        top = u.max(axis=1)
+        u -= top[:, None]
+        np.exp(u, out=u)
+    part["l"] = top + np.log(u.sum(axis=1))
+    return part
+
+
+def merge_lse(parts, beta):
     """Merge the :func:`lse_partials` of blocks that partition the patterns.
 
     Parameters
@@ -582,8 +721,6 @@ def merge_lse(parts, counts, beta):
     parts : list of dict
         The partials of every block, for the same rows and with the same
         keys.
-    counts : list of int
-        Patterns in each block.
     beta : float
         The inverse temperature of the partials.
 
@@ -591,67 +728,259 @@ def merge_lse(parts, counts, beta):
     -------
     part : dict
         What :func:`lse_partials` returns over all the blocks at once, up to
-        rounding.  With ``d = m_k - m <= 0``: ``expm1(beta (w + d)) =
-        exp(beta d) expm1(beta w) + expm1(beta d)``, ``w + d`` summed and
-        squared termwise, and ``min (w + d) = wmin + d``.
+        rounding (see the comment above :func:`lse_partials` for the
+        algebra).
     """
-    m = parts[0]["m"].copy()
+    first = parts[0]
+    if "z" in first:
+        return _merge_energy(parts, beta)
+    m = first["m"].copy()
     for part in parts[1:]:
         np.maximum(m, part["m"], out=m)
-    b = m.dtype.type(beta)
-    out = {"m": m}
-    for key, value in parts[0].items():
-        if key == "wmin":
-            out[key] = np.full_like(value, np.inf)
-        elif key != "m":
-            out[key] = np.zeros_like(value)
-    for part, n in zip(parts, counts):
-        d = part["m"] - m
-        n = m.dtype.type(n)
-        with np.errstate(over="ignore", under="ignore"):
-            bd = d * b
-            f = np.exp(bd)
+    out = {"m": m, "s": np.zeros_like(first["s"])}
+    if "W" in first:
+        out["W"] = np.zeros_like(first["W"])
+    for part in parts:
+        with np.errstate(under="ignore"):
+            f = np.exp(part["m"] - m)
         out["s"] += f * part["s"]
         if "W" in part:
             out["W"] += f[:, None] * part["W"]
-        if "e" in part:
-            out["e"] += f * part["e"] + n * np.expm1(bd)
-            out["w2"] += part["w2"] + 2 * d * part["w1"] + n * d * d
-            out["w1"] += part["w1"] + n * d
-            np.minimum(out["wmin"], part["wmin"] + d, out=out["wmin"])
     return out
 
 
-def energy_from_lse(Q, beta, part, n_patterns, max_norm):
+def _merge_energy(parts, beta):
+    z = parts[0]["z"].copy()
+    for part in parts[1:]:
+        np.maximum(z, part["z"], out=z)
+    b = z.dtype.type(beta)
+    out = {"z": z}
+    for key in ("n", "u1", "u2", "e"):
+        out[key] = np.zeros_like(z)
+    out["umin"] = np.full_like(z, np.inf)
+    logs = []
+    for part in parts:
+        d = part["z"] - z
+        n = part["n"]
+        with np.errstate(over="ignore", under="ignore"):
+            bd = d * b
+            out["e"] += np.exp(bd) * part["e"] + n * np.expm1(bd)
+            logs.append(part["l"] + bd)
+        out["u2"] += part["u2"] + 2 * d * part["u1"] + n * d * d
+        out["u1"] += part["u1"] + n * d
+        out["n"] += n
+        np.minimum(out["umin"], part["umin"] + d, out=out["umin"])
+    logs = np.stack(logs)
+    top = logs.max(axis=0)
+    with np.errstate(under="ignore"):
+        out["l"] = top + np.log(np.exp(logs - top).sum(axis=0))
+    return out
+
+
+def energy_from_lse(Q, beta, part, max_norm):
     """The energy of the states ``Q`` from the partials of all the patterns.
 
     ``part`` from :func:`lse_partials` with ``energy=True`` (or
-    :func:`merge_lse` of such), over all ``n_patterns`` patterns; ``Q``,
-    ``beta`` and ``max_norm`` in internal coordinates.  The energy
-    ``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` is written ``-m -
-    log(mean_mu exp(beta w_mu)) / beta + 1/2 xi^T xi + 1/2 M^2`` with ``w =
-    z - m <= 0``, so that the large terms ``ln(P)/beta`` cancel
-    analytically.  Where ``beta max|w|`` is at most ``sqrt(eps)`` the middle
-    term is its series ``mean(w) + beta var(w) / 2`` (truncation below ``eps
-    max|w|``), which never divides by ``beta``: accurate down to ``beta =
-    0``, including a ``beta`` below the range of the dtype (e.g. ``1e-50``
-    in float32).  Elsewhere, where the mean is close to 1, it is taken as
-    ``log1p(mean(expm1(beta w)))`` to keep the digits that ``/ beta``
-    magnifies.
+    :func:`merge_lse` of such), over all the patterns; ``Q``, ``beta`` and
+    ``max_norm`` in internal coordinates.  The energy ``-lse(beta, z) + 1/2
+    xi^T xi + ln(sum w)/beta + 1/2 M^2`` (``lse`` with the prior ``w``;
+    ``sum w = P`` without weights) is written ``-zmax - log(mean_mu exp(beta
+    u_mu)) / beta + 1/2 xi^T xi + 1/2 M^2`` with ``u = z - zmax <= 0`` and
+    the means weighted by ``p = w / sum w``, so that the large terms
+    ``ln(P)/beta`` cancel analytically.  Where ``beta max|u|`` is at most
+    ``sqrt(eps)`` the middle term is its series ``mean(u) + beta var(u) /
+    2`` (truncation below ``eps max|u|``), which never divides by ``beta``:
+    accurate down to ``beta = 0``, including a ``beta`` below the range of
+    the dtype (e.g. ``1e-50`` in float32).  Elsewhere, where the mean is
+    close to 1, it is taken as ``log1p(mean(expm1(beta u)))`` to keep the
+    digits that ``/ beta`` magnifies.
     """
-    dtype = Q.dtype
-    P = dtype.type(n_patterns)
-    half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
-    mean_w = part["w1"] / P
-    var_w = np.maximum(part["w2"] / P - mean_w**2, 0)
+    dtype = part["z"].dtype
+    if sp.issparse(Q):
+        sq = np.asarray(Q.multiply(Q).sum(axis=1)).ravel().astype(dtype)
+    else:
+        sq = np.einsum("ij,ij->i", Q, Q)
+    half_sq = dtype.type(0.5) * sq
+    n = part["n"]
+    mean_u = part["u1"] / n
+    var_u = np.maximum(part["u2"] / n - mean_u**2, 0)
     b = dtype.type(beta)
-    span = -part["wmin"].astype(np.float64)  # max |w| per row
+    span = -part["umin"].astype(np.float64)  # max |u| per row
     series = span * float(beta) <= np.sqrt(np.finfo(dtype).eps)
-    mean_expm1 = part["e"] / P  # in [-1, 0]
+    mean_expm1 = part["e"] / n  # in [-1, 0]
     log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
-    log_mean_large = np.log(part["s"]) - dtype.type(np.log(n_patterns))
+    log_mean_large = part["l"] - np.log(n)
     log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
     with np.errstate(divide="ignore", invalid="ignore"):
-        middle = np.where(series, mean_w + (b * dtype.type(0.5)) * var_w, log_mean / b)
-    out = -part["m"] - middle + half_sq
+        middle = np.where(series, mean_u + (b * dtype.type(0.5)) * var_u, log_mean / b)
+    out = -part["z"] - middle + half_sq
     return (out + dtype.type(0.5 * max_norm**2)).astype(dtype, copy=False)
+
+
+class SparseModernMemory(ModernMemory):
+    """:class:`ModernMemory` over ``scipy.sparse`` CSR stored patterns.
+
+    The patterns stay sparse: the augmented array ``[memory | offset | 1]``
+    is a CSR matrix, and scores are sparse products, densified one tile of
+    cues at a time (the tiles of the block functions, inside the chunks of
+    the batch engine, so memory stays bounded).  Cues may be CSR (the first
+    step, and the one-step ``predict``) or dense (the states after an update
+    step, which are convex combinations of the patterns, hence dense).
+
+    One difference from the dense layout: no centering (``center`` is
+    None for every similarity), since subtracting the mean would fill in
+    every zero.  The euclidean scores are translation invariant, so the
+    results are the same as the dense computation's up to rounding; the
+    digits that centering protects matter only for data whose offset from
+    the origin dwarfs its spread, which sparse data (counts, tf-idf) are
+    not.  The power-of-two scale is kept.
+    """
+
+    #: Score-sized ``(rows, patterns)`` arrays a tile holds at once: the
+    #: sparse product returns a new one, copied into the tile's buffer.
+    score_rows = 2
+
+    def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
+        weights = self.weights
+        X = sp.csr_matrix(patterns, dtype=dtype)
+        X.sum_duplicates()
+        if frame_ is None:
+            k = 0
+            if similarity != "cosine" and X.nnz:
+                k = _exponent(float(np.abs(X.data.astype(np.float64)).max()))
+            frame_ = (None, k)
+        self._frame = frame_
+        self.center, self.exponent = None, frame_[1]
+        if similarity == "cosine":
+            from sklearn.preprocessing import normalize
+
+            memory = normalize(X.astype(np.float64)).astype(dtype)
+        else:
+            memory = X.astype(np.float64)
+            memory.data = _ldexp(memory.data, -self.exponent)
+            memory = memory.astype(dtype)
+        P, N = memory.shape
+        sq = np.asarray(memory.multiply(memory).sum(axis=1), dtype=np.float64).ravel()
+        offset = -0.5 * sq if similarity == "euclidean" else np.zeros(P)
+        self._memory = memory
+        self.aug = sp.hstack(
+            [memory, sp.csr_matrix(offset[:, None]), sp.csr_matrix(np.ones((P, 1)))],
+            format="csr",
+            dtype=dtype,
+        )
+        self._raw = patterns
+        norms_sq = sq
+        if similarity == "euclidean" and P:
+            # M from the patterns' (weighted) mean, as the dense layout
+            # measures it: ||u - c||^2 = ||u||^2 - 2 u.c + ||c||^2
+            U = memory.astype(np.float64)
+            p = np.full(P, 1.0 / P) if weights is None else weights / weights.sum()
+            c = np.asarray(U.T @ p).ravel()
+            norms_sq = np.maximum(sq - 2 * np.asarray(U @ c).ravel() + c @ c, 0)
+        self.max_norm = float(np.sqrt(norms_sq.max())) if P else 0.0
+
+    @property
+    def memory(self):
+        """``(P, N)`` CSR: the patterns as the dynamics see them."""
+        if self._memory is None:  # a shard: cut from ``aug`` where it is used
+            self._memory = self.aug[:, : self.n_features]
+        return self._memory
+
+    @staticmethod
+    def _take_rows(A, rows):
+        return A[rows].copy()
+
+    def take(self, rows):
+        """:meth:`ModernMemory.take`: a CSR shard, the patterns once (in ``aug``)."""
+        other = super().take(rows)
+        other._memory = None
+        return other
+
+    def astype(self, dtype):
+        if self.aug.dtype == dtype:
+            return self
+        return SparseModernMemory(
+            self._raw, self.similarity, dtype=dtype, frame_=self._frame,
+            weights=self.weights,
+        )
+
+    def total_variance(self):
+        U = self.memory.astype(np.float64)
+        if self.weights is None:
+            p = np.full(U.shape[0], 1.0 / U.shape[0])
+        else:
+            p = self.weights / self.weights.sum()
+        mean = np.asarray(U.T @ p).ravel()
+        mean_sq = np.asarray(U.multiply(U).T @ p).ravel()
+        return float(np.maximum(mean_sq - mean**2, 0).sum())
+
+    # -- coordinates: sparse cues stay sparse until a step makes them dense --------
+    def internal(self, Q):
+        if not sp.issparse(Q):
+            return super().internal(Q)
+        V = sp.csr_matrix(Q, copy=True)
+        with np.errstate(over="ignore", under="ignore"):
+            V.data = np.ldexp(V.data, -self.exponent)
+        return V
+
+    def start(self, Q):
+        if sp.issparse(Q) and self.similarity == "cosine":
+            from sklearn.preprocessing import normalize
+
+            return normalize(Q)
+        if self.similarity == "cosine":
+            return unit_rows(Q)
+        return self.internal(Q)
+
+    def _bound(self, Q):
+        if not sp.issparse(Q):
+            return super()._bound(Q)
+        sq = np.asarray(Q.multiply(Q).sum(axis=1)).ravel().astype(Q.dtype)
+        if self.similarity == "euclidean":
+            return sq * Q.dtype.type(0.5)
+        return np.sqrt(sq) * Q.dtype.type(self.max_norm)
+
+    def _cues(self, Q, beta, shift):
+        if not sp.issparse(Q):
+            return super()._cues(Q, beta, shift)
+        n = Q.shape[0]
+        dtype = Q.dtype
+        b = dtype.type(beta)
+        tail = np.empty((n, 2), dtype=dtype)
+        tail[:, 0] = b
+        tail[:, 1] = 0 if shift is None else -(b * shift)
+        return sp.hstack([Q * b, sp.csr_matrix(tail)], format="csr", dtype=dtype)
+
+    def _gemm(self, Qa, rows, out):
+        A = self.aug if rows is None else self.aug[rows]
+        if sp.issparse(Qa):
+            # a tile of cues, densified (within the engine's per-row bound,
+            # which counts dense rows): sparse-times-dense is several times
+            # faster in scipy than sparse-times-sparse with a dense result
+            Qa = Qa.toarray()
+        R = np.asarray(A @ Qa.T).T
+        if out is None:
+            return np.ascontiguousarray(R)
+        out[...] = R
+        return out
+
+    def update(self, Q, beta, out=None):
+        A = self.attention(Q, beta, out=out)
+        return np.asarray(self.memory.T @ A.T).T
+
+    def run(self, Q, beta, n_steps, tol, out=None):
+        if sp.issparse(Q):
+            Q = Q.toarray()
+        return super().run(Q, beta, n_steps, tol, out=out)
+
+    def energy(self, Q, beta):
+        if sp.issparse(Q):
+            Q = Q.toarray()
+        return super().energy(Q, beta)
+
+
+def make_memory(patterns, similarity, weights=None):
+    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`."""
+    cls = SparseModernMemory if sp.issparse(patterns) else ModernMemory
+    return cls(patterns, similarity, weights=weights)
