@@ -403,8 +403,12 @@ def sharded_memory(n_shards="auto", *, client=None):
     entered it (like ``sklearn.config_context``): retrieval that other code
     runs in threads of its own is not sharded.
 
-    A memory with a learned map (``n_components``) scores through it and
-    is not sharded: it runs as outside the context.
+    A memory fitted with ``sample_weight`` shards with its weights (the
+    prior ``log w`` enters each shard's log-sum-exp), one fitted on sparse
+    input as CSR shards.  A memory with a learned map (``n_components``)
+    scores through it and is not sharded: it runs as outside the context.
+    With ``verbose``, progress is reported as each chunk's shards are
+    merged.
 
     The binary memories (:class:`~skhopfield.HopfieldMemory`,
     :class:`~skhopfield.DenseAssociativeMemory`) are not sharded: their

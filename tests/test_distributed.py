@@ -13,9 +13,11 @@ See ``docs/distributed.rst`` for a real cluster.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from _cases import (
     CASES,
     MODERN_CASES,
+    SPARSE_CASES,
     assert_same,
     fit_args,
     one_per_estimator,
@@ -65,7 +67,7 @@ def counter(client):
 # -- query-parallel: every estimator, the memory sent once ----------------------------
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
+@pytest.mark.parametrize("case", CASES + SPARSE_CASES, ids=repr)
 def test_dask_backend_returns_what_n_jobs_1_returns(client, case):
     X = patterns(case, 30, 40, seed=0)
     Q = patterns(case, 400, 40, seed=1)
@@ -106,7 +108,13 @@ def test_dask_backend_reports_progress_as_chunks_complete(client, case, capsys):
     assert any(line.endswith("2 workers)") for line in lines)
 
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
+def _nbytes(A):
+    if sp.issparse(A):
+        return A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
+    return A.nbytes
+
+
+@pytest.mark.parametrize("case", CASES + SPARSE_CASES, ids=repr)
 def test_the_memory_travels_once_and_calls_cost_the_same_at_any_memory_size(
     client, counter, case
 ):
@@ -129,15 +137,34 @@ def test_the_memory_travels_once_and_calls_cost_the_same_at_any_memory_size(
         # patterns, or the learned prototypes); the same calls again send
         # the cues (scattered by joblib, chunk by chunk) and a small graph,
         # nothing else.
-        assert first - counter.scattered >= est.patterns_.nbytes
-        assert counter.scattered == n_calls * Q.nbytes
-        assert counter.largest_graph < 16 * 2**10 < X.nbytes or n_patterns == 8
+        assert first - counter.scattered >= _nbytes(est.patterns_)
+        if not sp.issparse(Q):  # (CSR chunks each carry their own indptr)
+            assert counter.scattered == n_calls * Q.nbytes
+        # a small graph: less than the memory (the dense 48-pattern one)
+        assert counter.largest_graph < 16 * 2**10
+        assert n_patterns == 8 or sp.issparse(X) or 16 * 2**10 < X.nbytes
         per_call.append((counter.scattered, counter.n_tasks, counter.graph))
     (s8, t8, g8), (s48, t48, g48) = per_call
     assert s8 == s48
     # Per task (the dense memory cuts its chunks to the cache, so a larger
     # memory may mean more tasks): keys and floats, a few bytes apart.
     assert abs(g48 / t48 - g8 / t8) <= 0.02 * g8 / t8
+
+
+def test_learning_beta_on_the_cluster_sends_the_memory_once(client, counter):
+    # beta="learn" scores every stored pattern against the others (in
+    # chunks, through the engine): the memory and targets travel once per
+    # fit, not inside every chunk's task.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 32))  # 150 kB
+    y = X[:, 0] + 0.1 * rng.standard_normal(600)
+    local = ModernHopfieldRegressor(beta="learn").fit(X, y)
+    with config_context(working_memory=0.5), parallel_config(backend="dask"):
+        with counter:
+            on_cluster = ModernHopfieldRegressor(beta="learn", n_jobs=2).fit(X, y)
+    assert counter.n_tasks > 2
+    assert counter.largest_graph < 16 * 2**10 < X.nbytes
+    assert on_cluster.beta_ == local.beta_
 
 
 def test_no_large_graph_warning_for_a_large_memory(client):
@@ -182,7 +209,7 @@ def test_a_refit_or_partial_fit_is_seen_on_the_cluster(client, case):
 # -- sharded memory: the modern memories -------------------------------------------------
 
 
-@pytest.mark.parametrize("case", MODERN_CASES, ids=repr)
+@pytest.mark.parametrize("case", MODERN_CASES + SPARSE_CASES, ids=repr)
 @pytest.mark.parametrize("n_shards, max_iter", [("auto", 1), (5, 3)])
 def test_sharded_returns_what_one_process_returns(client, case, n_shards, max_iter):
     X = patterns(case, 50, 12, seed=0)
@@ -200,10 +227,14 @@ def test_sharded_returns_what_one_process_returns(client, case, n_shards, max_it
         assert not stream.data
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("n_patterns", [40, 400])
-def test_sharded_memory_travels_once(client, counter, n_patterns):
+def test_sharded_memory_travels_once(client, counter, n_patterns, sparse):
     rng = np.random.default_rng(0)
     X, Q = rng.standard_normal((n_patterns, 16)), rng.standard_normal((100, 16))
+    if sparse:  # a CSR memory: shards of CSR rows; the cues stay dense here
+        X[rng.random(X.shape) < 0.7] = 0
+        X = sp.csr_matrix(X)
     clf = ModernHopfieldClassifier().fit(X, np.arange(n_patterns) % 3)
     with sharded_memory():
         with counter:
@@ -213,35 +244,49 @@ def test_sharded_memory_travels_once(client, counter, n_patterns):
             clf.predict_proba(Q)
     # The first call sent the shards (the whole memory, once, split); a
     # later one sends the cues only (one chunk here), whatever the memory.
-    assert first - counter.scattered >= X.nbytes
+    assert first - counter.scattered >= _nbytes(X)
     assert counter.scattered == Q.nbytes
     assert counter.n_tasks == len(client.nthreads())  # one per shard
     assert counter.largest_graph < 8 * 2**10  # futures and beta, no data
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     similarity=st.sampled_from(["dot", "euclidean", "cosine"]),
     log_beta=st.floats(-6, 6),
     n_patterns=st.integers(1, 40),
     n_shards=st.integers(1, 8),
     dtype=st.sampled_from([np.float64, np.float32]),
+    weights=st.sampled_from([None, "integer", "log-uniform"]),
+    sparse=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_sharded_matches_one_process_over_parameter_ranges(
-    client, similarity, log_beta, n_patterns, n_shards, dtype, seed
+    client, similarity, log_beta, n_patterns, n_shards, dtype, weights, sparse, seed
 ):
+    # Sample weights are a prior on the stored patterns (log w added to each
+    # shard's scores, weighted sums in the energy): sharded == one process
+    # for weighted and for sparse (CSR) memories too.
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_patterns, 6)).astype(dtype)
     Q = rng.standard_normal((30, 6)).astype(dtype)
+    if sparse:
+        X[rng.random(X.shape) < 0.6] = 0
+        X, Q = sp.csr_matrix(X), sp.csr_matrix(Q)
+    sample_weight = None
+    if weights == "integer":
+        sample_weight = rng.integers(1, 5, n_patterns).astype(float)
+    elif weights == "log-uniform":  # many decades apart
+        sample_weight = np.exp(rng.uniform(-20, 20, n_patterns))
     est = ModernHopfieldClassifier(
         10.0**log_beta, similarity=similarity, max_iter=3, tol=0.0
-    ).fit(X, np.arange(n_patterns) % 3)
+    ).fit(X, np.arange(n_patterns) % 3, sample_weight=sample_weight)
     reference = {"proba": est.predict_proba(Q), "energy": est.energy(Q)}
     result = est.retrieve(Q)
-    with sharded_memory(n_shards):
+    with sharded_memory(n_shards), distributed.get_task_stream(client) as stream:
         sharded = {"proba": est.predict_proba(Q), "energy": est.energy(Q)}
         sharded_result = est.retrieve(Q)
+    assert len(stream.data) > 0  # it did run on the shards
     eps = np.finfo(dtype).eps
     for key in reference:
         scale = max(1.0, float(np.abs(reference[key]).max()))
@@ -255,6 +300,94 @@ def test_sharded_matches_one_process_over_parameter_ranges(
     np.testing.assert_allclose(
         sharded_result.states, result.states, rtol=0, atol=1e4 * eps * scale
     )
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sharded_weighted_memory_is_the_memory_with_repeated_rows(client, sparse):
+    # Weight k == the pattern stored k times, also across shards (a pattern
+    # and its copies may sit on different shards of the repeated memory).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 8))
+    y = np.arange(30) % 3
+    k = rng.integers(1, 4, 30)
+    Q = rng.standard_normal((40, 8))
+    Xr, yr = np.repeat(X, k, axis=0), np.repeat(y, k)
+    if sparse:
+        X[rng.random(X.shape) < 0.5] = 0
+        Xr = np.repeat(X, k, axis=0)
+        X, Xr, Q = sp.csr_matrix(X), sp.csr_matrix(Xr), sp.csr_matrix(Q)
+    params = dict(beta=2.0, max_iter=3, tol=0.0)
+    weighted = ModernHopfieldClassifier(**params).fit(X, y, sample_weight=k)
+    repeated = ModernHopfieldClassifier(**params).fit(Xr, yr)
+    with sharded_memory(3):
+        got = weighted.predict_proba(Q), weighted.energy(Q), weighted.transform(Q)
+    with sharded_memory(4):
+        want = repeated.predict_proba(Q), repeated.energy(Q), repeated.transform(Q)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_sharded_memory_reports_progress(client, capsys):
+    rng = np.random.default_rng(0)
+    X, Q = rng.standard_normal((200, 8)), rng.standard_normal((300, 8))
+    clf = ModernHopfieldClassifier(max_iter=2).fit(X, np.arange(200) % 3)
+    quiet = clf.predict_proba(Q)
+    clf.set_params(verbose=2)
+    capsys.readouterr()
+    with config_context(working_memory=0.02), sharded_memory():
+        loud = clf.predict_proba(Q)
+    lines = capsys.readouterr().out.splitlines()
+    np.testing.assert_allclose(loud, quiet, rtol=1e-12, atol=1e-15)
+    # one round trip per update step, then the read-out: each reports its
+    # merged chunks and a closing line over the 2 workers holding the shards
+    steps = [line for line in lines if "step 1" in line]
+    readout = [line for line in lines if line.startswith("[ModernHopfieldClassifier.predict_proba]")]
+    assert steps and readout
+    for group in (steps, readout):
+        chunks = [line for line in group if " chunk " in line]
+        assert len(chunks) > 1
+        assert chunks[-1].split(": ")[1].startswith("300/300 rows")
+        assert group[-1].endswith("2 workers)")
+    clf.set_params(verbose=0)
+    capsys.readouterr()
+    with sharded_memory():
+        clf.predict_proba(Q)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("case", one_per_estimator() + SPARSE_CASES[:1], ids=repr)
+def test_cluster_use_leaves_no_helper_in_the_fitted_state(client, case, tmp_path):
+    # The scatter cache lives beside the estimator (weakly keyed), never in
+    # it: after retrieval on the cluster, query-parallel and sharded, the
+    # fitted state and its skops file are what they were.
+    sio = pytest.importorskip("skops.io")
+    X = patterns(case, 30, 16, seed=0)
+    Q = patterns(case, 50, 16, seed=1)
+    est = case.make().fit(*fit_args(case, X, labeled=True))
+    before = sorted(vars(est))
+    untrusted = sio.get_untrusted_types(file=_dumped(est, tmp_path / "before.skops"))
+    with parallel_config(backend="dask"):
+        outputs(est.set_params(n_jobs=2), Q)
+    if not case.binary:
+        with sharded_memory(2):
+            outputs(est, Q)
+    assert sorted(vars(est)) == before
+    path = _dumped(est.set_params(n_jobs=None), tmp_path / "after.skops")
+    assert sio.get_untrusted_types(file=path) == untrusted
+    # the estimator class (and scipy's CSR class for a sparse memory)
+    cls = type(est)
+    assert set(untrusted) - {"scipy.sparse._csr.csr_matrix"} == {
+        f"{cls.__module__}.{cls.__qualname__}"
+    }
+    loaded = sio.load(path, trusted=untrusted)
+    assert_same(outputs(est, Q), outputs(loaded, Q), binary=case.binary, exact=True)
+
+
+def _dumped(est, path):
+    import skops.io as sio
+
+    sio.dump(est, path)
+    return path
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
