@@ -245,7 +245,9 @@ def _shard_partials(Q, *, memory, beta, values=None, states=False, energy=False)
     return lse_partials(memory, Q, beta, values=values, energy=energy)
 
 
-def _sharded_partials(Q, memory, owner, beta, values=None, verbose=0, label="", **flags):
+def _sharded_partials(
+    Q, memory, owner, beta, values=None, verbose=0, label="", **flags
+):
     """The merged log-sum-exp partials of the internal states ``Q``, all shards."""
     shards = {"memory": memory.take}
     if values is not None:
@@ -515,7 +517,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             and type(memory) in (ModernMemory, SparseModernMemory)
         ):
             sharded = _SHARDED[block_func]
-            return sharded(X, memory=memory, owner=owner, beta=beta, **params, **verbose)
+            return sharded(
+                X, memory=memory, owner=owner, beta=beta, **params, **verbose
+            )
         params = {k: v for k, v in params.items() if k not in shared}
         P = memory.aug.shape[0]
         per_row = getattr(memory, "score_rows", 1) * P + 4 * X.shape[1] + n_out

@@ -341,7 +341,8 @@ def test_sharded_memory_reports_progress(client, capsys):
     # one round trip per update step, then the read-out: each reports its
     # merged chunks and a closing line over the 2 workers holding the shards
     steps = [line for line in lines if "step 1" in line]
-    readout = [line for line in lines if line.startswith("[ModernHopfieldClassifier.predict_proba]")]
+    label = "[ModernHopfieldClassifier.predict_proba]"
+    readout = [line for line in lines if line.startswith(label)]
     assert steps and readout
     for group in (steps, readout):
         chunks = [line for line in group if " chunk " in line]

@@ -127,7 +127,9 @@ def test_merged_shards_equal_one_block_and_the_long_double_softmax(
     similarity, log_beta, n_patterns, n_features, cuts, dtype, weighted, sparse, seed
 ):
     rng = np.random.default_rng(seed)
-    memory, _ = _memory(rng, n_patterns, n_features, similarity, dtype, weighted, sparse)
+    memory, _ = _memory(
+        rng, n_patterns, n_features, similarity, dtype, weighted, sparse
+    )
     Q = memory.start(rng.standard_normal((7, n_features)).astype(dtype))
     values = rng.standard_normal((n_patterns, 3)).astype(dtype)
     if sparse:
@@ -180,7 +182,8 @@ def test_energy_from_merged_shards_equals_the_long_double_energy(
     reference = _reference_energy(memory, Qi, beta)
     # relative to the energy's own terms (the series at tiny beta, the
     # log1p of the mean expm1 elsewhere: both keep their digits)
-    scale = 1 + float(np.abs(reference).max()) + float(np.einsum("ij,ij->i", Qi, Qi).max())
+    sq = float(np.einsum("ij,ij->i", Qi, Qi).max())
+    scale = 1 + float(np.abs(reference).max()) + sq
     np.testing.assert_allclose(energy, whole, rtol=0, atol=1e-12 * scale)
     np.testing.assert_allclose(energy, reference, rtol=0, atol=1e-12 * scale)
 

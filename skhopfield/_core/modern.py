@@ -636,7 +636,7 @@ def iterate(step, Q, n_steps, limit):
 
 
 def _prior(memory, dtype):
-    """``(w, log w)`` of the patterns of ``memory`` in ``dtype``, or ``(None, None)``."""
+    """``(w, log w)``: the patterns' weights in ``dtype``, or ``(None, None)``."""
     if memory.weights is None:
         return None, None
     w = memory.weights
