@@ -508,7 +508,8 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # once per fitted model and cue dtype (see ``batch_retrieve``).
         owner = (self._memory, X.dtype.str)
         shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
-        shared["memory"] = memory
+        # (the patterns as stored stay here: retrieval reads the layout only)
+        shared["memory"] = memory.for_retrieval()
         verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
         # (A memory with a learned map scores through it: not sharded, yet.)
         if (

@@ -517,6 +517,18 @@ class ModernMemory:
 
         return iterate(step, Q, n_steps, tol * self.max_norm)
 
+    def for_retrieval(self):
+        """This memory without the patterns as stored: what retrieval reads.
+
+        A shallow copy (no array is copied) to send to other processes:
+        retrieval needs the internal layout only, not :attr:`patterns`, so
+        the copy cannot :meth:`astype`.
+        """
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._raw = None
+        return other
+
     def take(self, rows):
         """The stored patterns ``rows`` (a slice) as a memory of their own: a shard.
 
@@ -890,6 +902,12 @@ class SparseModernMemory(ModernMemory):
     @staticmethod
     def _take_rows(A, rows):
         return A[rows].copy()
+
+    def for_retrieval(self):
+        """:meth:`ModernMemory.for_retrieval`, the patterns once (in ``aug``)."""
+        other = super().for_retrieval()
+        other._memory = None
+        return other
 
     def take(self, rows):
         """:meth:`ModernMemory.take`: a CSR shard, the patterns once (in ``aug``)."""
