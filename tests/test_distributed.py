@@ -395,7 +395,7 @@ def _dumped(est, path):
     return path
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     similarity=st.sampled_from(["dot", "euclidean", "cosine"]),
     log_beta=st.floats(-6, 6),
@@ -405,25 +405,33 @@ def _dumped(est, path):
     n_shards=st.integers(1, 8),
     max_iter=st.integers(1, 3),
     dtype=st.sampled_from([np.float64, np.float32]),
+    weighted=st.booleans(),
+    sparse=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_sharded_regressor_predicts_what_one_process_predicts(
     client, similarity, log_beta, n_patterns, n_outputs, log_scale, n_shards,
-    max_iter, dtype, seed,
+    max_iter, dtype, weighted, sparse, seed,
 ):
     # The read-out matrix [T | 1] is sharded with the patterns: the merged
-    # attention-weighted targets and weights' sum give the same predictions.
+    # attention-weighted targets and weights' sum give the same predictions,
+    # for sample-weighted (the prior in every shard) and CSR memories too.
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_patterns, 6)).astype(dtype)
     Q = rng.standard_normal((30, 6)).astype(dtype)
     shape = (n_patterns,) if n_outputs is None else (n_patterns, n_outputs)
     y = 10.0**log_scale * rng.standard_normal(shape) + 10.0**log_scale
+    sample_weight = np.exp(rng.uniform(-20, 20, n_patterns)) if weighted else None
+    fit_X, cues = X, Q
+    if sparse:
+        X[rng.random(X.shape) < 0.6] = 0
+        fit_X, cues = sp.csr_matrix(X), sp.csr_matrix(Q)
     est = ModernHopfieldRegressor(
         10.0**log_beta, similarity=similarity, max_iter=max_iter, tol=0.0
-    ).fit(X, y)
-    reference = est.predict(Q)
+    ).fit(fit_X, y, sample_weight=sample_weight)
+    reference = est.predict(cues)
     with sharded_memory(n_shards), distributed.get_task_stream(client) as stream:
-        sharded = est.predict(Q)
+        sharded = est.predict(cues)
     assert len(stream.data) > 0  # it did run on the shards
     assert sharded.dtype == reference.dtype == dtype
     assert sharded.shape == reference.shape == (len(Q),) + y.shape[1:]
@@ -432,9 +440,11 @@ def test_sharded_regressor_predicts_what_one_process_predicts(
     eps = np.finfo(dtype).eps
     np.testing.assert_allclose(sharded, reference, rtol=0, atol=1e4 * eps * scale)
     if max_iter == 1 and similarity == "euclidean" and dtype == np.float64:
-        # against a plain Nadaraya-Watson estimate, computed here directly
+        # against a plain (weighted) Nadaraya-Watson estimate, computed here
         d2 = ((Q[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
         logits = -0.5 * est.beta_ * d2
+        if weighted:
+            logits = logits + np.log(sample_weight)
         w = np.exp(logits - logits.max(axis=1, keepdims=True))
         w /= w.sum(axis=1, keepdims=True)
         expected = w @ y.reshape(n_patterns, -1)
