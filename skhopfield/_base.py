@@ -99,18 +99,21 @@ class BinaryRetrievalMixin:
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, what="retrieve", verbose=None):
+    def _batch(self, block, X, what="retrieve", verbose=None, cache_sized=True):
         """Run ``block`` over ``X`` through the shared engine.
 
         ``what`` names the work in progress messages; ``verbose`` defaults to
-        the estimator's.
+        the estimator's.  ``cache_sized=False`` cuts the chunks by
+        ``working_memory`` alone, ignoring ``_max_chunk_rows``: for block
+        functions that are one matrix product per chunk (the self-check),
+        which run fastest on large chunks.
         """
         return batch_retrieve(
             block,
             X,
             row_bytes=self._row_bytes(),
             n_jobs=self.n_jobs,
-            max_rows=self._max_chunk_rows(),
+            max_rows=self._max_chunk_rows() if cache_sized else None,
             verbose=self.verbose if verbose is None else verbose,
             label=f"{type(self).__name__}.{what}",
         )
@@ -309,15 +312,17 @@ class BaseBinaryMemory(
             self._classes_fixed = fixed
         self._learn(S, first=reset, weights=weights)
         # Self-check: which stored patterns are fixed points (one synchronous
-        # evaluation, a matrix product), and how many sweeps the others need.
-        # Its batches report chunk progress at verbose >= 2 only: at 1, fit
-        # is one line.
+        # evaluation, a matrix product: in chunks as large as working_memory
+        # allows, not the cache-sized chunks of the per-neuron sweeps), and
+        # how many sweeps the others need.  Its batches report chunk progress
+        # at verbose >= 2 only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
             partial(_stable_block, model=self._model()),
             self.patterns_,
             what="fit self-check",
             verbose=inner,
+            cache_sized=False,
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
