@@ -346,7 +346,7 @@ class DenseModel:
             if self._log_w is None:
                 idx = np.empty(M.shape, dtype=np.intp)
                 np.subtract(M.max(axis=1, keepdims=True), M, out=idx, casting="unsafe")
-                w = np.take(self._exp_table(), idx, mode="clip")
+                w = np.take(self._exp_table(), idx, mode="wrap")
             else:
                 with np.errstate(over="ignore"):  # huge beta: -inf, exp(-inf) = 0
                     a = self._beta_eff * (M - M.max(axis=1, keepdims=True))
@@ -361,8 +361,8 @@ class DenseModel:
             Vt, Ct = self._poly_tables()
             idx = np.empty(M.shape, dtype=np.intp)
             np.add(M, self.X.shape[1], out=idx, casting="unsafe")
-            V = np.take(Vt, idx, mode="clip")
-            C = np.take(Ct, idx, mode="clip")
+            V = np.take(Vt, idx, mode="wrap")
+            C = np.take(Ct, idx, mode="wrap")
             if self._w is None:
                 return V, C.sum(axis=1)
             V *= self._w  # whole numbers here: still exact
@@ -453,8 +453,14 @@ class DenseModel:
         return np.ascontiguousarray(np.stack([pos, ~pos], axis=1), dtype=float)
 
     # -- model interface (neuron-major states, see binary.py) ------------------------
+    def _lookup(self):
+        """Whether the terms are looked up by overlap (:meth:`_flip`)."""
+        return self.exact or (self.interaction == "exponential" and self._w is None)
+
     def init_cache(self, ST):
         M = self._overlaps(ST.T)  # exact: sums of +/-1
+        if self._lookup():
+            M = M.astype(np.intp)  # table indices: integer arithmetic
         return (M, *self._terms(M))
 
     def take(self, cache, cols):
@@ -562,19 +568,21 @@ class DenseModel:
         """Flip neuron ``i`` of ``rows``; bring their overlaps and terms along.
 
         Where the terms are looked up by overlap (the exact polynomials, the
-        unweighted exponential) each row is refreshed in place, in five
-        passes over its patterns and no temporaries: the refresh of the rows
-        that flip is most of the first sweep of a noisy cue.
+        unweighted exponential) the overlaps are integers, and each row is
+        refreshed in place, in five passes over its patterns and no
+        temporaries: the refresh of the rows that flip is much of the first
+        sweep of a noisy cue.
         """
         M = cache[0]
         old = ST[i, rows]
         ST[i, rows] = -old
-        x2 = self.XT[i] * 2.0
-        if not (self.exact or (self.interaction == "exponential" and self._w is None)):
-            M[rows] -= old[:, None] * x2
+        if not self._lookup():
+            M[rows] -= old[:, None] * (2.0 * self.XT[i])
             for a, new in zip(cache[1:], self._terms(M[rows])):
                 a[rows] = new
             return
+        # integer overlaps (init_cache)
+        x2 = np.multiply(self.XT[i], 2, out=np.empty(M.shape[1], np.intp), casting="unsafe")
         main, aux = cache[1:]
         idx = np.empty(M.shape[1], dtype=np.intp)
         if self.exact:
@@ -590,8 +598,8 @@ class DenseModel:
                 m += x2
             if self.exact:
                 np.add(m, shift, out=idx, casting="unsafe")
-                np.take(Vt, idx, out=t, mode="clip")
-                c = np.take(Ct, idx, mode="clip")
+                np.take(Vt, idx, out=t, mode="wrap")
+                c = np.take(Ct, idx, mode="wrap")
                 if self._w is None:
                     aux[r] = c.sum()
                 else:
@@ -599,7 +607,7 @@ class DenseModel:
                     aux[r] = c @ self._w
             else:
                 np.subtract(m.max(), m, out=idx, casting="unsafe")
-                np.take(table, idx, out=t, mode="clip")
+                np.take(table, idx, out=t, mode="wrap")
                 aux[r] = t.sum()
 
     def _async_sweep_masked(self, ST, cache, order):
