@@ -309,16 +309,18 @@ class DenseModel:
         self._block = 1  # neurons per product in the sweeps (adapts; speed only)
 
     # -- overlaps and lookup tables ----------------------------------------------------
-    def _overlaps(self, S):
+    def _overlaps(self, S, integer=False):
         """``S X^T`` for +/-1 rows ``S``: integers of size at most ``N``, exact
         in float32 below ``2^24``, so computed there (half the work of
-        float64) and returned as float64."""
+        float64) and returned as float64, or with ``integer`` as intp (the
+        table indices of :meth:`_terms`)."""
         if self.X.shape[1] >= 2**24:
-            return S @ self.XT
-        if self._X32 is None:
-            self._X32 = self.X.astype(np.float32)
-        M = np.asarray(S, dtype=np.float32) @ self._X32.T
-        return M.astype(float)
+            M = S @ self.XT
+        else:
+            if self._X32 is None:
+                self._X32 = self.X.astype(np.float32)
+            M = np.asarray(S, dtype=np.float32) @ self._X32.T
+        return M.astype(np.intp if integer else float)
 
     def _exp_table(self):
         """The weight ``exp(beta_eff (m - max m))``, floored as in
@@ -458,9 +460,8 @@ class DenseModel:
         return self.exact or (self.interaction == "exponential" and self._w is None)
 
     def init_cache(self, ST):
-        M = self._overlaps(ST.T)  # exact: sums of +/-1
-        if self._lookup():
-            M = M.astype(np.intp)  # table indices: integer arithmetic
+        # exact sums of +/-1; integers where they index the tables
+        M = self._overlaps(ST.T, integer=self._lookup())
         return (M, *self._terms(M))
 
     def take(self, cache, cols):
@@ -477,7 +478,7 @@ class DenseModel:
 
     def sync_step(self, ST):
         S = ST.T
-        M = self._overlaps(S)
+        M = self._overlaps(S, integer=self._lookup())
         if self.exact:
             V, c0 = self._terms(M)
             G = V @ self.X
