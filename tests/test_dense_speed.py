@@ -16,13 +16,14 @@ state and one neuron at a time in plain numpy/Python:
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skhopfield._core.binary import run_dynamics
-from skhopfield._core.dense import EXP_FLOOR, DenseModel
+from skhopfield._core.dense import EXP_FLOOR, DenseModel, _exact_tables
 
 U = 2.0**-53
 
@@ -171,3 +172,19 @@ def test_blocks_grow_on_a_quiet_sweep_and_the_states_do_not_depend_on_them():
     for fast, plain in zip(results[:2], results[2:]):
         for a, b in zip(fast, plain):
             np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=20, deadline=None)
+@given(order=st.integers(2, 12), n_features=st.integers(1, 400), rectified=st.booleans())
+def test_exact_tables_match_python_integers(order, n_features, rectified):
+    model = DenseModel(np.ones((1, n_features)), "polynomial", order)
+    if not model.exact:
+        return
+
+    def F(z):
+        return max(z, 0) ** order if rectified else z**order
+
+    V, C = _exact_tables(n_features, order, rectified)
+    for k, m in enumerate(range(-n_features, n_features + 1)):
+        assert Fraction(V[k]) == Fraction(F(m - 2) - F(m + 2), 2)
+        assert Fraction(C[k]) == Fraction(F(m - 2) + F(m + 2), 2) - F(m)

@@ -78,6 +78,19 @@ of ``exp`` of arguments down to ``-700`` and of the sums) is a tie.  As
 (flip when more of them disagree with ``s_i`` than agree), the correct
 limit; only a balanced vote is then a tie.
 
+Speed, with the same decisions.  Overlaps are integers: computed in float32
+(exact below ``2^24``), and where the terms are a function of the overlap
+alone (the exact polynomials; the exponential without sample weights,
+whose weight is a function of ``max m - m``) they are looked up in a table
+indexed by the integer overlap, built with the very expressions above, so
+the values are bit for bit the same.  The exponential decides from one
+signed product ``w . x_i`` and ``T = sum w`` (``S_agree = (T + s_i w . x_i)
+/ 2``); where that cannot certify the masked decision (a gain within its
+own error plus twice the masked tolerance, i.e. near-ties) the masked sums
+decide (see ``DenseModel._exp_screen``).  An asynchronous sweep decides a
+block of neurons with one matrix product and recomputes only the rows
+that flipped inside the block (``DenseModel.async_sweep``).
+
 The *field* of :mod:`skhopfield._core.binary`,
 ``h_i = sum_mu F(x^mu_i + r_mu) - F(-x^mu_i + r_mu)`` with ``r_mu`` the
 overlap without neuron ``i``, is ``h_i = -s_i G_i``.
@@ -187,20 +200,20 @@ def _exact_tables(n_features, order, rectified):
     """Per-pattern terms of the exact split, by overlap ``m = -N .. N``.
 
     ``V(m) = (F(m - 2) - F(m + 2)) / 2`` and
-    ``C(m) = (F(m - 2) + F(m + 2)) / 2 - F(m)``, computed with Python
-    integers: exact in float64 wherever the model is exact
+    ``C(m) = (F(m - 2) + F(m + 2)) / 2 - F(m)``, computed in int64:
+    exact, and exact in float64, wherever the model is exact
     (``2 P (N + 2)^n < 2^53``; half-integers are exact too).  They are the
     per-pattern terms of the split in the rows' units of the masked path
     (overlaps divided by ``2^e``) times ``2^(e n)``: every sum is exact in
     both units, so the decisions are the same.
     """
 
-    def F(z):
-        return max(z, 0) ** order if rectified else z**order
+    def F(z):  # int64: exact, every value below 2^53 where this is used
+        return (np.maximum(z, 0) if rectified else z) ** order
 
-    ms = range(-n_features, n_features + 1)
-    V = np.array([float(F(m - 2) - F(m + 2)) for m in ms]) * 0.5
-    C = np.array([float(F(m - 2) + F(m + 2) - 2 * F(m)) for m in ms]) * 0.5
+    m = np.arange(-n_features, n_features + 1, dtype=np.int64)
+    V = (F(m - 2) - F(m + 2)).astype(float) * 0.5
+    C = (F(m - 2) + F(m + 2) - 2 * F(m)).astype(float) * 0.5
     return V, C
 
 
