@@ -99,15 +99,20 @@ class BinaryRetrievalMixin:
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, what="retrieve", verbose=None, **shared):
+    def _batch(
+        self, block, X, what="retrieve", verbose=None, cache_sized=True, **shared
+    ):
         """Run ``block`` over ``X`` through the shared engine.
 
         ``what`` names the work in progress messages; ``verbose`` defaults to
-        the estimator's.  ``shared`` are the fitted model and arrays every
-        chunk needs; on a dask cluster they travel to the workers once per
-        fitted model: the stored patterns (replaced by every ``fit`` and
-        ``partial_fit``) and the model's scalar parameters (when ``shared``
-        has a ``model``) identify it.
+        the estimator's.  ``cache_sized=False`` cuts the chunks by
+        ``working_memory`` alone, ignoring ``_max_chunk_rows``: for block
+        functions that are one matrix product per chunk (the self-check),
+        which run fastest on large chunks.  ``shared`` are the fitted model
+        and arrays every chunk needs; on a dask cluster they travel to the
+        workers once per fitted model: the stored patterns (replaced by every
+        ``fit`` and ``partial_fit``) and the model's scalar parameters (when
+        ``shared`` has a ``model``) identify it.
         """
         model = shared.get("model")
         params = tuple(
@@ -124,7 +129,7 @@ class BinaryRetrievalMixin:
             shared=shared,
             owner=(self.patterns_, type(model).__name__, params),
             n_jobs=self.n_jobs,
-            max_rows=self._max_chunk_rows(),
+            max_rows=self._max_chunk_rows() if cache_sized else None,
             verbose=self.verbose if verbose is None else verbose,
             label=f"{type(self).__name__}.{what}",
         )
@@ -323,15 +328,17 @@ class BaseBinaryMemory(
             self._classes_fixed = fixed
         self._learn(S, first=reset, weights=weights)
         # Self-check: which stored patterns are fixed points (one synchronous
-        # evaluation, a matrix product), and how many sweeps the others need.
-        # Its batches report chunk progress at verbose >= 2 only: at 1, fit
-        # is one line.
+        # evaluation, a matrix product: in chunks as large as working_memory
+        # allows, not the cache-sized chunks of the per-neuron sweeps), and
+        # how many sweeps the others need.  Its batches report chunk progress
+        # at verbose >= 2 only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
             _stable_block,
             self.patterns_,
             what="fit self-check",
             verbose=inner,
+            cache_sized=False,
             model=self._model(),
         )
         unstable = self.patterns_[~self.stable_patterns_]
