@@ -36,7 +36,17 @@ from sklearn.utils.validation import (
 )
 
 from ._batch import batch_retrieve, report
-from ._core.binary import binarize, nearest_label, nearest_pattern, run_dynamics
+from ._core.binary import (
+    binarize,
+    nearest_label,
+    nearest_pattern,
+    pack_signs,
+    pattern_tile_rows,
+    run_dynamics,
+    search_row_bytes,
+    tile_bytes,
+    unpack_signs,
+)
 from ._validation import (
     N_JOBS_CONSTRAINT,
     VERBOSE_CONSTRAINT,
@@ -58,22 +68,25 @@ UNSTABLE_SHARE_WARNING = 0.5
 
 
 def _retrieve_block(
-    X, *, model, threshold, update, max_iter, seed, patterns, votes=None
+    X, *, model, threshold, update, max_iter, seed, patterns, tile_rows, votes=None
 ):
     """Retrieve one block of query rows: the unit of work of the batch engine.
 
-    With ``votes`` (see :func:`~skhopfield._core.binary.nearest_label`) the
-    fifth output is the class index that the nearest patterns decide instead
-    of the nearest pattern's index (one product with the patterns, not two).
+    ``patterns`` are the stored patterns bit-packed (``packed_patterns_``),
+    searched ``tile_rows`` at a time.  With ``votes`` (see
+    :func:`~skhopfield._core.binary.nearest_label`) the fifth output is the
+    class index that the nearest patterns decide instead of the nearest
+    pattern's index (one product with the patterns, not two).
     """
     S = binarize(X, threshold)
     states, n_iter, converged, cycled = run_dynamics(
         model, S, update=update, max_iter=max_iter, seed=seed
     )
+    search = dict(ghosts=model.symmetric, tile_rows=tile_rows)
     if votes is None:
-        nearest = nearest_pattern(states, patterns, ghosts=model.symmetric)
+        nearest = nearest_pattern(states, patterns, **search)
     else:
-        nearest = nearest_label(states, patterns, votes, ghosts=model.symmetric)
+        nearest = nearest_label(states, patterns, votes, **search)
     return states, n_iter, converged, cycled, nearest
 
 
@@ -99,18 +112,42 @@ class BinaryRetrievalMixin:
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, what="retrieve", verbose=None):
+    def _n_patterns(self):
+        """Number of stored patterns (rows of ``packed_patterns_``)."""
+        return self.packed_patterns_.shape[0]
+
+    def _search_tile(self):
+        """Patterns per tile of the nearest-pattern search, now.
+
+        Read from ``working_memory`` at each call, as the engine reads the
+        chunk size (:func:`~skhopfield._core.binary.pattern_tile_rows`).
+        """
+        return pattern_tile_rows(self._n_patterns(), self._search_features())
+
+    def _search_features(self):
+        """Width of the rows the nearest-pattern search compares."""
+        return self.n_features_in_
+
+    def _search_row_bytes(self, votes=False):
+        """Working memory of one query row in the nearest-pattern search."""
+        n_classes = len(self.classes_) if votes else 0
+        return search_row_bytes(self._search_tile(), self._search_features(), n_classes)
+
+    def _batch(self, block, X, what="retrieve", verbose=None, search=True):
         """Run ``block`` over ``X`` through the shared engine.
 
         ``what`` names the work in progress messages; ``verbose`` defaults to
-        the estimator's.
+        the estimator's.  ``search``: the block ends with a nearest-pattern
+        search, whose tile of unpacked patterns is taken off the budget.
         """
+        fixed = tile_bytes(self._search_tile(), self._search_features()) if search else 0
         return batch_retrieve(
             block,
             X,
             row_bytes=self._row_bytes(),
             n_jobs=self.n_jobs,
             max_rows=self._max_chunk_rows(),
+            fixed_bytes=fixed,
             verbose=self.verbose if verbose is None else verbose,
             label=f"{type(self).__name__}.{what}",
         )
@@ -253,7 +290,7 @@ class BaseBinaryMemory(
                 X,
                 y,
                 classes=classes,
-                reset=not hasattr(self, "patterns_"),
+                reset=not hasattr(self, "packed_patterns_"),
                 sample_weight=sample_weight,
             )
 
@@ -288,20 +325,23 @@ class BaseBinaryMemory(
                 )
             check_same_label_kind(y, getattr(self, "pattern_labels_", None))
         S = binarize(X, self.threshold)
-        patterns = S if reset else np.vstack([self.patterns_, S])
+        # Stored one bit per entry (see ``packed_patterns_``).
+        packed = pack_signs(S)
+        if not reset:
+            packed = np.vstack([self.packed_patterns_, packed])
         pattern_weights = (
             weights if reset else np.concatenate([self.pattern_weights_, weights])
         )
         if y is None:
             labels, fixed = None, False
-            class_names = np.arange(len(patterns))
+            class_names = np.arange(len(packed))
         else:
             labels = y if reset else np.concatenate([self.pattern_labels_, y])
             class_names, fixed = update_classes(self, labels, y, classes, reset)
         if reset:
             for attr in ("pattern_labels_", "_classes_fixed"):
                 self.__dict__.pop(attr, None)
-        self.patterns_ = patterns
+        self.packed_patterns_ = packed
         self.pattern_weights_ = pattern_weights
         self.classes_ = class_names
         if labels is not None:
@@ -318,6 +358,7 @@ class BaseBinaryMemory(
             self.patterns_,
             what="fit self-check",
             verbose=inner,
+            search=False,
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -327,7 +368,7 @@ class BaseBinaryMemory(
                     unstable, threshold=0.0, what="fit self-check", verbose=inner
                 ).n_iter.max()
             )
-        n_stored, n_stable = len(self.patterns_), int(self.stable_patterns_.sum())
+        n_stored, n_stable = self._n_patterns(), int(self.stable_patterns_.sum())
         report(
             self.verbose,
             f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
@@ -389,7 +430,8 @@ class BaseBinaryMemory(
             update=self.update,
             max_iter=self.max_iter,
             seed=seed,
-            patterns=self.patterns_,
+            patterns=self.packed_patterns_,
+            tile_rows=self._search_tile(),
             votes=votes,
         )
         states, n_iter, converged, cycled, nearest = self._batch(
@@ -510,7 +552,23 @@ class BaseBinaryMemory(
         self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         block = partial(_energy_block, model=self._model(), threshold=self.threshold)
-        return self._batch(block, X, what="energy")
+        return self._batch(block, X, what="energy", search=False)
+
+    @property
+    def patterns_(self):
+        """The stored +/-1 patterns, float64, unpacked from ``packed_patterns_``.
+
+        A new array of shape (n_patterns, n_features) at every access (8
+        bytes per entry, 64 times the stored bits): keep it in a variable
+        rather than reading it in a loop.
+        """
+        try:
+            packed = self.__dict__["packed_patterns_"]
+        except KeyError:
+            raise AttributeError(
+                f"This {type(self).__name__} has no patterns_: it is not fitted."
+            ) from None
+        return unpack_signs(packed, self.n_features_in_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

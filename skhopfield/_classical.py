@@ -334,5 +334,7 @@ class HopfieldMemory(BaseBinaryMemory):
         return ClassicalModel(self.weights_)
 
     def _row_bytes(self):
-        # states, fields, a copy of each for the active rows, block temporaries
-        return 8 * (5 * self.n_features_in_ + self.patterns_.shape[0])
+        # states, fields, a copy of each for the active rows, block
+        # temporaries; then the nearest-pattern search against one tile
+        search = self._search_row_bytes(votes=hasattr(self, "pattern_labels_"))
+        return 8 * 5 * self.n_features_in_ + search

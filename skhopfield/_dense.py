@@ -5,7 +5,10 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+import numpy as np
+
 from ._base import BaseBinaryMemory
+from ._core.binary import unpack_signs
 from ._core.dense import INTERACTIONS, DenseModel
 
 #: Largest ``order``: the dynamics compute every ``F`` value in units that
@@ -245,8 +248,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         # Interaction parameters are read at retrieval time, so check them
         # here too: set_params after fit must not slip past validation.
         self._validate_params()
+        # The +/-1 patterns unpacked to float32 (exact), for this model only.
         return DenseModel(
-            self.patterns_,
+            unpack_signs(self.packed_patterns_, self.n_features_in_, np.float32),
             self.interaction,
             self.order,
             self.beta,
@@ -285,11 +289,12 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         # terms once per neuron and refreshes them for the rows that flip:
         # small chunks stay in cache and their temporaries stay off fresh
         # pages, 2-4x faster than chunks cut only by working_memory.
-        return max(16, CACHE_BYTES // (8 * self.patterns_.shape[0]))
+        return max(16, CACHE_BYTES // (8 * self._n_patterns()))
 
     def _row_bytes(self):
         # states (x4 in run_dynamics) and per-neuron gains (sync), overlaps
         # and the two per-pattern change arrays (x2 with the copies of the
         # active rows), and the temporaries of a refresh
-        n_features, n_patterns = self.n_features_in_, self.patterns_.shape[0]
+        # (more than the nearest-pattern search after them needs)
+        n_features, n_patterns = self.n_features_in_, self._n_patterns()
         return 8 * (9 * n_features + 12 * n_patterns)
