@@ -464,8 +464,9 @@ def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=
     pattern index", this does not depend on the order the patterns were
     stored in, and a pattern stored twice votes as one of weight 2.
 
-    The totals are summed tile by tile in float64 (exact for whole-number
-    weights; other weights are rounded as any sum of floats is).  Other
+    The totals are summed tile by tile: exactly where the weights are whole
+    numbers (in float32 when their sum is below ``2^24``, in the tile
+    itself), otherwise in float64, rounded as any sum of floats is.  Other
     parameters as :func:`nearest_pattern`.
     """
     states = np.asarray(states)
@@ -474,6 +475,9 @@ def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=
     if parts[0].shape[0] == 0:
         raise ValueError("No stored patterns to search.")
     votes = np.asarray(votes, dtype=float)
+    # Whole-number votes with a total below 2^24: every partial sum of the
+    # tie product is an integer that float32 holds exactly.
+    small_whole = bool((votes == np.round(votes)).all()) and votes.sum() < 2**24
     best = np.full(n_states, -np.inf)
     totals = np.zeros((n_states, votes.shape[1]))
     for start, keys in _search_keys(states, parts, widths, ghosts, tile_rows):
@@ -483,7 +487,19 @@ def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=
         np.maximum(best, k, out=best)
         # exact: keys are integers or half-integers, exact in their dtype
         hit = np.flatnonzero(k == best)
-        if hit.size:
-            tied = np.equal(keys[hit], best[hit, None].astype(keys.dtype))
-            totals[hit] += tied.astype(float) @ votes[start : start + keys.shape[1]]
+        if not hit.size:
+            continue
+        every = hit.size == n_states
+        block = keys if every else keys[hit]
+        level = best[hit, None].astype(keys.dtype)
+        tile_votes = votes[start : start + keys.shape[1]]
+        if small_whole and keys.dtype == np.float32:
+            tied = np.equal(block, level, out=block)  # 0/1, in place
+            tile_votes = tile_votes.astype(np.float32)
+        else:
+            tied = np.equal(block, level, out=np.empty(block.shape))
+        if every:
+            totals += tied @ tile_votes
+        else:
+            totals[hit] += tied @ tile_votes
     return np.argmax(totals, axis=1)
