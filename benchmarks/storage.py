@@ -63,7 +63,7 @@ from skhopfield._core.binary import (
 MiB = 2**20
 
 
-# -- the search, three ways --------------------------------------------------------------
+# -- the search, three ways ------------------------------------------------------------
 def nearest_float64(states, patterns, ghosts=True):
     """The search before: one float64 GEMM against float64 patterns."""
     overlaps = states @ patterns.T
@@ -159,7 +159,7 @@ def search_case(n_patterns, n_features, n_queries, repeats, popcount, seed=0):
     )
 
 
-# -- bytes of a fitted memory ------------------------------------------------------------
+# -- bytes of a fitted memory ----------------------------------------------------------
 def fitted_bytes(est):
     """Bytes of the numpy arrays among the fitted attributes (each array
     once: an attribute may alias another)."""
@@ -188,7 +188,8 @@ def storage_data(n_patterns, n_features, n_distinct, n_queries, seed=0):
     labels = rng.integers(0, n_distinct, n_patterns)
     X = distinct[labels]
     cue_rows = rng.integers(0, n_distinct, n_queries)
-    cues = distinct[cue_rows] * np.where(rng.random((n_queries, n_features)) < 0.1, -1, 1)
+    flips = np.where(rng.random((n_queries, n_features)) < 0.1, -1, 1)
+    cues = distinct[cue_rows] * flips
     return X, labels % 10, cues
 
 

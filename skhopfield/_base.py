@@ -76,7 +76,9 @@ def _retrieve_block(
     searched ``tile_rows`` at a time.  With ``votes`` (see
     :func:`~skhopfield._core.binary.nearest_label`) the fifth output is the
     class index that the nearest patterns decide instead of the nearest
-    pattern's index (one product with the patterns, not two).
+    pattern's index (one product with the patterns, not two).  The states
+    come back bit-packed: the engine then gathers 1/64 of the bytes, and
+    the caller unpacks them once, or not at all.
     """
     S = binarize(X, threshold)
     states, n_iter, converged, cycled = run_dynamics(
@@ -87,7 +89,7 @@ def _retrieve_block(
         nearest = nearest_pattern(states, patterns, **search)
     else:
         nearest = nearest_label(states, patterns, votes, **search)
-    return states, n_iter, converged, cycled, nearest
+    return pack_signs(states), n_iter, converged, cycled, nearest
 
 
 def _energy_block(X, *, model, threshold):
@@ -140,7 +142,9 @@ class BinaryRetrievalMixin:
         the estimator's.  ``search``: the block ends with a nearest-pattern
         search, whose tile of unpacked patterns is taken off the budget.
         """
-        fixed = tile_bytes(self._search_tile(), self._search_features()) if search else 0
+        fixed = 0
+        if search:
+            fixed = tile_bytes(self._search_tile(), self._search_features())
         return batch_retrieve(
             block,
             X,
@@ -400,7 +404,8 @@ class BaseBinaryMemory(
         Returns
         -------
         result : :class:`~sklearn.utils.Bunch`
-            ``states`` (n_samples, n_features) the retrieved +/-1 states;
+            ``states`` (n_samples, n_features) the retrieved +/-1 states
+            (float64);
             ``n_iter`` (n_samples,) sweeps (async) or steps (sync) run per
             row, counting the final one that changed nothing; ``converged``
             (n_samples,) True where a fixed point was reached; ``cycled``
@@ -421,7 +426,11 @@ class BaseBinaryMemory(
         self._warn_convergence(result.converged, result.cycled)
         return result
 
-    def _run(self, X, threshold, votes=None, what="retrieve", verbose=None):
+    def _run(
+        self, X, threshold, votes=None, what="retrieve", verbose=None, states=True
+    ):
+        """Retrieve from every row of ``X``; ``states=False``: no states in the
+        result (they are not unpacked)."""
         seed = self._dynamics_seed()
         block = partial(
             _retrieve_block,
@@ -434,10 +443,13 @@ class BaseBinaryMemory(
             tile_rows=self._search_tile(),
             votes=votes,
         )
-        states, n_iter, converged, cycled, nearest = self._batch(
+        packed_states, n_iter, converged, cycled, nearest = self._batch(
             block, X, what=what, verbose=verbose
         )
-        result = Bunch(states=states, n_iter=n_iter, converged=converged, cycled=cycled)
+        result = Bunch()
+        if states:
+            result["states"] = unpack_signs(packed_states, self.n_features_in_)
+        result.update(n_iter=n_iter, converged=converged, cycled=cycled)
         # with votes: the class index the nearest patterns decide
         result["nearest" if votes is None else "label"] = nearest
         return result
@@ -453,7 +465,7 @@ class BaseBinaryMemory(
         Returns
         -------
         states : ndarray of shape (n_samples, n_features)
-            Retrieved +/-1 states.
+            Retrieved +/-1 states, float64 (whatever the input's dtype).
         """
         return self.retrieve(X).states
 
@@ -494,7 +506,7 @@ class BaseBinaryMemory(
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
         votes = np.zeros((len(idx), len(self.classes_)))
         votes[np.arange(len(idx)), idx] = self.pattern_weights_
-        result = self._run(X, threshold=self.threshold, votes=votes)
+        result = self._run(X, threshold=self.threshold, votes=votes, states=False)
         self._warn_convergence(result.converged, result.cycled)
         return self.classes_[result.label]
 

@@ -39,7 +39,7 @@ FAST = settings(
 )
 
 
-# -- references --------------------------------------------------------------------------
+# -- references ------------------------------------------------------------------------
 def old_nearest_pattern(states, patterns, ghosts=True):
     """The float64 search before bit-packing, verbatim."""
     overlaps = states @ patterns.T
@@ -94,7 +94,7 @@ def exact_label(states, patterns, classes, weights, n_classes, ghosts):
     return np.array(out)
 
 
-# -- data --------------------------------------------------------------------------------
+# -- data ------------------------------------------------------------------------------
 @st.composite
 def search_cases(draw, max_features=70):
     """Patterns with duplicates and sign-reversed twins, and states that are
@@ -119,7 +119,7 @@ def search_cases(draw, max_features=70):
     return P, S, tile
 
 
-# -- packing -----------------------------------------------------------------------------
+# -- packing ---------------------------------------------------------------------------
 @FAST
 @given(
     n_rows=st.integers(0, 20),
@@ -132,7 +132,8 @@ def test_pack_then_unpack_is_the_identity_at_any_width(n_rows, n_features, dtype
     S = np.where(rng.random((n_rows, n_features)) < 0.5, -1.0, 1.0)
     packed = pack_signs(S)
     assert packed.dtype == np.uint8
-    assert packed.shape == (n_rows, packed_width(n_features)) == (n_rows, -(-n_features // 8))
+    assert packed.shape == (n_rows, packed_width(n_features))
+    assert packed_width(n_features) == -(-n_features // 8)
     # numpy's own bits, the padding zero
     bits = np.unpackbits(packed, axis=1)
     np.testing.assert_array_equal(bits[:, :n_features], S > 0)
@@ -190,7 +191,9 @@ def test_nearest_label_votes_as_exact_fractions(case, ghosts, n_classes, whole, 
 
 @settings(FAST, max_examples=15)
 @given(case=search_cases(max_features=40), ghosts=st.booleans())
-def test_search_in_float64_past_the_float32_range_agrees(case, ghosts, monkeypatch_module):
+def test_search_in_float64_past_the_float32_range_agrees(
+    case, ghosts, monkeypatch_module
+):
     # Wider patterns than FLOAT32_MAX_FEATURES are searched in float64: make
     # every width "wide" and compare.
     P, S, tile = case
@@ -268,7 +271,7 @@ def test_tiles_follow_working_memory_and_its_scratch_is_taken_off_the_budget():
     assert rows.stop == (2**20 - fixed) // 1000
 
 
-# -- the estimators ----------------------------------------------------------------------
+# -- the estimators --------------------------------------------------------------------
 @pytest.mark.parametrize("case", BINARY_CASES, ids=repr)
 @pytest.mark.parametrize("n_features", [7, 16, 33])
 def test_estimators_store_bits_and_search_them_exactly(case, n_features):

@@ -332,12 +332,13 @@ def tile_bytes(tile_rows, n_features):
 def search_row_bytes(tile_rows, n_features, n_classes=0):
     """Working memory of one query row in the nearest-pattern search, in bytes.
 
-    The row's states in the search dtype, its keys against one tile, and
-    with votes (``n_classes > 0``) the 0/1 tie indicators of that tile
-    (float64) and the running vote totals.
+    The row's states in the search dtype, its keys against one tile and a
+    copy of them (the arg-reduction along the tile), and with votes
+    (``n_classes > 0``) the 0/1 tie indicators of that tile (float64) and
+    the running vote totals.
     """
     itemsize = np.dtype(search_dtype(n_features)).itemsize
-    row = itemsize * (int(n_features) + int(tile_rows)) + 32
+    row = itemsize * (int(n_features) + 2 * int(tile_rows)) + 32
     if n_classes:
         row += 8 * (int(tile_rows) + int(n_classes))
     return row
@@ -352,12 +353,17 @@ def _as_parts(packed, widths):
 def _search_keys(states, parts, widths, ghosts, tile_rows):
     """Yield ``(start, keys)`` per tile of patterns: the exact search keys.
 
-    ``keys`` (n_states, tile) holds the overlap ``m = s . x`` with each
-    pattern of the tile, or with ``ghosts`` ``|2 m + 1/2|``: larger ``|m|``
+    ``keys`` (tile, n_states), pattern-major, holds the overlap
+    ``m = s . x`` of each pattern of the tile with each state, or with
+    ``ghosts`` ``|2 m + 1/2|``: larger ``|m|``
     first, and at equal ``|m|`` the direct match (``2|m| + 1/2``) before the
     ghost (``2|m| - 1/2``).  Every value is an integer or half-integer that
     the search dtype holds exactly (:data:`FLOAT32_MAX_FEATURES`), so keys
     compare exactly however the patterns are tiled.
+
+    Pattern-major because OpenBLAS multiplies a (tile, N) block by the few
+    hundred states of a chunk several times faster in that orientation than
+    in the other (``benchmarks/storage.py``).
     """
     n_features = sum(widths)
     if states.shape[1] != n_features:
@@ -388,9 +394,9 @@ def _search_keys(states, parts, widths, ghosts, tile_rows):
                 )
                 col += w
             tile = joint[: stop - start]
-        keys = Q @ tile.T
+        keys = tile @ Q.T
         if ghosts:
-            # In place: the (rows, tile) block is the largest array here.
+            # In place: the (tile, rows) block is the largest array here.
             keys *= 2.0
             keys += 0.5
             np.abs(keys, out=keys)
@@ -421,7 +427,8 @@ def nearest_pattern(states, packed, *, widths=None, ghosts=True, tile_rows=None)
     ----------
     states : ndarray of shape (n_states, n_features)
         +/-1 states.
-    packed : ndarray of shape (n_patterns, ceil(n_features / 8)), dtype=uint8,             or tuple of such arrays
+    packed : ndarray of shape (n_patterns, ceil(n_features / 8)), dtype=uint8, \
+            or tuple of such arrays
         The packed patterns; a tuple holds column blocks of the patterns,
         each packed on its own (e.g. both layers of a bidirectional memory).
     widths : int or tuple of int, default=None
@@ -441,14 +448,16 @@ def nearest_pattern(states, packed, *, widths=None, ghosts=True, tile_rows=None)
         raise ValueError("No stored patterns to search.")
     best = np.full(n_states, -np.inf)
     index = np.zeros(n_states, dtype=np.intp)
-    rows = np.arange(n_states)
     for start, keys in _search_keys(states, parts, widths, ghosts, tile_rows):
-        i = np.argmax(keys, axis=1)
-        k = keys[rows, i]
+        k = keys.max(axis=0)
         # strictly better only: a tie keeps the earlier tile (lower index)
-        better = k > best
+        better = np.flatnonzero(k > best)
+        if not better.size:
+            continue
+        block = keys if better.size == n_states else keys[:, better]
+        # the first largest key of the tile: the lowest index among ties
+        index[better] = np.argmax(block, axis=0) + start
         best[better] = k[better]
-        index[better] = i[better] + start
     return index
 
 
@@ -481,7 +490,7 @@ def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=
     best = np.full(n_states, -np.inf)
     totals = np.zeros((n_states, votes.shape[1]))
     for start, keys in _search_keys(states, parts, widths, ghosts, tile_rows):
-        k = keys.max(axis=1)
+        k = keys.max(axis=0)
         better = k > best
         totals[better] = 0.0  # a nearer pattern: the earlier votes are void
         np.maximum(best, k, out=best)
@@ -490,16 +499,16 @@ def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=
         if not hit.size:
             continue
         every = hit.size == n_states
-        block = keys if every else keys[hit]
-        level = best[hit, None].astype(keys.dtype)
-        tile_votes = votes[start : start + keys.shape[1]]
+        block = keys if every else keys[:, hit]
+        level = best[None, hit].astype(keys.dtype)
+        tile_votes = votes[start : start + keys.shape[0]]
         if small_whole and keys.dtype == np.float32:
             tied = np.equal(block, level, out=block)  # 0/1, in place
             tile_votes = tile_votes.astype(np.float32)
         else:
             tied = np.equal(block, level, out=np.empty(block.shape))
         if every:
-            totals += tied @ tile_votes
+            totals += tied.T @ tile_votes
         else:
-            totals[hit] += tied @ tile_votes
+            totals[hit] += tied.T @ tile_votes
     return np.argmax(totals, axis=1)
