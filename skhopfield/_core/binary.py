@@ -265,7 +265,8 @@ def packed_width(n_features):
 def unpack_signs(packed, n_features, dtype=np.float64, out=None):
     """The +/-1 rows of :func:`pack_signs` output, as ``dtype``.
 
-    One table look-up per byte (eight values at a time).
+    One table look-up per byte (eight values at a time): a few times
+    faster than ``numpy.unpackbits`` followed by a conversion.
 
     Parameters
     ----------
@@ -292,13 +293,15 @@ def unpack_signs(packed, n_features, dtype=np.float64, out=None):
         )
     table = _sign_table(np.dtype(dtype))
     if out is None:
-        full = np.take(table, packed, axis=0)  # (n_rows, n_bytes, 8)
+        # (n_rows, n_bytes, 8); "clip": every uint8 indexes the 256 rows,
+        # and unlike "raise" it writes straight into the output, unbuffered
+        full = np.take(table, packed, axis=0, mode="clip")
         full = full.reshape(n_rows, 8 * n_bytes)
         if 8 * n_bytes == n_features:
             return full
         return np.ascontiguousarray(full[:, :n_features])
     tile = out[:n_rows].reshape(n_rows, n_bytes, 8)
-    np.take(table, packed, axis=0, out=tile)
+    np.take(table, packed, axis=0, out=tile, mode="clip")
     return out[:n_rows, :n_features]
 
 
