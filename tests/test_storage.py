@@ -162,6 +162,8 @@ def test_nearest_pattern_is_the_exact_hamming_nearest(case, ghosts):
     got = nearest_pattern(S, pack_signs(P), ghosts=ghosts, tile_rows=tile)
     np.testing.assert_array_equal(got, exact_nearest(S, P, ghosts))
     np.testing.assert_array_equal(got, old_nearest_pattern(S, P, ghosts))
+    # unpacked +/-1 patterns are packed first: the same answer
+    np.testing.assert_array_equal(nearest_pattern(S, P, ghosts=ghosts), got)
 
 
 @FAST

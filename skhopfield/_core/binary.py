@@ -348,9 +348,13 @@ def search_row_bytes(tile_rows, n_features, n_classes=0):
 
 
 def _as_parts(packed, widths):
+    """Column blocks of packed patterns; +/-1 float blocks are packed here."""
     if isinstance(packed, np.ndarray):
-        return (packed,), (widths,)
-    return tuple(packed), tuple(widths)
+        packed, widths = (packed,), (widths,)
+    parts = tuple(
+        p if p.dtype == np.uint8 else pack_signs(p) for p in map(np.asarray, packed)
+    )
+    return parts, tuple(widths)
 
 
 def _search_keys(states, parts, widths, ghosts, tile_rows):
@@ -434,6 +438,7 @@ def nearest_pattern(states, packed, *, widths=None, ghosts=True, tile_rows=None)
             or tuple of such arrays
         The packed patterns; a tuple holds column blocks of the patterns,
         each packed on its own (e.g. both layers of a bidirectional memory).
+        Any other dtype is taken as unpacked +/-1 patterns and packed first.
     widths : int or tuple of int, default=None
         Features of each block; None: one block of ``n_features``.
     ghosts : bool, default=True
