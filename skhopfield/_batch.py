@@ -55,7 +55,9 @@ from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
 
 
-def chunk_slices(n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_rows=None):
+def chunk_slices(
+    n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_rows=None, fixed_bytes=0
+):
     """Slices that cut ``n_rows`` rows into memory-bounded chunks.
 
     Parameters
@@ -72,6 +74,10 @@ def chunk_slices(n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_row
     max_rows : int or None
         A cap on the rows of a chunk below what the budget allows, for block
         functions that run faster on cache-sized chunks.
+    fixed_bytes : int
+        Working memory a chunk needs whatever its number of rows (scratch
+        reused across the rows, e.g. a tile of unpacked patterns): taken
+        off the budget before it is cut into rows.
 
     Returns
     -------
@@ -81,7 +87,8 @@ def chunk_slices(n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_row
         working_memory = get_config()["working_memory"]
     # As sklearn's own chunked reductions: at least one row, even when a
     # single row is over budget.
-    chunk = int(working_memory * 2**20) // max(int(row_bytes), 1)
+    budget = int(working_memory * 2**20) - int(fixed_bytes)
+    chunk = max(budget, 0) // max(int(row_bytes), 1)
     if max_rows is not None:
         chunk = min(chunk, max_rows)
     chunk = min(max(chunk, 1), max(n_rows, 1))
@@ -159,6 +166,7 @@ def batch_retrieve(
     n_jobs=None,
     working_memory=None,
     max_rows=None,
+    fixed_bytes=0,
     verbose=0,
     label="retrieve",
 ):
@@ -196,6 +204,8 @@ def batch_retrieve(
         Overrides ``sklearn.get_config()["working_memory"]`` (MiB).
     max_rows : int or None
         Cap on the rows of a chunk (see :func:`chunk_slices`).
+    fixed_bytes : int
+        Working memory of a chunk beside its rows' (see :func:`chunk_slices`).
     verbose : int
         0: silent.  1: one line when the batch is done (rows, features,
         time, rate, chunks, workers).  2 or more: also one line per
@@ -215,6 +225,7 @@ def batch_retrieve(
         n_jobs=n_jobs,
         working_memory=working_memory,
         max_rows=max_rows,
+        fixed_bytes=fixed_bytes,
     )
     n_workers = 1 if len(slices) == 1 else effective_n_jobs(n_jobs)
     if n_workers > 1 and shared:
