@@ -27,7 +27,14 @@ from ._core.bam import (
     correlation_weights,
     pseudoinverse_weights,
 )
-from ._core.binary import binarize, nearest_pattern, run_dynamics
+from ._core.binary import (
+    binarize,
+    nearest_pattern,
+    pack_signs,
+    run_dynamics,
+    search_row_bytes,
+    unpack_signs,
+)
 from ._validation import (
     N_JOBS_CONSTRAINT,
     VERBOSE_CONSTRAINT,
@@ -40,7 +47,9 @@ from ._validation import (
 from .exceptions import CapacityWarning
 
 
-def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
+def _recall_block(
+    S, *, model, max_iter, threshold, given, read, codes, tile_rows, joint=None
+):
     """Recall from one block of cues: the unit of work of the batch engine.
 
     ``S`` holds the given layer (``given`` is ``"x"`` or ``"y"``): binarized
@@ -50,7 +59,9 @@ def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
     of one layer (or of a label) does not carry both layers through the
     engine: ``"all"`` (states of both layers, iterations, nearest stored
     pair), ``"x"``, ``"y"`` or ``"code"`` (index of the nearest row of
-    ``codes`` to the recalled ``y``).
+    ``codes`` to the recalled ``y``).  ``joint`` (the stored pairs: the
+    packed ``x`` and ``y`` patterns and their widths) and ``codes`` (packed)
+    are bit-packed, searched ``tile_rows`` patterns at a time.
     """
     if threshold is not None:
         S = binarize(S, threshold)
@@ -65,8 +76,14 @@ def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
     if read == "y":
         return states[:, n_x:], converged
     if read == "code":
-        return nearest_pattern(states[:, n_x:], codes, ghosts=True), converged
-    nearest = nearest_pattern(states, joint, ghosts=True)
+        nearest = nearest_pattern(
+            states[:, n_x:], codes, ghosts=True, tile_rows=tile_rows
+        )
+        return nearest, converged
+    packed, widths = joint
+    nearest = nearest_pattern(
+        states, packed, widths=widths, ghosts=True, tile_rows=tile_rows
+    )
     return states, n_iter, converged, nearest
 
 
@@ -160,11 +177,23 @@ class BidirectionalAssociativeMemory(
 
     Attributes
     ----------
+    packed_patterns_ : ndarray of shape (n_pairs, ceil(n_features / 8)), \
+            dtype=uint8
+        The stored ``x`` patterns, one bit per entry:
+        ``numpy.packbits(x > 0, axis=1)`` (1 for +1, big bit order, the
+        last byte of a row padded with zeros).  This is what the memory
+        keeps: 1/64 of the bytes of float64 patterns.
+    packed_targets_ : ndarray of shape (n_pairs, ceil(n_targets / 8)), \
+            dtype=uint8
+        The stored ``y`` patterns, packed in the same way.
     patterns_ : ndarray of shape (n_pairs, n_features)
-        The stored +/-1 ``x`` patterns.
+        The stored +/-1 ``x`` patterns as float64, unpacked from
+        ``packed_patterns_`` at every access (a read-only property: keep
+        the array in a variable rather than reading it in a loop).
     targets_ : ndarray of shape (n_pairs, n_targets)
         The stored +/-1 ``y`` patterns (the codes of the labels when fitted
-        with labels).
+        with labels), float64, unpacked from ``packed_targets_`` at every
+        access.
     weights_ : ndarray of shape (n_features, n_targets)
         The coupling matrix ``W``.
     classes_ : ndarray of shape (n_classes,)
@@ -340,7 +369,7 @@ class BidirectionalAssociativeMemory(
             return self._store(
                 X,
                 y,
-                reset=not hasattr(self, "patterns_"),
+                reset=not hasattr(self, "packed_patterns_"),
                 sample_weight=sample_weight,
             )
 
@@ -378,10 +407,10 @@ class BidirectionalAssociativeMemory(
                     "labels for non-numeric targets."
                 )
             T = binarize(Y.astype(np.float64), self.threshold)
-            if not reset and T.shape[1] != self.targets_.shape[1]:
+            if not reset and T.shape[1] != self._n_targets:
                 raise ValueError(
                     f"Y has {T.shape[1]} columns, but {type(self).__name__} is "
-                    f"expecting {self.targets_.shape[1]} (units of its y layer)."
+                    f"expecting {self._n_targets} (units of its y layer)."
                 )
         S = binarize(X, self.threshold)
         # Every input is valid: replace the fitted state now.
@@ -390,11 +419,13 @@ class BidirectionalAssociativeMemory(
             for attr in labels_state + ("_code_seed", "_label_order"):
                 if hasattr(self, attr):
                     delattr(self, attr)
-            self.patterns_, self.targets_ = S, T
+            self.packed_patterns_ = pack_signs(S)
+            self.packed_targets_ = pack_signs(T)
+            self._n_targets = int(T.shape[1])
             self.pattern_weights_ = weights
         else:
-            self.patterns_ = np.vstack([self.patterns_, S])
-            self.targets_ = np.vstack([self.targets_, T])
+            self.packed_patterns_ = np.vstack([self.packed_patterns_, pack_signs(S)])
+            self.packed_targets_ = np.vstack([self.packed_targets_, pack_signs(T)])
             self.pattern_weights_ = np.concatenate([self.pattern_weights_, weights])
         # Unit weights are no weights: the plain (integer) rule.
         all_weights = self.pattern_weights_
@@ -416,10 +447,12 @@ class BidirectionalAssociativeMemory(
         # only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            partial(_stable_block, model=BAMModel(self.weights_)),
+            _stable_block,
             joint,
             what="fit self-check",
             verbose=inner,
+            search=False,
+            model=BAMModel(self.weights_),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -428,7 +461,7 @@ class BidirectionalAssociativeMemory(
                 unstable, "x", None, warn=False, what="fit self-check", verbose=inner
             )
             self.n_iter_ = int(result.n_iter.max())
-        n_stored, n_stable = len(self.patterns_), int(self.stable_patterns_.sum())
+        n_stored, n_stable = self._n_patterns(), int(self.stable_patterns_.sum())
         report(
             self.verbose,
             f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
@@ -450,7 +483,7 @@ class BidirectionalAssociativeMemory(
 
     def _capacity_advice(self):
         """What the rule holds at this layer size, and what to try instead."""
-        n, m = self.n_features_in_, self.targets_.shape[1]
+        n, m = self.n_features_in_, self._n_targets
         small = min(n, m)
         layers = f"N = {n} x units and M = {m} y units"
         more_units = (
@@ -517,28 +550,63 @@ class BidirectionalAssociativeMemory(
         return T, state
 
     # -- retrieving -------------------------------------------------------------------
+    @property
+    def patterns_(self):
+        """The stored +/-1 ``x`` patterns, float64, unpacked at every access."""
+        return unpack_signs(self._packed("packed_patterns_"), self.n_features_in_)
+
+    @property
+    def targets_(self):
+        """The stored +/-1 ``y`` patterns, float64, unpacked at every access."""
+        return unpack_signs(self._packed("packed_targets_"), self._n_targets)
+
+    def _packed(self, name):
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(
+                f"This {type(self).__name__} is not fitted: no stored pairs."
+            ) from None
+
+    def _search_features(self):
+        # the search compares states of both layers with the stored pairs
+        return self.n_features_in_ + self._n_targets
+
     def _row_bytes(self):
-        # start, states and their copies (driver), fields, nearest overlaps
-        n_units = self.n_features_in_ + self.targets_.shape[1]
-        return 8 * (6 * n_units + self.patterns_.shape[0])
+        # start, states and their copies (driver), fields; then the
+        # nearest-pattern search against one tile of stored pairs
+        n_units = self._search_features()
+        return 8 * 6 * n_units + self._search_row_bytes()
 
     def _recall(
         self, S, given, threshold, read="all", warn=True, what=None, verbose=None
     ):
         n_x = self.n_features_in_
+        joint = (
+            (self.packed_patterns_, self.packed_targets_),
+            (n_x, self._n_targets),
+        )
+        codes = getattr(self, "codes_", None)
         block = partial(
             _recall_block,
-            model=BAMModel(self.weights_, first="y" if given == "x" else "x"),
             max_iter=self.max_iter,
             threshold=threshold,
             given=given,
-            joint=np.hstack([self.patterns_, self.targets_]) if read == "all" else None,
             read=read,
-            codes=getattr(self, "codes_", None),
+            codes=None if codes is None else pack_signs(codes),
+            tile_rows=self._search_tile(),
         )
         if what is None:
             what = "retrieve" if given == "x" else "retrieve_backward"
-        out = self._batch(block, S, what=what, verbose=verbose)
+        # The model (and the stored pairs read against) travel once per fit.
+        model = BAMModel(self.weights_, first="y" if given == "x" else "x")
+        shared = {"model": model}
+        if read == "all":
+            shared["joint"] = joint
+        search = read in ("all", "code")
+        out = self._batch(
+            block, S, what=what, verbose=verbose, search=search, **shared
+        )
         converged = out[-2] if read == "all" else out[-1]
         if warn:
             self._warn_convergence(converged, np.zeros_like(converged))
@@ -568,7 +636,7 @@ class BidirectionalAssociativeMemory(
             if labels.ndim == 1:
                 return self.codes_[self._class_index(labels)]
         Y = check_array(Y, dtype=np.float64, input_name="Y")
-        n_targets = self.targets_.shape[1]
+        n_targets = self._n_targets
         if Y.shape[1] != n_targets:
             raise ValueError(
                 f"Y has {Y.shape[1]} features, but {type(self).__name__} is expecting "
@@ -754,10 +822,10 @@ class BidirectionalAssociativeMemory(
         """
         X = self._check_X(X)
         if y is None:
-            block = partial(
-                _energy_block, weights=self.weights_, threshold=self.threshold
+            block = partial(_energy_block, threshold=self.threshold)
+            return self._batch(
+                block, X, what="energy", search=False, weights=self.weights_
             )
-            return self._batch(block, X, what="energy")
         T = self._check_Y(y)
         if len(T) != len(X):
             raise ValueError(

@@ -36,7 +36,17 @@ from sklearn.utils.validation import (
 )
 
 from ._batch import batch_retrieve, report
-from ._core.binary import binarize, nearest_label, nearest_pattern, run_dynamics
+from ._core.binary import (
+    binarize,
+    nearest_label,
+    nearest_pattern,
+    pack_signs,
+    pattern_tile_rows,
+    run_dynamics,
+    search_row_bytes,
+    tile_bytes,
+    unpack_signs,
+)
 from ._validation import (
     N_JOBS_CONSTRAINT,
     VERBOSE_CONSTRAINT,
@@ -58,23 +68,28 @@ UNSTABLE_SHARE_WARNING = 0.5
 
 
 def _retrieve_block(
-    X, *, model, threshold, update, max_iter, seed, patterns, votes=None
+    X, *, model, threshold, update, max_iter, seed, patterns, tile_rows, votes=None
 ):
     """Retrieve one block of query rows: the unit of work of the batch engine.
 
-    With ``votes`` (see :func:`~skhopfield._core.binary.nearest_label`) the
-    fifth output is the class index that the nearest patterns decide instead
-    of the nearest pattern's index (one product with the patterns, not two).
+    ``patterns`` are the stored patterns bit-packed (``packed_patterns_``),
+    searched ``tile_rows`` at a time.  With ``votes`` (see
+    :func:`~skhopfield._core.binary.nearest_label`) the fifth output is the
+    class index that the nearest patterns decide instead of the nearest
+    pattern's index (one product with the patterns, not two).  The states
+    come back bit-packed: the engine then gathers 1/64 of the bytes, and
+    the caller unpacks them once, or not at all.
     """
     S = binarize(X, threshold)
     states, n_iter, converged, cycled = run_dynamics(
         model, S, update=update, max_iter=max_iter, seed=seed
     )
+    search = dict(ghosts=model.symmetric, tile_rows=tile_rows)
     if votes is None:
-        nearest = nearest_pattern(states, patterns, ghosts=model.symmetric)
+        nearest = nearest_pattern(states, patterns, **search)
     else:
-        nearest = nearest_label(states, patterns, votes, ghosts=model.symmetric)
-    return states, n_iter, converged, cycled, nearest
+        nearest = nearest_label(states, patterns, votes, **search)
+    return pack_signs(states), n_iter, converged, cycled, nearest
 
 
 def _energy_block(X, *, model, threshold):
@@ -99,18 +114,71 @@ class BinaryRetrievalMixin:
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, what="retrieve", verbose=None):
+    def _n_patterns(self):
+        """Number of stored patterns (rows of ``packed_patterns_``)."""
+        return self.packed_patterns_.shape[0]
+
+    def _search_tile(self):
+        """Patterns per tile of the nearest-pattern search, now.
+
+        Read from ``working_memory`` at each call, as the engine reads the
+        chunk size (:func:`~skhopfield._core.binary.pattern_tile_rows`).
+        """
+        return pattern_tile_rows(self._n_patterns(), self._search_features())
+
+    def _search_features(self):
+        """Width of the rows the nearest-pattern search compares."""
+        return self.n_features_in_
+
+    def _search_row_bytes(self, votes=False):
+        """Working memory of one query row in the nearest-pattern search."""
+        n_classes = len(self.classes_) if votes else 0
+        return search_row_bytes(self._search_tile(), self._search_features(), n_classes)
+
+    def _batch(
+        self,
+        block,
+        X,
+        what="retrieve",
+        verbose=None,
+        cache_sized=True,
+        search=True,
+        **shared,
+    ):
         """Run ``block`` over ``X`` through the shared engine.
 
         ``what`` names the work in progress messages; ``verbose`` defaults to
-        the estimator's.
+        the estimator's.  ``cache_sized=False`` cuts the chunks by
+        ``working_memory`` alone, ignoring ``_max_chunk_rows``: for block
+        functions that are one matrix product per chunk (the self-check),
+        which run fastest on large chunks.  ``search``: the block ends with a
+        nearest-pattern search, whose tile of unpacked patterns is taken off
+        the budget.  ``shared`` are the fitted model and arrays every chunk
+        needs; on a dask cluster they travel to the workers once per fitted
+        model: the stored patterns (``packed_patterns_``, replaced by every
+        ``fit`` and ``partial_fit``) and the model's scalar parameters (when
+        ``shared`` has a ``model``) identify it.
         """
+        fixed = 0
+        if search:
+            fixed = tile_bytes(self._search_tile(), self._search_features())
+        model = shared.get("model")
+        params = tuple(
+            sorted(
+                (k, v)
+                for k, v in (vars(model) if model is not None else {}).items()
+                if isinstance(v, (bool, int, float, str))
+            )
+        )
         return batch_retrieve(
             block,
             X,
             row_bytes=self._row_bytes(),
+            shared=shared,
+            owner=(self.packed_patterns_, type(model).__name__, params),
             n_jobs=self.n_jobs,
-            max_rows=self._max_chunk_rows(),
+            max_rows=self._max_chunk_rows() if cache_sized else None,
+            fixed_bytes=fixed,
             verbose=self.verbose if verbose is None else verbose,
             label=f"{type(self).__name__}.{what}",
         )
@@ -253,7 +321,7 @@ class BaseBinaryMemory(
                 X,
                 y,
                 classes=classes,
-                reset=not hasattr(self, "patterns_"),
+                reset=not hasattr(self, "packed_patterns_"),
                 sample_weight=sample_weight,
             )
 
@@ -288,20 +356,23 @@ class BaseBinaryMemory(
                 )
             check_same_label_kind(y, getattr(self, "pattern_labels_", None))
         S = binarize(X, self.threshold)
-        patterns = S if reset else np.vstack([self.patterns_, S])
+        # Stored one bit per entry (see ``packed_patterns_``).
+        packed = pack_signs(S)
+        if not reset:
+            packed = np.vstack([self.packed_patterns_, packed])
         pattern_weights = (
             weights if reset else np.concatenate([self.pattern_weights_, weights])
         )
         if y is None:
             labels, fixed = None, False
-            class_names = np.arange(len(patterns))
+            class_names = np.arange(len(packed))
         else:
             labels = y if reset else np.concatenate([self.pattern_labels_, y])
             class_names, fixed = update_classes(self, labels, y, classes, reset)
         if reset:
             for attr in ("pattern_labels_", "_classes_fixed"):
                 self.__dict__.pop(attr, None)
-        self.patterns_ = patterns
+        self.packed_patterns_ = packed
         self.pattern_weights_ = pattern_weights
         self.classes_ = class_names
         if labels is not None:
@@ -309,15 +380,19 @@ class BaseBinaryMemory(
             self._classes_fixed = fixed
         self._learn(S, first=reset, weights=weights)
         # Self-check: which stored patterns are fixed points (one synchronous
-        # evaluation, a matrix product), and how many sweeps the others need.
-        # Its batches report chunk progress at verbose >= 2 only: at 1, fit
-        # is one line.
+        # evaluation, a matrix product: in chunks as large as working_memory
+        # allows, not the cache-sized chunks of the per-neuron sweeps), and
+        # how many sweeps the others need.  Its batches report chunk progress
+        # at verbose >= 2 only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            partial(_stable_block, model=self._model()),
+            _stable_block,
             self.patterns_,
             what="fit self-check",
             verbose=inner,
+            cache_sized=False,
+            search=False,
+            model=self._model(),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -327,7 +402,7 @@ class BaseBinaryMemory(
                     unstable, threshold=0.0, what="fit self-check", verbose=inner
                 ).n_iter.max()
             )
-        n_stored, n_stable = len(self.patterns_), int(self.stable_patterns_.sum())
+        n_stored, n_stable = self._n_patterns(), int(self.stable_patterns_.sum())
         report(
             self.verbose,
             f"{type(self).__name__}.{'fit' if reset else 'partial_fit'}",
@@ -359,7 +434,8 @@ class BaseBinaryMemory(
         Returns
         -------
         result : :class:`~sklearn.utils.Bunch`
-            ``states`` (n_samples, n_features) the retrieved +/-1 states;
+            ``states`` (n_samples, n_features) the retrieved +/-1 states
+            (float64);
             ``n_iter`` (n_samples,) sweeps (async) or steps (sync) run per
             row, counting the final one that changed nothing; ``converged``
             (n_samples,) True where a fixed point was reached; ``cycled``
@@ -380,22 +456,30 @@ class BaseBinaryMemory(
         self._warn_convergence(result.converged, result.cycled)
         return result
 
-    def _run(self, X, threshold, votes=None, what="retrieve", verbose=None):
+    def _run(
+        self, X, threshold, votes=None, what="retrieve", verbose=None, states=True
+    ):
+        """Retrieve from every row of ``X``; ``states=False``: no states in the
+        result (they are not unpacked)."""
         seed = self._dynamics_seed()
         block = partial(
             _retrieve_block,
-            model=self._model(),
             threshold=threshold,
             update=self.update,
             max_iter=self.max_iter,
             seed=seed,
-            patterns=self.patterns_,
-            votes=votes,
+            tile_rows=self._search_tile(),
         )
-        states, n_iter, converged, cycled, nearest = self._batch(
-            block, X, what=what, verbose=verbose
+        shared = {"model": self._model(), "patterns": self.packed_patterns_}
+        if votes is not None:
+            shared["votes"] = votes
+        packed_states, n_iter, converged, cycled, nearest = self._batch(
+            block, X, what=what, verbose=verbose, **shared
         )
-        result = Bunch(states=states, n_iter=n_iter, converged=converged, cycled=cycled)
+        result = Bunch()
+        if states:
+            result["states"] = unpack_signs(packed_states, self.n_features_in_)
+        result.update(n_iter=n_iter, converged=converged, cycled=cycled)
         # with votes: the class index the nearest patterns decide
         result["nearest" if votes is None else "label"] = nearest
         return result
@@ -411,7 +495,7 @@ class BaseBinaryMemory(
         Returns
         -------
         states : ndarray of shape (n_samples, n_features)
-            Retrieved +/-1 states.
+            Retrieved +/-1 states, float64 (whatever the input's dtype).
         """
         return self.retrieve(X).states
 
@@ -452,7 +536,7 @@ class BaseBinaryMemory(
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
         votes = np.zeros((len(idx), len(self.classes_)))
         votes[np.arange(len(idx)), idx] = self.pattern_weights_
-        result = self._run(X, threshold=self.threshold, votes=votes)
+        result = self._run(X, threshold=self.threshold, votes=votes, states=False)
         self._warn_convergence(result.converged, result.cycled)
         return self.classes_[result.label]
 
@@ -509,8 +593,26 @@ class BaseBinaryMemory(
         check_is_fitted(self)
         self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        block = partial(_energy_block, model=self._model(), threshold=self.threshold)
-        return self._batch(block, X, what="energy")
+        block = partial(_energy_block, threshold=self.threshold)
+        return self._batch(
+            block, X, what="energy", search=False, model=self._model()
+        )
+
+    @property
+    def patterns_(self):
+        """The stored +/-1 patterns, float64, unpacked from ``packed_patterns_``.
+
+        A new array of shape (n_patterns, n_features) at every access (8
+        bytes per entry, 64 times the stored bits): keep it in a variable
+        rather than reading it in a loop.
+        """
+        try:
+            packed = self.__dict__["packed_patterns_"]
+        except KeyError:
+            raise AttributeError(
+                f"This {type(self).__name__} has no patterns_: it is not fitted."
+            ) from None
+        return unpack_signs(packed, self.n_features_in_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

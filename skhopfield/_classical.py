@@ -94,8 +94,17 @@ class HopfieldMemory(BaseBinaryMemory):
 
     Attributes
     ----------
+    packed_patterns_ : ndarray of shape (n_patterns, ceil(n_features / 8)), \
+            dtype=uint8
+        The stored patterns, one bit per entry (those of positive sample
+        weight): ``numpy.packbits(x > 0, axis=1)``, 1 for +1, big bit order,
+        the last byte of a row padded with zero bits.  This is what the
+        memory keeps, 1/64 of the bytes of float64 patterns (see the user
+        guide, "Storage").
     patterns_ : ndarray of shape (n_patterns, n_features)
-        The stored +/-1 patterns (those of positive sample weight).
+        The stored +/-1 patterns as float64, unpacked from
+        ``packed_patterns_`` at every access (a read-only property: keep the
+        array in a variable rather than reading it in a loop).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Labels of the stored patterns; only present when fitted with ``y``.
     pattern_weights_ : ndarray of shape (n_patterns,)
@@ -334,5 +343,7 @@ class HopfieldMemory(BaseBinaryMemory):
         return ClassicalModel(self.weights_)
 
     def _row_bytes(self):
-        # states, fields, a copy of each for the active rows, block temporaries
-        return 8 * (5 * self.n_features_in_ + self.patterns_.shape[0])
+        # states, fields, a copy of each for the active rows, block
+        # temporaries; then the nearest-pattern search against one tile
+        search = self._search_row_bytes(votes=hasattr(self, "pattern_labels_"))
+        return 8 * 5 * self.n_features_in_ + search

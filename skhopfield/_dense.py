@@ -5,7 +5,10 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+import numpy as np
+
 from ._base import BaseBinaryMemory
+from ._core.binary import unpack_signs
 from ._core.dense import INTERACTIONS, DenseModel
 
 #: Largest ``order``: the dynamics compute every ``F`` value in units that
@@ -21,6 +24,16 @@ MAX_ORDER = 1000
 #: and page faults then cost more than the arithmetic (see scaling in
 #: benchmarks/README.md).
 CACHE_BYTES = 2**19
+
+#: The same target for this memory's own sweeps: they refresh the rows that
+#: flip in place (no temporaries) and decide blocks of neurons with one
+#: product, while the overlaps ``S X^T`` and the final nearest-pattern
+#: product stream all the patterns once per chunk.  Chunks of about 8 MiB
+#: (about 100 rows at 10,000 patterns, within the last-level cache) ran
+#: 1.3-1.7x faster than 512 KiB ones (16 rows) on the case of
+#: benchmarks/dense_vs_knn.py and at 200 patterns.  (``CACHE_BYTES`` stays
+#: for the simplicial memory, whose sweeps still make those temporaries.)
+DENSE_CHUNK_BYTES = 2**23
 
 
 class DenseAssociativeMemory(BaseBinaryMemory):
@@ -98,9 +111,17 @@ class DenseAssociativeMemory(BaseBinaryMemory):
 
     Attributes
     ----------
+    packed_patterns_ : ndarray of shape (n_patterns, ceil(n_features / 8)), \
+            dtype=uint8
+        The stored patterns, one bit per entry (those of positive sample
+        weight): ``numpy.packbits(x > 0, axis=1)``, 1 for +1, big bit order,
+        the last byte of a row padded with zero bits.  With
+        ``pattern_weights_``, all the memory there is, in 1/64 of the bytes
+        of float64 patterns (see the user guide, "Storage").
     patterns_ : ndarray of shape (n_patterns, n_features)
-        The stored +/-1 patterns (those of positive sample weight): with
-        ``pattern_weights_``, all the memory there is.
+        The stored +/-1 patterns as float64, unpacked from
+        ``packed_patterns_`` at every access (a read-only property: keep the
+        array in a variable rather than reading it in a loop).
     pattern_labels_ : ndarray of shape (n_patterns,)
         Labels of the stored patterns; only present when fitted with ``y``.
     pattern_weights_ : ndarray of shape (n_patterns,)
@@ -245,8 +266,9 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         # Interaction parameters are read at retrieval time, so check them
         # here too: set_params after fit must not slip past validation.
         self._validate_params()
+        # The +/-1 patterns unpacked to float32 (exact), for this model only.
         return DenseModel(
-            self.patterns_,
+            unpack_signs(self.packed_patterns_, self.n_features_in_, np.float32),
             self.interaction,
             self.order,
             self.beta,
@@ -281,15 +303,16 @@ class DenseAssociativeMemory(BaseBinaryMemory):
         return capacity, advice
 
     def _max_chunk_rows(self):
-        # The per-neuron loop streams the (rows x patterns) overlaps and gain
-        # terms once per neuron and refreshes them for the rows that flip:
-        # small chunks stay in cache and their temporaries stay off fresh
-        # pages, 2-4x faster than chunks cut only by working_memory.
-        return max(16, CACHE_BYTES // (8 * self.patterns_.shape[0]))
+        # Chunks of about DENSE_CHUNK_BYTES per (rows x patterns) array: in
+        # the last-level cache for the per-neuron loop, and large enough that
+        # the products with all the patterns do not stream them for a
+        # handful of rows.
+        return max(16, DENSE_CHUNK_BYTES // (8 * self._n_patterns()))
 
     def _row_bytes(self):
         # states (x4 in run_dynamics) and per-neuron gains (sync), overlaps
         # and the two per-pattern change arrays (x2 with the copies of the
         # active rows), and the temporaries of a refresh
-        n_features, n_patterns = self.n_features_in_, self.patterns_.shape[0]
+        # (more than the nearest-pattern search after them needs)
+        n_features, n_patterns = self.n_features_in_, self._n_patterns()
         return 8 * (9 * n_features + 12 * n_patterns)

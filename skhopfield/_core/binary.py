@@ -215,7 +215,202 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     return out, n_iter, converged, cycled
 
 
-def nearest_pattern(states, patterns, *, ghosts=True):
+#: Target bytes of one tile of unpacked patterns in the nearest-pattern
+#: search (float32, so 8 MiB is 2,048 patterns of 1,024 bits): large enough
+#: for an efficient matrix product, small enough to stay in cache.  Capped at
+#: a quarter of ``working_memory`` by :func:`pattern_tile_rows`.
+TILE_BYTES = 2**23
+
+#: Largest number of features whose overlaps are searched in float32: every
+#: key ``|2 m + 1/2|`` (``|m| <= n_features``) and every partial sum of a
+#: +/-1 product is then an integer or half-integer below ``2^23``, exact in
+#: float32's 24-bit significand.  Wider patterns are searched in float64
+#: (exact below ``2^51`` features).
+FLOAT32_MAX_FEATURES = 2**21
+
+
+def pack_signs(S):
+    """Bit-pack +/-1 rows: one bit per entry, 1 for ``+1`` (``s > 0``).
+
+    ``numpy.packbits`` along the rows, big bit order: row ``i`` becomes
+    ``ceil(n_features / 8)`` bytes, the last one padded with zero bits.
+    :func:`unpack_signs` is its inverse given ``n_features``.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_rows, n_features)
+        +/-1 values (anything ``> 0`` packs as ``+1``).
+
+    Returns
+    -------
+    packed : ndarray of shape (n_rows, ceil(n_features / 8)), dtype=uint8
+    """
+    return np.packbits(np.asarray(S) > 0, axis=1)
+
+
+@lru_cache(maxsize=4)
+def _sign_table(dtype):
+    """(256, 8) table: the eight +/-1 values of every byte, big bit order."""
+    bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
+    table = np.where(bits == 1, 1, -1).astype(dtype)
+    table.flags.writeable = False
+    return table
+
+
+def packed_width(n_features):
+    """Bytes of one packed row of ``n_features`` entries."""
+    return -(-int(n_features) // 8)
+
+
+def unpack_signs(packed, n_features, dtype=np.float64, out=None):
+    """The +/-1 rows of :func:`pack_signs` output, as ``dtype``.
+
+    One table look-up per byte (eight values at a time): a few times
+    faster than ``numpy.unpackbits`` followed by a conversion.
+
+    Parameters
+    ----------
+    packed : ndarray of shape (n_rows, ceil(n_features / 8)), dtype=uint8
+    n_features : int
+        Width of the rows before packing (drops the padding bits).
+    dtype : dtype, default=float64
+    out : ndarray of shape (>= n_rows, 8 * ceil(n_features / 8)), optional
+        C-contiguous buffer of ``dtype`` to unpack into (its first
+        ``n_rows`` rows); a scratch tile reused across calls.
+
+    Returns
+    -------
+    S : ndarray of shape (n_rows, n_features)
+        +/-1 values; C-contiguous when ``out`` is None, otherwise a view of
+        ``out`` (with the row stride of ``out`` when ``n_features`` is not a
+        multiple of 8).
+    """
+    packed = np.asarray(packed, dtype=np.uint8)
+    n_rows, n_bytes = packed.shape
+    if n_bytes != packed_width(n_features):
+        raise ValueError(
+            f"{n_bytes} bytes per packed row cannot hold {n_features} features."
+        )
+    table = _sign_table(np.dtype(dtype))
+    if out is None:
+        # (n_rows, n_bytes, 8); "clip": every uint8 indexes the 256 rows,
+        # and unlike "raise" it writes straight into the output, unbuffered
+        full = np.take(table, packed, axis=0, mode="clip")
+        full = full.reshape(n_rows, 8 * n_bytes)
+        if 8 * n_bytes == n_features:
+            return full
+        return np.ascontiguousarray(full[:, :n_features])
+    tile = out[:n_rows].reshape(n_rows, n_bytes, 8)
+    np.take(table, packed, axis=0, out=tile, mode="clip")
+    return out[:n_rows, :n_features]
+
+
+def search_dtype(n_features):
+    """float32 where it is exact for the overlaps of ``n_features`` bits."""
+    return np.float32 if n_features <= FLOAT32_MAX_FEATURES else np.float64
+
+
+def pattern_tile_rows(n_patterns, n_features, working_memory=None):
+    """Patterns per tile of the nearest-pattern search.
+
+    About :data:`TILE_BYTES` of unpacked patterns, and at most a quarter of
+    ``working_memory`` (MiB; None reads ``sklearn.get_config()``); at least
+    one pattern, at most ``n_patterns``.
+    """
+    if working_memory is None:
+        from sklearn import get_config
+
+        working_memory = get_config()["working_memory"]
+    budget = min(TILE_BYTES, int(working_memory * 2**20) // 4)
+    per_row = tile_bytes(1, n_features)
+    return int(max(1, min(max(n_patterns, 1), budget // per_row)))
+
+
+def tile_bytes(tile_rows, n_features):
+    """Scratch of one search tile of ``tile_rows`` unpacked patterns, in bytes."""
+    itemsize = np.dtype(search_dtype(n_features)).itemsize
+    return int(tile_rows) * 8 * packed_width(n_features) * itemsize
+
+
+def search_row_bytes(tile_rows, n_features, n_classes=0):
+    """Working memory of one query row in the nearest-pattern search, in bytes.
+
+    The row's states in the search dtype, its keys against one tile and a
+    copy of them (the arg-reduction along the tile), and with votes
+    (``n_classes > 0``) the 0/1 tie indicators of that tile (float64) and
+    the running vote totals.
+    """
+    itemsize = np.dtype(search_dtype(n_features)).itemsize
+    row = itemsize * (int(n_features) + 2 * int(tile_rows)) + 32
+    if n_classes:
+        row += 8 * (int(tile_rows) + int(n_classes))
+    return row
+
+
+def _as_parts(packed, widths):
+    """Column blocks of packed patterns; +/-1 float blocks are packed here."""
+    if isinstance(packed, np.ndarray):
+        packed, widths = (packed,), (widths,)
+    parts = tuple(
+        p if p.dtype == np.uint8 else pack_signs(p) for p in map(np.asarray, packed)
+    )
+    return parts, tuple(widths)
+
+
+def _search_keys(states, parts, widths, ghosts, tile_rows):
+    """Yield ``(start, keys)`` per tile of patterns: the exact search keys.
+
+    ``keys`` (tile, n_states), pattern-major, holds the overlap
+    ``m = s . x`` of each pattern of the tile with each state, or with
+    ``ghosts`` ``|2 m + 1/2|``: larger ``|m|``
+    first, and at equal ``|m|`` the direct match (``2|m| + 1/2``) before the
+    ghost (``2|m| - 1/2``).  Every value is an integer or half-integer that
+    the search dtype holds exactly (:data:`FLOAT32_MAX_FEATURES`), so keys
+    compare exactly however the patterns are tiled.
+
+    Pattern-major because OpenBLAS multiplies a (tile, N) block by the few
+    hundred states of a chunk several times faster in that orientation than
+    in the other (``benchmarks/storage.py``).
+    """
+    n_features = sum(widths)
+    if states.shape[1] != n_features:
+        raise ValueError(
+            f"states have {states.shape[1]} features, the patterns {n_features}."
+        )
+    n_patterns = parts[0].shape[0]
+    dtype = search_dtype(n_features)
+    tile_rows = int(
+        max(1, min(n_patterns, tile_rows or pattern_tile_rows(n_patterns, n_features)))
+    )
+    Q = np.asarray(states, dtype=dtype)  # +/-1: exact in any float dtype
+    buffers = [
+        np.empty((tile_rows, 8 * packed_width(w)), dtype=dtype) for w in widths
+    ]
+    joint = None
+    if len(parts) > 1:
+        joint = np.empty((tile_rows, n_features), dtype=dtype)
+    for start in range(0, n_patterns, tile_rows):
+        stop = min(start + tile_rows, n_patterns)
+        if joint is None:
+            tile = unpack_signs(parts[0][start:stop], widths[0], dtype, buffers[0])
+        else:
+            col = 0
+            for part, w, buf in zip(parts, widths, buffers):
+                joint[: stop - start, col : col + w] = unpack_signs(
+                    part[start:stop], w, dtype, buf
+                )
+                col += w
+            tile = joint[: stop - start]
+        keys = tile @ Q.T
+        if ghosts:
+            # In place: the (tile, rows) block is the largest array here.
+            keys *= 2.0
+            keys += 0.5
+            np.abs(keys, out=keys)
+        yield start, keys
+
+
+def nearest_pattern(states, packed, *, widths=None, ghosts=True, tile_rows=None):
     """Index of the stored pattern nearest in Hamming distance to each state.
 
     With ``ghosts=False`` the distance is the Hamming distance ``d(s, x)``.
@@ -230,23 +425,51 @@ def nearest_pattern(states, patterns, *, ghosts=True):
     equal to a stored pattern ``x`` is never assigned to another stored
     pattern equal to ``-x``; what remains tied goes to the lowest index.
 
-    ``states`` and ``patterns`` are +/-1, so overlaps are integers, exact in
-    floating point.
+    The patterns arrive bit-packed (:func:`pack_signs`) and are unpacked one
+    tile at a time into float32 (float64 past
+    :data:`FLOAT32_MAX_FEATURES`), where the overlaps, integers, are exact;
+    one matrix product per tile.  The result does not depend on the tiling.
+
+    Parameters
+    ----------
+    states : ndarray of shape (n_states, n_features)
+        +/-1 states.
+    packed : ndarray of shape (n_patterns, ceil(n_features / 8)), dtype=uint8, \
+            or tuple of such arrays
+        The packed patterns; a tuple holds column blocks of the patterns,
+        each packed on its own (e.g. both layers of a bidirectional memory).
+        Any other dtype is taken as unpacked +/-1 patterns and packed first.
+    widths : int or tuple of int, default=None
+        Features of each block; None: one block of ``n_features``.
+    ghosts : bool, default=True
+    tile_rows : int, default=None
+        Patterns per tile; None: :func:`pattern_tile_rows`.
+
+    Returns
+    -------
+    index : ndarray of shape (n_states,)
     """
-    overlaps = states @ patterns.T
-    if ghosts:
-        # Key |2m + 1/2| for the integer overlap m: larger |m| first, and
-        # at equal |m| the direct match (2|m| + 1/2) before the ghost
-        # (2|m| - 1/2); exact in floating point.  In place: the (rows,
-        # patterns) block is the largest array of a chunk, and a second one
-        # would double the working memory the chunk was cut for.
-        overlaps *= 2.0
-        overlaps += 0.5
-        np.abs(overlaps, out=overlaps)
-    return np.argmax(overlaps, axis=1)
+    states = np.asarray(states)
+    parts, widths = _as_parts(packed, states.shape[1] if widths is None else widths)
+    n_states = states.shape[0]
+    if parts[0].shape[0] == 0:
+        raise ValueError("No stored patterns to search.")
+    best = np.full(n_states, -np.inf)
+    index = np.zeros(n_states, dtype=np.intp)
+    for start, keys in _search_keys(states, parts, widths, ghosts, tile_rows):
+        k = keys.max(axis=0)
+        # strictly better only: a tie keeps the earlier tile (lower index)
+        better = np.flatnonzero(k > best)
+        if not better.size:
+            continue
+        block = keys if better.size == n_states else keys[:, better]
+        # the first largest key of the tile: the lowest index among ties
+        index[better] = np.argmax(block, axis=0) + start
+        best[better] = k[better]
+    return index
 
 
-def nearest_label(states, patterns, votes, *, ghosts=True):
+def nearest_label(states, packed, votes, *, widths=None, ghosts=True, tile_rows=None):
     """Class index decided by the stored patterns nearest to each state.
 
     The nearest patterns are those of :func:`nearest_pattern` before its
@@ -257,13 +480,43 @@ def nearest_label(states, patterns, votes, *, ghosts=True):
     tie of totals goes to the lowest class index.  Unlike "the lowest
     pattern index", this does not depend on the order the patterns were
     stored in, and a pattern stored twice votes as one of weight 2.
+
+    The totals are summed tile by tile: exactly where the weights are whole
+    numbers (in float32 when their sum is below ``2^24``, in the tile
+    itself), otherwise in float64, rounded as any sum of floats is.  Other
+    parameters as :func:`nearest_pattern`.
     """
-    overlaps = states @ patterns.T
-    if ghosts:
-        overlaps *= 2.0
-        overlaps += 0.5
-        np.abs(overlaps, out=overlaps)
-    best = overlaps.max(axis=1, keepdims=True)
-    # exact: integer overlaps (times 2, plus 1/2) compare exactly
-    tied = np.equal(overlaps, best, out=overlaps)
-    return np.argmax(tied @ votes, axis=1)
+    states = np.asarray(states)
+    parts, widths = _as_parts(packed, states.shape[1] if widths is None else widths)
+    n_states = states.shape[0]
+    if parts[0].shape[0] == 0:
+        raise ValueError("No stored patterns to search.")
+    votes = np.asarray(votes, dtype=float)
+    # Whole-number votes with a total below 2^24: every partial sum of the
+    # tie product is an integer that float32 holds exactly.
+    small_whole = bool((votes == np.round(votes)).all()) and votes.sum() < 2**24
+    best = np.full(n_states, -np.inf)
+    totals = np.zeros((n_states, votes.shape[1]))
+    for start, keys in _search_keys(states, parts, widths, ghosts, tile_rows):
+        k = keys.max(axis=0)
+        better = k > best
+        totals[better] = 0.0  # a nearer pattern: the earlier votes are void
+        np.maximum(best, k, out=best)
+        # exact: keys are integers or half-integers, exact in their dtype
+        hit = np.flatnonzero(k == best)
+        if not hit.size:
+            continue
+        every = hit.size == n_states
+        block = keys if every else keys[:, hit]
+        level = best[None, hit].astype(keys.dtype)
+        tile_votes = votes[start : start + keys.shape[0]]
+        if small_whole and keys.dtype == np.float32:
+            tied = np.equal(block, level, out=block)  # 0/1, in place
+            tile_votes = tile_votes.astype(np.float32)
+        else:
+            tied = np.equal(block, level, out=np.empty(block.shape))
+        if every:
+            totals += tied.T @ tile_votes
+        else:
+            totals[hit] += tied.T @ tile_votes
+    return np.argmax(totals, axis=1)
