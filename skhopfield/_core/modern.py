@@ -427,43 +427,105 @@ class ModernMemory:
         np.exp(a, out=a)
         return a
 
+    def _fast_range(self, dtype):
+        """``(lo, hi)``: where a row's largest shifted score may lie for the
+        bound's shift to be kept.
+
+        With ``m`` the largest of ``beta (z_mu - b(q))`` (plus ``log w_mu``)
+        in ``[lo, hi]``, the largest weight ``exp(m)`` is a normal number
+        with room for eps-relative contributions of all ``P`` patterns
+        (``exp(m) >= P tiny / eps``, so weights lost to underflow change the
+        total by less than eps relative) and the total of the weights is
+        finite (``P exp(m)`` below the dtype's largest value, with a margin
+        of ``e``).
+        """
+        info = np.finfo(dtype)
+        logP = float(np.log(max(self.aug.shape[0], 1)))
+        lo = logP + float(np.log(info.tiny)) - float(np.log(info.eps))
+        hi = float(np.log(info.max)) - logP - 1.0
+        return dtype.type(lo), dtype.type(hi)
+
+    #: Below this, ``exp`` of a float64 is subnormal or zero: numpy computes
+    #: those one at a time, tens of times slower than the vectorized rest
+    #: (large ``beta``), so the exponents are clamped here first.  A weight
+    #: so raised is ``exp(-708) ~ 3e-308``, while every row's largest weight
+    #: is at least ``P tiny / eps`` (see :meth:`_fast_range`): the total
+    #: moves by less than eps relative (float32 needs no clamp: its ``exp``
+    #: stays vectorized down to zero).
+    _EXP_FLOOR = {np.dtype(np.float64): -708.0}
+
     def class_scores(self, Q, beta, onehot, out=None, total=None):
         """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
 
         Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
         positive ``c_i`` (enough for an argmax; divide by the row sum for
         probabilities).  ``onehot`` may be any ``(P, C)`` read-out matrix:
-        row ``i`` is then ``c_i * exp(beta z) @ onehot``; ``total`` names a
-        column of ones in it (the regressor's ``[T | 1]``), whose entry is
-        the weights' sum, checked instead of the row maximum to decide
-        whether the fast path can be trusted.  The hot path of ``predict``: one GEMM, ``exp`` in
-        place, one small GEMM with the ``(P, C)`` one-hot labels.  When
-        ``out`` has fewer columns than there are patterns, the patterns are
-        taken in blocks of that many, each block's ``exp`` weights added
-        into the class sums (the shift by the bound ``b(q)`` is the same for
-        every block, so no block needs another's maximum); the blocks depend
-        on ``P`` and the width of ``out`` only, not on the rows.
+        row ``i`` is then ``c_i * exp(beta z) @ onehot`` (the regressor's
+        ``[T | 1]``; ``total``, the index of its column of ones, is accepted
+        for callers that name it and not needed).  The hot path of
+        ``predict``: one GEMM of the cues against the patterns, shifted by
+        the upper bound ``b(q)`` of each row's scores; the row maximum ``m``
+        of the result; ``exp`` in place; one small GEMM with the ``(P, C)``
+        read-out.  Where ``m`` is outside :meth:`_fast_range` (the bound so
+        loose that every weight would underflow, as at a large ``beta``, or
+        rounding pushed a score far enough above it to overflow) the row is
+        shifted by ``m`` instead, from the same GEMM: no row's scores are
+        computed twice.  When ``out`` has fewer columns than there are
+        patterns, the patterns are taken in blocks of that many, each
+        block's weights added into the class sums; a row whose running
+        maximum leaves or enters the range moves to its new shift by
+        rescaling the sums so far (by ``exp(old - new) <= 1``), so a row
+        whose maximum is in range keeps the bound's shift throughout.  The
+        blocks depend on ``P`` and the width of ``out`` only, and the shift
+        of a row on that row alone, not on the other rows.
         """
         P = self.aug.shape[0]
-        width = P if out is None else out.shape[1]
-        with np.errstate(invalid="ignore", over="ignore"):
-            if width >= P:
-                scores = self._exp_scores(Q, beta, out) @ onehot
-            else:
-                Qa = self._cues(Q, beta, self._bound(Q))
-                scores = np.zeros((Q.shape[0], onehot.shape[1]), dtype=Q.dtype)
-                for start in range(0, P, width):
-                    block = slice(start, min(start + width, P))
-                    a = self._gemm(Qa, block, out[:, : block.stop - start])
-                    if self.log_weight is not None:
-                        a += self.log_weight[block]
-                    with np.errstate(under="ignore"):
-                        np.exp(a, out=a)
+        n = Q.shape[0]
+        dtype = Q.dtype
+        width = P if out is None else min(out.shape[1], P)
+        lo, hi = self._fast_range(dtype)
+        floor = self._EXP_FLOOR.get(dtype)
+        bound = self._bound(Q)
+        Qa = self._cues(Q, beta, bound)
+        scores = None
+        shift = np.zeros(n, dtype=dtype)  # 0: the bound's shift
+        top = np.full(n, -np.inf, dtype=dtype)  # running row maximum
+        with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+            for start in range(0, P, width):
+                block = slice(start, min(start + width, P))
+                a = self._gemm(
+                    Qa,
+                    None if width >= P else block,
+                    None if out is None else out[:, : block.stop - start],
+                )
+                if self.log_weight is not None:
+                    a += self.log_weight[block]
+                np.maximum(top, a.max(axis=1), out=top)
+                new = np.where((top >= lo) & (top <= hi), dtype.type(0), top)
+                if scores is not None:
+                    moved = np.flatnonzero(new != shift)
+                    if moved.size:
+                        scores[moved] *= np.exp(shift[moved] - new[moved])[:, None]
+                shift = new
+                exact = np.flatnonzero(shift)
+                if exact.size:
+                    a[exact] -= shift[exact, None]
+                if floor is not None:
+                    np.maximum(a, floor, out=a)
+                np.exp(a, out=a)
+                if scores is None:
+                    scores = a @ onehot[block]
+                else:
                     scores += a @ onehot[block]
-            row_max = scores.max(axis=1) if total is None else scores[:, total]
-        bad = self._failed(row_max)
-        if bad.any():
-            scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
+            # The shifted GEMM carries the bound's term beta ||q||^2 / 2 into
+            # every score's rounding; on the exact path that is worth it only
+            # while ||q|| <= 2 M (at most about twice the rounding of the
+            # unshifted scores).  Cues farther out are recomputed unshifted.
+            if self.similarity == "euclidean":
+                far = np.flatnonzero(shift)
+                far = far[bound[far] > 2 * self.max_norm**2]
+                if far.size:
+                    scores[far] = self._exact_weights(Q[far], beta) @ onehot
         return scores
 
     def attention(self, Q, beta, out=None):
