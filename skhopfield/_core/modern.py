@@ -447,12 +447,29 @@ class ModernMemory:
 
     #: Below this, ``exp`` of a float64 is subnormal or zero: numpy computes
     #: those one at a time, tens of times slower than the vectorized rest
-    #: (large ``beta``), so the exponents are clamped here first.  A weight
+    #: (large ``beta``), so such exponents are clamped here first.  A weight
     #: so raised is ``exp(-708) ~ 3e-308``, while every row's largest weight
     #: is at least ``P tiny / eps`` (see :meth:`_fast_range`): the total
     #: moves by less than eps relative (float32 needs no clamp: its ``exp``
     #: stays vectorized down to zero).
     _EXP_FLOOR = {np.dtype(np.float64): -708.0}
+
+    def _score_floor(self, bound, beta):
+        """A lower bound of every bound-shifted score ``beta (z_mu - b(q))``
+        (plus ``log w_mu``) of each row, from ``b(q)`` alone (float64).
+
+        ``-beta (||q|| + M)^2 / 2`` for ``"euclidean"`` (the scores are
+        ``-beta ||x^mu - q||^2 / 2``), ``-2 beta ||q|| M`` otherwise.
+        """
+        b = bound.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.similarity == "euclidean":
+                low = -0.5 * beta * (np.sqrt(2 * b) + self.max_norm) ** 2
+            else:
+                low = -2.0 * beta * b
+        if self.log_weight is not None:
+            low += float(self.log_weight.min())
+        return low
 
     def class_scores(self, Q, beta, onehot, out=None, total=None):
         """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
@@ -462,19 +479,23 @@ class ModernMemory:
         probabilities).  ``onehot`` may be any ``(P, C)`` read-out matrix:
         row ``i`` is then ``c_i * exp(beta z) @ onehot`` (the regressor's
         ``[T | 1]``; ``total``, the index of its column of ones, is accepted
-        for callers that name it and not needed).  The hot path of
-        ``predict``: one GEMM of the cues against the patterns, shifted by
-        the upper bound ``b(q)`` of each row's scores; the row maximum ``m``
-        of the result; ``exp`` in place; one small GEMM with the ``(P, C)``
-        read-out.  Where ``m`` is outside :meth:`_fast_range` (the bound so
-        loose that every weight would underflow, as at a large ``beta``, or
-        rounding pushed a score far enough above it to overflow) the row is
+        for callers that name it and not needed).
+
+        The hot path of ``predict``: one GEMM of the cues against the
+        patterns, shifted by the upper bound ``b(q)`` of each row's scores,
+        ``exp`` in place, one small GEMM with the ``(P, C)`` read-out.  The
+        bound's shift is kept where the row's largest shifted score ``m`` is
+        in :meth:`_fast_range`; where the lower bound of
+        :meth:`_score_floor` does not already prove that, ``m`` is taken from
+        the GEMM's result (one pass), and a row outside the range (the bound
+        so loose that every weight would underflow, as at a large ``beta``,
+        or rounding pushed a score far enough above it to overflow) is
         shifted by ``m`` instead, from the same GEMM: no row's scores are
-        computed twice.  When ``out`` has fewer columns than there are
-        patterns, the patterns are taken in blocks of that many, each
-        block's weights added into the class sums; a row whose running
-        maximum leaves or enters the range moves to its new shift by
-        rescaling the sums so far (by ``exp(old - new) <= 1``), so a row
+        computed twice (but see the end).  When ``out`` has fewer columns
+        than there are patterns, the patterns are taken in blocks of that
+        many, each block's weights added into the class sums; a row whose
+        running maximum leaves or enters the range moves to its new shift by
+        rescaling its sums so far (by ``exp(old - new) <= 1``), so a row
         whose maximum is in range keeps the bound's shift throughout.  The
         blocks depend on ``P`` and the width of ``out`` only, and the shift
         of a row on that row alone, not on the other rows.
@@ -487,6 +508,10 @@ class ModernMemory:
         floor = self._EXP_FLOOR.get(dtype)
         bound = self._bound(Q)
         Qa = self._cues(Q, beta, bound)
+        low = self._score_floor(bound, beta)
+        # rows whose bound is provably tight enough (the margin of 1 covers
+        # the scores' rounding many times over wherever this holds)
+        check = not bool(np.all(low >= float(lo) + 1.0))
         scores = None
         shift = np.zeros(n, dtype=dtype)  # 0: the bound's shift
         top = np.full(n, -np.inf, dtype=dtype)  # running row maximum
@@ -500,17 +525,19 @@ class ModernMemory:
                 )
                 if self.log_weight is not None:
                     a += self.log_weight[block]
-                np.maximum(top, a.max(axis=1), out=top)
-                new = np.where((top >= lo) & (top <= hi), dtype.type(0), top)
-                if scores is not None:
-                    moved = np.flatnonzero(new != shift)
-                    if moved.size:
-                        scores[moved] *= np.exp(shift[moved] - new[moved])[:, None]
-                shift = new
-                exact = np.flatnonzero(shift)
-                if exact.size:
-                    a[exact] -= shift[exact, None]
-                if floor is not None:
+                if check:
+                    np.maximum(top, a.max(axis=1), out=top)
+                    new = np.where((top >= lo) & (top <= hi), dtype.type(0), top)
+                    if scores is not None:
+                        moved = np.flatnonzero(new != shift)
+                        if moved.size:
+                            scores[moved] *= np.exp(shift[moved] - new[moved])[:, None]
+                    shift = new
+                    exact = np.flatnonzero(shift)
+                    if exact.size:
+                        a[exact] -= shift[exact, None]
+                # a no-op on rows whose scores cannot reach the floor
+                if floor is not None and np.any(low - shift < floor + 1.0):
                     np.maximum(a, floor, out=a)
                 np.exp(a, out=a)
                 if scores is None:
@@ -521,7 +548,7 @@ class ModernMemory:
             # every score's rounding; on the exact path that is worth it only
             # while ||q|| <= 2 M (at most about twice the rounding of the
             # unshifted scores).  Cues farther out are recomputed unshifted.
-            if self.similarity == "euclidean":
+            if check and self.similarity == "euclidean":
                 far = np.flatnonzero(shift)
                 far = far[bound[far] > 2 * self.max_norm**2]
                 if far.size:
