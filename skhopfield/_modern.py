@@ -715,7 +715,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     M^2``, which :meth:`energy` computes without dividing by ``beta``.
     Everything is computed with a bound or the row maximum subtracted
     before ``exp``, so any ``beta`` from ``1e-6`` to ``1e6`` in the data's
-    units is finite and warning-free.
+    units is finite and warning-free; the row maximum, where the bound is
+    too loose (a large ``beta``), comes from the same matrix product, so
+    :meth:`predict` scores each cue against the patterns once at any
+    ``beta``.
 
     Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
     stored patterns and for the cues of every method.  Sparse patterns stay
