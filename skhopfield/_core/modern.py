@@ -533,9 +533,10 @@ class ModernMemory:
                         if moved.size:
                             scores[moved] *= np.exp(shift[moved] - new[moved])[:, None]
                     shift = new
-                    exact = np.flatnonzero(shift)
-                    if exact.size:
-                        a[exact] -= shift[exact, None]
+                    if shift.any():
+                        # in place on the whole block (no gathered copy):
+                        # rows at shift 0 are unchanged, exactly
+                        a -= shift[:, None]
                 # a no-op on rows whose scores cannot reach the floor
                 if floor is not None and np.any(low - shift < floor + 1.0):
                     np.maximum(a, floor, out=a)
