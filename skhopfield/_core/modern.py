@@ -427,6 +427,17 @@ class ModernMemory:
         np.exp(a, out=a)
         return a
 
+    #: Exponents are clamped to at least this before ``exp`` (float64): numpy
+    #: computes ``exp`` of anything below about -707.8 (results near or
+    #: below the smallest normal number) one element at a time, 25 to 30
+    #: times slower than the vectorized rest, which at a large ``beta`` is
+    #: most of a row.  A weight so raised is at most ``exp(-705) ~ 7e-307``,
+    #: and a row whose largest weight is that small relative to ``P / eps``
+    #: is shifted by its maximum instead (see :meth:`_fast_range`), so the
+    #: total moves by less than eps relative.  float32 needs no clamp: its
+    #: ``exp`` stays vectorized down to zero.
+    _EXP_FLOOR = {np.dtype(np.float64): -705.0}
+
     def _fast_range(self, dtype):
         """``(lo, hi)``: where a row's largest shifted score may lie for the
         bound's shift to be kept.
@@ -434,25 +445,19 @@ class ModernMemory:
         With ``m`` the largest of ``beta (z_mu - b(q))`` (plus ``log w_mu``)
         in ``[lo, hi]``, the largest weight ``exp(m)`` is a normal number
         with room for eps-relative contributions of all ``P`` patterns
-        (``exp(m) >= P tiny / eps``, so weights lost to underflow change the
-        total by less than eps relative) and the total of the weights is
-        finite (``P exp(m)`` below the dtype's largest value, with a margin
-        of ``e``).
+        (``exp(m) >= P f / eps``, ``f`` the larger of the dtype's smallest
+        normal number and ``exp`` of the clamp :attr:`_EXP_FLOOR`, so
+        weights lost to underflow or raised by the clamp change the total by
+        less than eps relative) and the total of the weights is finite
+        (``P exp(m)`` below the dtype's largest value, with a margin of
+        ``e``).
         """
         info = np.finfo(dtype)
         logP = float(np.log(max(self.aug.shape[0], 1)))
-        lo = logP + float(np.log(info.tiny)) - float(np.log(info.eps))
+        small = max(float(np.log(info.tiny)), self._EXP_FLOOR.get(dtype, -np.inf))
+        lo = logP + small - float(np.log(info.eps))
         hi = float(np.log(info.max)) - logP - 1.0
         return dtype.type(lo), dtype.type(hi)
-
-    #: Below this, ``exp`` of a float64 is subnormal or zero: numpy computes
-    #: those one at a time, tens of times slower than the vectorized rest
-    #: (large ``beta``), so such exponents are clamped here first.  A weight
-    #: so raised is ``exp(-708) ~ 3e-308``, while every row's largest weight
-    #: is at least ``P tiny / eps`` (see :meth:`_fast_range`): the total
-    #: moves by less than eps relative (float32 needs no clamp: its ``exp``
-    #: stays vectorized down to zero).
-    _EXP_FLOOR = {np.dtype(np.float64): -708.0}
 
     def _score_floor(self, bound, beta):
         """A lower bound of every bound-shifted score ``beta (z_mu - b(q))``
@@ -512,7 +517,7 @@ class ModernMemory:
         # rows whose bound is provably tight enough (the margin of 1 covers
         # the scores' rounding many times over wherever this holds)
         check = not bool(np.all(low >= float(lo) + 1.0))
-        scores = None
+        scores = floors = None
         shift = np.zeros(n, dtype=dtype)  # 0: the bound's shift
         top = np.full(n, -np.inf, dtype=dtype)  # running row maximum
         with np.errstate(invalid="ignore", over="ignore", under="ignore"):
@@ -539,7 +544,11 @@ class ModernMemory:
                         a -= shift[:, None]
                 # a no-op on rows whose scores cannot reach the floor
                 if floor is not None and np.any(low - shift < floor + 1.0):
-                    np.maximum(a, floor, out=a)
+                    if floors is None:
+                        # broadcast along rows: numpy's maximum with a
+                        # scalar is about twice as slow
+                        floors = np.full(width, floor, dtype=dtype)
+                    np.maximum(a, floors[: a.shape[1]], out=a)
                 np.exp(a, out=a)
                 if scores is None:
                     scores = a @ onehot[block]
