@@ -16,6 +16,8 @@ patterns.
 # %%
 # Store the pairs
 # ---------------
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.linalg import hadamard
@@ -23,6 +25,12 @@ from scipy.linalg import hadamard
 from skhopfield import BidirectionalAssociativeMemory
 from skhopfield._glyphs import glyph_patterns
 from skhopfield.datasets import flip_bits, make_binary_patterns
+from skhopfield.exceptions import CapacityWarning
+
+# The correlation rule on these overlapping letters, and the capacity curve
+# below, store past capacity on purpose (stable_patterns_ shows by how
+# much); the warning fit gives then (CapacityWarning) is silenced.
+warnings.filterwarnings("ignore", category=CapacityWarning)
 
 PICTURES = {
     "smile": ["..####..", ".#....#.", "#.#..#.#", "#......#",

@@ -1,6 +1,9 @@
 """BidirectionalAssociativeMemory: Kosko's hetero-associative binary memory."""
 
+import hashlib
+import math
 import time
+import warnings
 from functools import partial
 from numbers import Integral, Real
 
@@ -8,9 +11,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._base import BinaryRetrievalMixin
+from ._base import UNSTABLE_SHARE_WARNING, BinaryRetrievalMixin
 from ._batch import report
 from ._core.bam import (
     BAMModel,
@@ -26,8 +34,10 @@ from ._validation import (
     check_label_types,
     check_pattern_labels,
     check_same_label_kind,
+    drop_zero_weights,
     restore_on_error,
 )
+from .exceptions import CapacityWarning
 
 
 def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
@@ -60,9 +70,27 @@ def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
     return states, n_iter, converged, nearest
 
 
-def _random_code(seed, k, length):
-    """The +/-1 code of the ``k``-th label to appear, from the fit's seed."""
-    draws = np.random.default_rng([seed, k]).random(length)
+def _label_key(label):
+    """Bytes naming a label: equal labels (``3`` and ``3.0``) give equal keys."""
+    if isinstance(label, str):
+        return b"s" + label.encode("utf-8", "surrogatepass")
+    if isinstance(label, bytes):
+        return b"b" + label
+    value = float(label)
+    if value == label:
+        return b"f" + value.hex().encode()
+    return b"i" + str(int(label)).encode()  # an int beyond float64's digits
+
+
+def _random_code(seed, label, length):
+    """The +/-1 code of ``label``, from the fit's seed and the label alone.
+
+    Not from the order in which labels appear, nor from the other labels:
+    shuffled rows, repeated rows and sample weights give the same codes.
+    """
+    digest = hashlib.sha256(_label_key(label)).digest()
+    words = np.frombuffer(digest[:16], dtype="<u4").tolist()
+    draws = np.random.default_rng([seed, *words]).random(length)
     return np.where(draws < 0.5, -1.0, 1.0)
 
 
@@ -109,7 +137,8 @@ class BidirectionalAssociativeMemory(
     code_length : int, default=64
         Used only when ``fit`` is given 1-D labels instead of ``y``-layer
         patterns: each distinct label gets a random +/-1 code of this many
-        units (the ``y`` layer), drawn from ``random_state``;
+        units (the ``y`` layer), drawn from ``random_state`` and the label
+        itself (not from the order of the rows or the other labels);
         :meth:`predict` decodes the recalled ``y`` to the label of the
         nearest code.  Longer codes are more nearly orthogonal, hence fewer
         confusions (two random codes overlap by about ``sqrt(code_length)``).
@@ -144,10 +173,14 @@ class BidirectionalAssociativeMemory(
         The +/-1 code of each class; only when fitted with 1-D labels.
     pattern_labels_ : ndarray of shape (n_pairs,)
         The label of each stored pair; only when fitted with 1-D labels.
+    pattern_weights_ : ndarray of shape (n_pairs,)
+        Weight of each stored pair (the ``sample_weight`` of :meth:`fit`,
+        all 1 without it); see Notes.
     stable_patterns_ : ndarray of shape (n_pairs,), dtype=bool
         Which stored pairs are fixed points of the alternation (a
         self-check run by fit; a falling fraction is the first sign of
-        storing past capacity).
+        storing past capacity).  When more than half are not, fit warns
+        with a :class:`~skhopfield.exceptions.CapacityWarning`.
     n_iter_ : int
         Alternations that the self-check needed at most, recalling forward
         from the stored ``x`` of the pairs that are not fixed points (1 when
@@ -172,6 +205,27 @@ class BidirectionalAssociativeMemory(
     is the mirror image.  As in the Hopfield network the sign-reversed pair
     ``(-x, -y)`` has the same energy and is an attractor too (a "ghost");
     the nearest-pair and nearest-code read-outs count it as its pair.
+
+    Sample weights weight the pair's term of the couplings: the correlation
+    rule stores ``W = sum_mu w_mu x^mu (y^mu)^T``, and the pseudo-inverse
+    rule minimizes ``sum_mu w_mu (||a^mu W - b^mu||^2 + ||b^mu W^T -
+    a^mu||^2)`` (weighted least squares on the unit-normalized pairs),
+    which depends on the pairs only through sums that a weight of 2 changes
+    exactly as a second copy does.  So a pair of weight ``k`` is the pair
+    stored ``k`` times (bit for bit with the correlation rule and whole
+    numbers, to rounding otherwise), and a weight of 0 drops it.  With the
+    pseudo-inverse rule, a set whose every pair is kept exactly (consistent
+    and linearly independent) has the same ``W`` for any positive weights.
+    The label codes come from ``random_state`` and the label alone, so
+    neither the order of the rows nor repeated rows change them.
+
+    Storing past capacity is reported: when more than half of the stored
+    pairs are not fixed points, :meth:`fit` and :meth:`partial_fit` warn
+    with a :class:`~skhopfield.exceptions.CapacityWarning` that names the
+    rule's capacity at ``N x M`` (correlation rule: random pairs up to about
+    ``min(N, M) / (2 ln min(N, M))``, orthogonal ones up to ``min(N, M)``;
+    pseudo-inverse rule: consistent, linearly independent sets up to
+    ``min(N, M)``) and what to try instead.
 
     References
     ----------
@@ -229,7 +283,7 @@ class BidirectionalAssociativeMemory(
         self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the pairs ``(X[i], Y[i])``.
 
         A failed fit (invalid input or parameters) raises and leaves the
@@ -245,6 +299,14 @@ class BidirectionalAssociativeMemory(
             1-D class labels (all numbers or all strings, no NaN, not
             continuous values), each distinct label then stored as a random
             code of ``code_length`` units.
+        sample_weight : array-like of shape (n_pairs,), default=None
+            Non-negative weight of each pair (``None``: all 1): the factor
+            of the pair's term in the couplings.  With the correlation rule
+            ``W = sum_mu w_mu x^mu (y^mu)^T``, so a weight of 2 is the pair
+            stored twice (exactly); with the pseudo-inverse rule the pair's
+            weight in the least-squares fit, again the same as storing it
+            twice (to rounding).  A weight of 0 drops the pair (it is not
+            stored).  See Notes.
 
         Returns
         -------
@@ -252,9 +314,9 @@ class BidirectionalAssociativeMemory(
             The fitted memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=True)
+            return self._store(X, y, reset=True, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Store more pairs, keeping those already stored.
 
         A failed call raises and leaves the memory as it was.
@@ -266,6 +328,8 @@ class BidirectionalAssociativeMemory(
         y : array-like of shape (n_pairs, n_targets) or (n_pairs,)
             Their ``y`` patterns, or labels; of the same kind as at the first
             fit (new labels get new codes).
+        sample_weight : array-like of shape (n_pairs,), default=None
+            Weights of the new pairs, as in :meth:`fit`.
 
         Returns
         -------
@@ -273,9 +337,14 @@ class BidirectionalAssociativeMemory(
             The updated memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=not hasattr(self, "patterns_"))
+            return self._store(
+                X,
+                y,
+                reset=not hasattr(self, "patterns_"),
+                sample_weight=sample_weight,
+            )
 
-    def _store(self, X, Y, reset):
+    def _store(self, X, Y, reset, sample_weight=None):
         self._validate_params()
         start = time.perf_counter()
         if Y is None:
@@ -288,6 +357,10 @@ class BidirectionalAssociativeMemory(
             self, X, Y, reset=reset, dtype=np.float64, multi_output=True, y_numeric=False
         )
         Y = np.asarray(Y)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        X, Y, weights = drop_zero_weights(X, Y, weights, first=reset)
         labeled = Y.ndim == 1
         if labeled:
             check_pattern_labels(Y)
@@ -318,17 +391,26 @@ class BidirectionalAssociativeMemory(
                 if hasattr(self, attr):
                     delattr(self, attr)
             self.patterns_, self.targets_ = S, T
+            self.pattern_weights_ = weights
         else:
             self.patterns_ = np.vstack([self.patterns_, S])
             self.targets_ = np.vstack([self.targets_, T])
+            self.pattern_weights_ = np.concatenate([self.pattern_weights_, weights])
+        # Unit weights are no weights: the plain (integer) rule.
+        all_weights = self.pattern_weights_
+        unweighted = bool((all_weights == 1).all())
         if labeled:
             for attr, value in new_state.items():
                 setattr(self, attr, value)
         if self.learning_rule == "correlation":
-            W = correlation_weights(S, T)
+            W = correlation_weights(S, T, None if unweighted else weights)
             self.weights_ = W if reset else self.weights_ + W
         else:
-            self.weights_ = pseudoinverse_weights(self.patterns_, self.targets_)
+            self.weights_ = pseudoinverse_weights(
+                self.patterns_,
+                self.targets_,
+                weights=None if unweighted else all_weights,
+            )
         joint = np.hstack([self.patterns_, self.targets_])
         # The self-check's batches report chunk progress at verbose >= 2
         # only: at 1, fit is one line.
@@ -355,14 +437,49 @@ class BidirectionalAssociativeMemory(
             f"{time.perf_counter() - start:.2f} s; "
             f"{n_stable} of {n_stored} ({n_stable / n_stored:.1%}) are fixed points",
         )
+        if n_stored - n_stable > UNSTABLE_SHARE_WARNING * n_stored:
+            warnings.warn(
+                f"Only {n_stable} of the {n_stored} stored pairs "
+                f"({n_stable / n_stored:.1%}) are fixed points, so most cannot be "
+                f"recalled: {self._capacity_advice()} (see stable_patterns_; this "
+                "warning fires when more than half of the stored pairs are not "
+                "fixed points).",
+                CapacityWarning,
+            )
         return self
+
+    def _capacity_advice(self):
+        """What the rule holds at this layer size, and what to try instead."""
+        n, m = self.n_features_in_, self.targets_.shape[1]
+        small = min(n, m)
+        layers = f"N = {n} x units and M = {m} y units"
+        more_units = (
+            "a longer code_length" if hasattr(self, "codes_") else "more units"
+        )
+        if self.learning_rule == "correlation":
+            random_pairs = small / (2 * math.log(max(small, 2)))
+            return (
+                "the correlation rule keeps random pairs only up to about "
+                f"min(N, M) / (2 ln min(N, M)) = {random_pairs:.3g} pairs with "
+                f"{layers} (orthogonal sets up to min(N, M) = {small}), and "
+                "correlated ones far fewer. Try learning_rule='pseudoinverse', "
+                f"fewer pairs or {more_units}"
+            )
+        return (
+            "the pseudo-inverse rule keeps every pair only of linearly "
+            "independent sets with the same normalized overlaps on both sides, "
+            f"at most min(N, M) = {small} pairs with {layers}; other sets get a "
+            f"least-squares compromise. Try fewer pairs or {more_units}, or "
+            "ModernHopfieldClassifier / ModernHopfieldRegressor for many pairs"
+        )
 
     def _encode_new(self, y, reset):
         """Codes of the labels ``y``: existing ones reused, new ones drawn.
 
         The code of a label depends only on the seed drawn at the first fit
-        and on the order in which labels first appeared, so ``fit(A)`` then
-        ``partial_fit(B)`` gives the codes of ``fit(A + B)``.
+        and on the label itself (:func:`_random_code`), so ``fit(A)`` then
+        ``partial_fit(B)`` gives the codes of ``fit(A + B)``, and the order
+        of the rows does not matter.
         """
         if reset:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1))
@@ -376,8 +493,8 @@ class BidirectionalAssociativeMemory(
         order = np.concatenate([order, new])
         codes = np.array(
             [
-                _random_code(seed, k, self.code_length)
-                for k in range(len(order))
+                _random_code(seed, label, self.code_length)
+                for label in order.tolist()
             ]
         )
         if not reset and codes.shape[1] != self.codes_.shape[1]:

@@ -35,7 +35,13 @@ from sklearn.utils.validation import (
 from ._batch import batch_retrieve, report
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
-from ._core.loo import LEARN_GRID, best_beta, loo_block, squared_error
+from ._core.loo import (
+    LEARN_GRID,
+    best_beta,
+    duplicate_groups,
+    loo_block,
+    squared_error,
+)
 from ._core.modern import (
     ModernMemory,
     _ldexp,
@@ -276,6 +282,27 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = int(n_iter.max())
         return self
 
+    def _positive_rows(self, X, y, sample_weight, reset):
+        """``(X, y, weights)``: the validated sample weights (all 1 for
+        None), rows of weight zero dropped (not stored)."""
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return drop_zero_weights(X, y, weights, first=reset)
+
+    def _stacked(self, X, reset):
+        """The stored patterns after storing the validated rows ``X``.
+
+        A copy: ``patterns_`` must not alias the caller's array.  The first
+        fit decides the layout: sparse memories stay sparse (CSR), dense
+        ones densify later sparse rows.
+        """
+        if reset:
+            return X.copy()
+        if sp.issparse(self.patterns_):
+            return sp.vstack([self.patterns_, sp.csr_matrix(X)], format="csr")
+        return np.vstack([self.patterns_, X.toarray() if sp.issparse(X) else X])
+
     def _keep_memory(self, patterns, components, weights, memory=None):
         """Keep what defines the memory: ``patterns_``, their weights, the
         similarity, and for a learned map its float64 components
@@ -375,7 +402,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         self._validate_params()
         X = validate_data(
-            self, X, reset=False, dtype=_DTYPES, accept_sparse=self._accepts_sparse()
+            self, X, reset=False, dtype=_DTYPES, accept_sparse="csr"
         )
         if sp.issparse(X) and hasattr(self, "_learned_mode"):
             X = X.toarray()  # a learned memory (dense prototypes, a map)
@@ -410,10 +437,6 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             verbose=self.verbose,
             label=f"{type(self).__name__}.{what}",
         )
-
-    def _accepts_sparse(self):
-        """``validate_data``'s ``accept_sparse`` for the cues (hook)."""
-        return False
 
     def _readout(self, X, values, normalize, what, total=None):
         """The attention of the final step applied to ``values``, for cues ``X``;
@@ -521,6 +544,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -946,7 +970,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,)
             Their labels.  New labels add new classes.
@@ -983,10 +1007,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         y = np.asarray(y)
         if not reset:
             check_same_label_kind(y, self.pattern_labels_)
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        X, y, weights = drop_zero_weights(X, y, weights, first=reset)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if self._learns():
             # Learned memories train on dense rows, and take whole-number
             # weights as repeated rows: the mean loss over the repeated rows
@@ -1012,14 +1033,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                 X, y = X[order], y[order]
         if not reset and X.dtype != self.patterns_.dtype:
             X = X.astype(self.patterns_.dtype)
-        # A copy: patterns_ must not alias the caller's array.  The first fit
-        # decides the layout: sparse memories stay sparse (CSR).
-        if reset:
-            patterns = X.copy()
-        elif sp.issparse(self.patterns_):
-            patterns = sp.vstack([self.patterns_, sp.csr_matrix(X)], format="csr")
-        else:
-            patterns = np.vstack([self.patterns_, X.toarray() if sp.issparse(X) else X])
+        patterns = self._stacked(X, reset)
         labels = y if reset else np.concatenate([self.pattern_labels_, y])
         classes, fixed = update_classes(self, labels, y, classes, reset)
         self._classes_fixed = fixed
@@ -1269,13 +1283,6 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         check_label_types(y)
         return super().score(X, y, sample_weight=sample_weight)
 
-    def _accepts_sparse(self):
-        return "csr"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
@@ -1302,10 +1309,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         ``"learn"`` picks, among ``"auto"``'s value times
         ``10**linspace(-3, 3, 41)`` (ratio about 1.41 between neighbours),
         the ``beta`` of least leave-one-out squared error on the stored
-        pairs: every stored pattern predicted from all the others, summed
-        over the targets (one pass over the stored patterns in row chunks
+        pairs: every stored pattern predicted from all the others (its
+        identical copies left out with it), summed over the targets and
+        averaged with the sample weights (one pass over the stored patterns in row chunks
         bounded by ``working_memory``, every candidate ``beta`` at once).
-        With a single stored pair ``"learn"`` falls back to ``"auto"``.
+        With a single distinct stored pattern ``"learn"`` falls back to
+        ``"auto"``.
         The value used is ``beta_``.
     similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
         How a state is compared with the stored patterns, as for
@@ -1338,6 +1347,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         float64).
     targets_ : ndarray of shape (n_patterns,) or (n_patterns, n_outputs)
         The stored targets (float64), as given.
+    pattern_weights_ : ndarray of shape (n_patterns,)
+        Prior weight of each stored pair (the ``sample_weight`` of
+        :meth:`fit`, all 1 without it); see Notes.
     n_outputs_ : int
         Number of targets per pattern.
     beta_ : float
@@ -1369,6 +1381,26 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     ones), and a division by the last column.  float32 input is computed
     and returned in float32.
 
+    Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
+    stored patterns and the cues of every method, for the three
+    similarities, as for :class:`ModernHopfieldClassifier` (same sparse
+    scoring layout, tiles of cues densified within the engine's chunks);
+    the results equal the dense computation's up to rounding.
+
+    Sample weights are a prior on the stored pairs: the attention is
+    proportional to ``w_mu exp(beta z_mu)``, so the prediction is the
+    weighted Nadaraya-Watson estimate ``sum_mu w_mu k_mu t^mu / sum_mu w_mu
+    k_mu``.  A weight of 2 is the pair stored twice (equal to rounding, also
+    for ``beta="auto"``, which uses the weighted variance), a weight of 0
+    drops the pair, and only the ratios of the weights matter to the
+    predictions.  ``beta="learn"`` leaves each stored pattern out together
+    with its identical copies (otherwise a repeated row would be predicted
+    from its own twin at distance zero, which favours the largest
+    ``beta``), weights the others' attention by their weights and averages
+    the per-pattern losses with the weights: weight ``k`` and ``k``
+    identical rows give the same ``beta_``.  (Rows equal only after
+    normalization, for ``"cosine"``, are not copies.)
+
     References
     ----------
     H. Ramsauer et al. (2020). Hopfield Networks is All You Need.
@@ -1392,6 +1424,16 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     True
     >>> reg.predict(X[:3]).shape
     (3,)
+
+    A weight of 2 is the pair stored twice:
+
+    >>> import numpy as np
+    >>> w = np.where(np.arange(len(X)) < 100, 2.0, 1.0)
+    >>> twice = np.r_[np.arange(100), np.arange(len(X))]
+    >>> a = ModernHopfieldRegressor().fit(X, y, sample_weight=w)
+    >>> b = ModernHopfieldRegressor().fit(X[twice], y[twice])
+    >>> bool(np.allclose(a.predict(X[:5]), b.predict(X[:5])))
+    True
     """
 
     _parameter_constraints: dict = {
@@ -1420,7 +1462,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         self.verbose = verbose
 
     # -- storing ----------------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Store the pairs ``(X[i], y[i])``.
 
         A failed fit (invalid input or parameters) raises and leaves the
@@ -1428,10 +1470,20 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
-            Patterns (float32 is kept as float32).
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
+            Patterns (float32 is kept as float32).  A ``scipy.sparse``
+            matrix is stored as CSR and stays sparse (see Notes).
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Targets: finite real numbers.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Non-negative prior weight of each stored pair (``None``: all 1).
+            The attention becomes ``w_mu exp(beta z_mu) / sum_nu w_nu
+            exp(beta z_nu)``, so the prediction is the weighted
+            Nadaraya-Watson estimate: a weight of 2 is exactly the pair
+            stored twice, and a weight of 0 drops the pair (it is not
+            stored).  ``beta="auto"`` uses the weighted variance;
+            ``beta="learn"`` a weighted leave-one-out loss (see Notes: there
+            a weight of 2 is not the same as a duplicated row).
 
         Returns
         -------
@@ -1439,9 +1491,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The fitted memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=True)
+            return self._store(X, y, reset=True, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Store more pairs, keeping those already stored.
 
         ``fit(A)`` then ``partial_fit(B)`` gives the same memory as
@@ -1450,10 +1502,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
 
         Parameters
         ----------
-        X : array-like of shape (n_patterns, n_features)
+        X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             New patterns.
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Their targets, as many per pattern as at the first fit.
+        sample_weight : array-like of shape (n_patterns,), default=None
+            Prior weights of the new pairs, as in :meth:`fit`.
 
         Returns
         -------
@@ -1461,15 +1515,28 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             The updated memory.
         """
         with restore_on_error(self):
-            return self._store(X, y, reset=not hasattr(self, "targets_"))
+            return self._store(
+                X,
+                y,
+                reset=not hasattr(self, "targets_"),
+                sample_weight=sample_weight,
+            )
 
-    def _store(self, X, y, reset):
+    def _store(self, X, y, reset, sample_weight=None):
         self._validate_params()
         start = time.perf_counter()
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=_DTYPES, multi_output=True, y_numeric=True
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+            accept_sparse="csr",
         )
         y = np.asarray(y, dtype=np.float64)
+        X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if not reset:
             if y.shape[1:] != self.targets_.shape[1:]:
                 raise ValueError(
@@ -1479,12 +1546,15 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
                 )
             if X.dtype != self.patterns_.dtype:
                 X = X.astype(self.patterns_.dtype)
-        # A copy: patterns_ must not alias the caller's array.
-        patterns = X.copy() if reset else np.vstack([self.patterns_, X])
+        patterns = self._stacked(X, reset)
         targets = y if reset else np.concatenate([self.targets_, y])
+        if not reset:
+            weights = np.concatenate([self.pattern_weights_, weights])
         n_outputs = 1 if targets.ndim == 1 else targets.shape[1]
-        self._set_memory(patterns, targets_=targets, n_outputs_=n_outputs)
-        self._report_fit(reset, start, len(X), f"{n_outputs} targets each")
+        self._set_memory(
+            patterns, weights=weights, targets_=targets, n_outputs_=n_outputs
+        )
+        self._report_fit(reset, start, X.shape[0], f"{n_outputs} targets each")
         return self
 
     def _values(self):
@@ -1497,7 +1567,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         auto, scaled_auto = self._auto_beta(memory)
         targets = fitted["targets_"]
         P = len(targets)
-        if P < 2:  # nothing to leave one out against
+        groups, n_groups = duplicate_groups(memory.patterns)
+        if n_groups < 2:  # nothing to leave one out against
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
@@ -1507,9 +1578,12 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             values=_with_ones(T).astype(memory.aug.dtype),
             betas=betas,
             loss=partial(squared_error, targets=T),
+            groups=groups if n_groups < P else None,
         )
         itemsize = memory.aug.dtype.itemsize
-        row_bytes = itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas)
+        row_bytes = (
+            itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas) + 9 * P
+        )
         losses = batch_retrieve(
             block,
             np.arange(P)[:, None],
@@ -1518,7 +1592,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             verbose=self.verbose,
             label=f"{type(self).__name__}.fit(beta='learn')",
         )
-        scaled = best_beta(losses, betas)[0]
+        scaled = best_beta(losses, betas, memory.weights)[0]
         return memory.unscale_beta(scaled), scaled
 
     # -- retrieving -------------------------------------------------------------------

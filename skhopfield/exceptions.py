@@ -19,6 +19,11 @@ class CapacityWarning(UserWarning):
       capacity of the rule or energy at that number of neurons and what to
       try instead (Storkey's or the pseudo-inverse rule, a dense energy, a
       higher order, a larger ``beta``);
+    - when more than half of the stored pairs of
+      :class:`~skhopfield.BidirectionalAssociativeMemory` are not fixed
+      points of the alternation; the message names the capacity of the
+      rule at that layer size (``min(N, M)``) and what to try (the
+      pseudo-inverse rule, fewer pairs, more units, a longer code);
     - when the couplings of :class:`~skhopfield.HopfieldMemory` are all
       zero: with the pseudo-inverse rule this happens as soon as the stored
       patterns span all ``N`` dimensions (``N`` of them linearly

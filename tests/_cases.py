@@ -240,14 +240,17 @@ def _modern(similarity, tag="", container=None, learned=None, **params):
     )
 
 
-def _regressor(similarity, **params):
+def _regressor(similarity, container=None, **params):
     tag = "-".join(f"{k}{v}" for k, v in params.items())
     return Case(
-        f"modern-regressor-{similarity}{'-' + tag if tag else ''}",
+        f"modern-regressor-{similarity}{'-' + tag if tag else ''}"
+        + ("-csr" if container is not None else ""),
         partial(Regressor, similarity=similarity, **params),
         binary=False,
         needs_y=True,
         regressor=True,
+        sparse=True,
+        container=container,
         # the classifier's bad values of the parameters the regressor has
         bad_params=tuple(
             (name, value)
@@ -317,6 +320,9 @@ if Modern is not None:
         _modern("dot", container=sp.csr_matrix, beta=1.0),
         _modern("euclidean", container=sp.csr_matrix),
         _modern("cosine", container=sp.csr_matrix, beta=4.0),
+        _regressor("euclidean", container=sp.csr_matrix),
+        _regressor("dot", container=sp.csr_matrix, beta="learn"),
+        _regressor("cosine", container=sp.csr_matrix, beta=4.0),
     ]
 
 BINARY_CASES = [c for c in CASES if c.binary]

@@ -286,6 +286,88 @@ def test_threshold_is_more_than_half_not_half():
     assert {2, 3} <= seen
 
 
+# The bidirectional memory: the same threshold, over stored pairs.
+def _random_pairs(n_pairs, n_x, n_y, seed):
+    return (
+        make_binary_patterns(n_pairs, n_x, random_state=seed),
+        make_binary_patterns(n_pairs, n_y, random_state=seed + 1),
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_pairs=st.integers(1, 40),
+    n_x=st.integers(4, 48),
+    n_y=st.integers(4, 48),
+    seed=st.integers(0, 2**20),
+    rule=st.sampled_from(["correlation", "pseudoinverse"]),
+)
+def test_bam_warns_exactly_past_the_documented_share(n_pairs, n_x, n_y, seed, rule):
+    X, Y = _random_pairs(n_pairs, n_x, n_y, seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bam = skhopfield.BidirectionalAssociativeMemory(rule).fit(X, Y)
+    unstable = int((~bam.stable_patterns_).sum())
+    # stable_patterns_ against plain sign fields: (x, y) is a fixed point
+    # when sign(W^T x) = y and sign(W y) = x (checked where no field is near
+    # zero: a zero field keeps the unit's state)
+    fields = np.abs(np.hstack([X @ bam.weights_, Y @ bam.weights_.T]))
+    if fields.min() > 1e-6 * max(fields.max(), 1):
+        stable_ref = [
+            np.array_equal(np.sign(x @ bam.weights_), y)
+            and np.array_equal(np.sign(bam.weights_ @ y), x)
+            for x, y in zip(X, Y)
+        ]
+        np.testing.assert_array_equal(bam.stable_patterns_, stable_ref)
+    warned = [w for w in caught if w.category is CapacityWarning]
+    assert bool(warned) == (unstable > UNSTABLE_SHARE_WARNING * n_pairs)
+    if warned:
+        message = str(warned[0].message)
+        assert f"of the {n_pairs} stored pairs" in message
+        assert f"min(N, M) = {min(n_x, n_y)}" in message
+        advice = "learning_rule='pseudoinverse'" if rule == "correlation" else "fewer pairs"
+        assert advice in message
+
+
+def test_bam_capacity_message_names_the_estimate_and_codes():
+    # correlation rule, N = M = 64: the estimate min(N, M) / (2 ln min(N, M))
+    X, Y = _random_pairs(40, 64, 64, 0)
+    with pytest.warns(CapacityWarning, match=r"2 ln min\(N, M\)\) = 7\.69 pairs"):
+        skhopfield.BidirectionalAssociativeMemory().fit(X, Y)
+    # with labels, the y layer is the codes: the advice is a longer code
+    with pytest.warns(CapacityWarning, match="a longer code_length"):
+        skhopfield.BidirectionalAssociativeMemory(code_length=8, random_state=0).fit(
+            X, np.arange(40)
+        )
+
+
+def test_bam_comfortable_load_does_not_warn_and_filters():
+    from scipy.linalg import hadamard
+
+    H = hadamard(32).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for rule in ("correlation", "pseudoinverse"):
+            # orthogonal pairs up to min(N, M): all fixed points
+            bam = skhopfield.BidirectionalAssociativeMemory(rule).fit(H[:16], H[16:])
+            assert bam.stable_patterns_.all()
+    X, Y = _random_pairs(40, 32, 32, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=CapacityWarning)
+        skhopfield.BidirectionalAssociativeMemory().fit(X, Y)
+    assert not caught
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CapacityWarning)
+        with pytest.raises(CapacityWarning):
+            skhopfield.BidirectionalAssociativeMemory().fit(X, Y)
+        # a failed fit (the warning raised) leaves the memory unfitted
+        bam = skhopfield.BidirectionalAssociativeMemory()
+        with pytest.raises(CapacityWarning):
+            bam.fit(X, Y)
+        assert not hasattr(bam, "weights_")
+
+
 # -- persistence with skops ------------------------------------------------------------
 def _builtin_or_array(value):
     if isinstance(value, np.ndarray):

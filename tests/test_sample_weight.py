@@ -15,9 +15,11 @@ from scipy.optimize import check_grad
 from sklearn import config_context
 
 from skhopfield import (
+    BidirectionalAssociativeMemory,
     DenseAssociativeMemory,
     HopfieldMemory,
     ModernHopfieldClassifier,
+    ModernHopfieldRegressor,
     SimplicialHopfieldMemory,
 )
 from skhopfield.baselines import GLVQClassifier, _glvq_cost
@@ -26,7 +28,7 @@ from skhopfield.datasets import flip_bits, make_binary_patterns
 
 def _repeated(X, y, w):
     w = np.asarray(w, dtype=int)
-    return np.repeat(X, w, axis=0), np.repeat(y, w)
+    return np.repeat(X, w, axis=0), np.repeat(y, w, axis=0)
 
 
 def _assert_binary_same(a, b, X):
@@ -329,8 +331,20 @@ def test_dense_real_weights_one_sync_step_matches_exact_energy(interaction, orde
         (lambda: DenseAssociativeMemory("exponential", beta=0.3, random_state=0), True),
         (lambda: ModernHopfieldClassifier(max_iter=2), False),
         (lambda: ModernHopfieldClassifier(similarity="cosine", beta=3.0), False),
+        (lambda: ModernHopfieldRegressor(max_iter=2), False),
+        (lambda: ModernHopfieldRegressor(beta="learn", similarity="dot"), False),
+        (lambda: BidirectionalAssociativeMemory("pseudoinverse"), True),
     ],
-    ids=["hebbian", "dense-poly5", "dense-exp", "modern-euclidean", "modern-cosine"],
+    ids=[
+        "hebbian",
+        "dense-poly5",
+        "dense-exp",
+        "modern-euclidean",
+        "modern-cosine",
+        "regressor-euclidean",
+        "regressor-learn",
+        "bam-pseudoinverse",
+    ],
 )
 def test_weighted_results_do_not_depend_on_chunks_threads_or_row_order(make, binary):
     rng = np.random.default_rng(7)
@@ -382,3 +396,235 @@ def test_learned_memory_weight_is_repetition_in_the_loss():
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-7)
     with pytest.raises(ValueError, match="whole-number sample weights"):
         ModernHopfieldClassifier(**params).fit(X, y, sample_weight=np.full(24, 0.5))
+
+
+# -- the regressor: a prior on the stored pairs -----------------------------------------
+def _weighted_nadaraya_watson(X, T, w, Q, beta, similarity):
+    """Plain numpy: the weighted softmax regression sum_mu a_mu t^mu."""
+    return _softmax_reference(X, w, Q, beta, similarity) @ T
+
+
+@pytest.mark.parametrize("similarity", ["dot", "euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("beta", [0.7, "auto", "learn"])
+def test_regressor_weight_is_prior_and_repetition(similarity, dtype, beta):
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((14, 5)).astype(dtype)
+    T = rng.standard_normal((14, 2))
+    w = rng.integers(0, 4, size=14)
+    w[:3] = [1, 2, 3]
+    cues = rng.standard_normal((20, 5)).astype(dtype)
+    params = dict(beta=beta, similarity=similarity, max_iter=3, tol=0)
+    weighted = ModernHopfieldRegressor(**params).fit(X, T, sample_weight=w)
+    Xr, Tr = _repeated(X, T, w)
+    order = rng.permutation(len(Xr))  # the copies anywhere
+    repeated = ModernHopfieldRegressor(**params).fit(Xr[order], Tr[order])
+    np.testing.assert_array_equal(weighted.pattern_weights_, w[w > 0])
+    rtol = 1e-10 if dtype == np.float64 else 2e-4
+    # "learn" too: the same leave-one-out choice (copies left out together)
+    np.testing.assert_allclose(weighted.beta_, repeated.beta_, rtol=rtol)
+    for method in ("predict", "transform", "energy"):
+        np.testing.assert_allclose(
+            getattr(weighted, method)(cues),
+            getattr(repeated, method)(cues),
+            rtol=rtol,
+            atol=rtol,
+            err_msg=method,
+        )
+    # the one-step read-out against the plain weighted formula
+    keep = w > 0
+    ref = _weighted_nadaraya_watson(
+        X[keep].astype(float), T[keep], w[keep].astype(float), cues.astype(float),
+        weighted.beta_, similarity,
+    )
+    one = ModernHopfieldRegressor(beta=weighted.beta_, similarity=similarity)
+    one.fit(X, T, sample_weight=w)
+    np.testing.assert_allclose(one.predict(cues), ref, rtol=rtol, atol=rtol)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    beta=st.floats(1e-6, 1e6),
+    scale=st.sampled_from([1e-100, 1e-3, 1.0, 1e3, 1e100]),
+    log10_w=st.lists(st.floats(-8, 8), min_size=5, max_size=5),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    similarity=st.sampled_from(["dot", "euclidean", "cosine"]),
+)
+def test_regressor_prior_extreme_weights_scales_and_dtypes(
+    beta, scale, log10_w, dtype, similarity
+):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5, 3))
+    Q = rng.standard_normal((6, 3))
+    T = rng.standard_normal(5)
+    w = 10.0 ** np.array(log10_w)  # weights from 1e-8 to 1e8
+    if dtype == np.float32 and scale != 1.0:
+        scale = 1.0  # float32 holds neither 1e-100 nor 1e100
+    if similarity == "cosine":
+        b = min(beta, 1e3)  # scores in [-1, 1]
+    else:
+        b = min(beta, 1e2)  # keep exp(beta z) out of float32's rounding cliff
+    # scores scale as the data squared, except cosine's (unit vectors)
+    beta_param = b if similarity == "cosine" else b / scale**2
+    reg = ModernHopfieldRegressor(beta=beta_param, similarity=similarity)
+    reg.fit((X * scale).astype(dtype), T, sample_weight=w)
+    pred = reg.predict((Q * scale).astype(dtype))
+    assert pred.dtype == dtype and np.isfinite(pred).all()
+    ref = _weighted_nadaraya_watson(
+        X.astype(dtype).astype(float), T, w, Q.astype(dtype).astype(float), b, similarity
+    )
+    tol = 1e-8 if dtype == np.float64 else 2e-2
+    np.testing.assert_allclose(pred, ref, rtol=tol, atol=tol * np.abs(T).max())
+    # only the ratios matter
+    reg2 = ModernHopfieldRegressor(beta=beta_param, similarity=similarity)
+    reg2.fit((X * scale).astype(dtype), T, sample_weight=w * 1e5)
+    np.testing.assert_allclose(
+        reg2.predict((Q * scale).astype(dtype)), pred, rtol=tol, atol=tol
+    )
+
+
+def test_regressor_learn_is_the_weighted_leave_copies_out_minimum():
+    """beta="learn" against a plain loop: leave a pattern and its copies out,
+    weighted attention, weighted mean of the squared errors."""
+    from skhopfield._core.loo import LEARN_GRID
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((12, 3))
+    X[7] = X[2]  # a stored copy (different target)
+    T = rng.standard_normal((12, 1))
+    w = rng.uniform(0.1, 3.0, size=12)
+    reg = ModernHopfieldRegressor(beta="learn").fit(X, T, sample_weight=w)
+    auto = ModernHopfieldRegressor().fit(X, T, sample_weight=w).beta_
+    betas = auto * LEARN_GRID
+    losses = []
+    for beta in betas:
+        total = 0.0
+        for i in range(12):
+            rest = ~(X == X[i]).all(axis=1)
+            pred = _weighted_nadaraya_watson(
+                X[rest], T[rest], w[rest], X[i : i + 1], beta, "euclidean"
+            )[0]
+            total += w[i] * ((pred - T[i]) ** 2).sum()
+        losses.append(total / w.sum())
+    assert reg.beta_ == pytest.approx(betas[int(np.argmin(losses))], rel=1e-12)
+
+
+def test_regressor_zero_weight_drops_and_partial_fit_with_weights():
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((10, 4))
+    T = rng.standard_normal(10)
+    w = rng.random(10) + 0.1
+    w[4] = 0
+    cues = rng.standard_normal((7, 4))
+    whole = ModernHopfieldRegressor().fit(X, T, sample_weight=w)
+    ref = ModernHopfieldRegressor().fit(
+        np.delete(X, 4, 0), np.delete(T, 4), sample_weight=np.delete(w, 4)
+    )
+    np.testing.assert_array_equal(whole.predict(cues), ref.predict(cues))
+    part = ModernHopfieldRegressor().fit(X[:3], T[:3], sample_weight=w[:3])
+    part.partial_fit(X[3:], T[3:], sample_weight=w[3:])
+    np.testing.assert_allclose(part.predict(cues), whole.predict(cues), rtol=1e-12)
+    with pytest.raises(ValueError, match="zero"):
+        ModernHopfieldRegressor().fit(X, T, sample_weight=np.zeros(10))
+
+
+# -- the bidirectional memory: the pair's term weighted ---------------------------------
+@pytest.mark.parametrize("rule", ["correlation", "pseudoinverse"])
+@pytest.mark.parametrize("labeled", [False, True])
+def test_bam_weight_is_repetition(rule, labeled):
+    rng = np.random.default_rng(8)
+    X = make_binary_patterns(8, 48, random_state=8)
+    Y = np.arange(8) % 5 if labeled else make_binary_patterns(8, 24, random_state=9)
+    w = np.array([2, 1, 0, 3, 1, 2, 1, 4])
+    weighted = BidirectionalAssociativeMemory(rule, random_state=0)
+    weighted.fit(X, Y, sample_weight=w)
+    Xr, Yr = _repeated(X, Y, w)
+    order = rng.permutation(len(Xr))  # row order: codes come from the labels
+    repeated = BidirectionalAssociativeMemory(rule, random_state=0).fit(
+        Xr[order], Yr[order]
+    )
+    if rule == "correlation":
+        # whole-number weights: the same integer sums, bit for bit
+        np.testing.assert_array_equal(weighted.weights_, repeated.weights_)
+    else:
+        np.testing.assert_allclose(weighted.weights_, repeated.weights_, atol=1e-12)
+    np.testing.assert_array_equal(weighted.patterns_, np.where(X[w > 0] > 0, 1.0, -1.0))
+    np.testing.assert_array_equal(weighted.pattern_weights_, w[w > 0])
+    cues = flip_bits(np.repeat(X, 3, axis=0), 0.1, random_state=1)
+    np.testing.assert_array_equal(weighted.predict(cues), repeated.predict(cues))
+    np.testing.assert_array_equal(weighted.transform(cues), repeated.transform(cues))
+
+
+def test_bam_real_weights_correlation_in_exact_rationals():
+    from fractions import Fraction
+
+    X = make_binary_patterns(4, 6, random_state=2)
+    Y = make_binary_patterns(4, 5, random_state=3)
+    w = [0.5, 1.25, 3.0, 0.125]  # dyadic: exact in binary
+    W = BidirectionalAssociativeMemory().fit(X, Y, sample_weight=w).weights_
+    for i in range(6):
+        for j in range(5):
+            ref = sum(Fraction(wk) * int(x[i]) * int(y[j]) for wk, x, y in zip(w, X, Y))
+            assert W[i, j] == float(ref)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n_pairs=st.integers(2, 12),
+    log10_w=st.lists(st.floats(-8, 8), min_size=12, max_size=12),
+)
+def test_bam_pseudoinverse_is_weighted_least_squares(seed, n_pairs, log10_w):
+    """Against the definition: the gradient of the weighted objective
+    sum_mu w_mu (||a W - b||^2 + ||b W^T - a||^2) vanishes at W, and W is the
+    minimum-norm solution (in the row spaces of A and B)."""
+    X = make_binary_patterns(n_pairs, 10, random_state=seed)
+    Y = make_binary_patterns(n_pairs, 7, random_state=seed + 1)
+    w = 10.0 ** np.array(log10_w[:n_pairs])
+    W = BidirectionalAssociativeMemory("pseudoinverse").fit(X, Y, sample_weight=w).weights_
+    A, B = X / np.sqrt(10), Y / np.sqrt(7)
+    D = np.diag(w / w.max())  # the scale of the weights does not matter
+    grad = A.T @ D @ (A @ W - B) + (W @ B.T - A.T) @ D @ B
+    scale = np.abs(A.T @ D @ B).max()
+    np.testing.assert_allclose(grad, 0, atol=1e-7 * scale)
+    # minimum norm: W lies in the span of the weighted rows on both sides
+    Pa = np.linalg.pinv(A) @ A
+    Pb = np.linalg.pinv(B) @ B
+    np.testing.assert_allclose(Pa @ W @ Pb, W, atol=1e-7 * np.abs(W).max())
+
+
+def test_bam_zero_weight_drops_and_partial_fit_with_weights():
+    X = make_binary_patterns(9, 40, random_state=4)
+    Y = make_binary_patterns(9, 20, random_state=5)
+    w = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 3.0, 0.25, 1.0, 2.0])
+    for rule in ("correlation", "pseudoinverse"):
+        whole = BidirectionalAssociativeMemory(rule).fit(X, Y, sample_weight=w)
+        ref = BidirectionalAssociativeMemory(rule).fit(
+            np.delete(X, 3, 0), np.delete(Y, 3, 0), sample_weight=np.delete(w, 3)
+        )
+        np.testing.assert_array_equal(whole.weights_, ref.weights_)
+        part = BidirectionalAssociativeMemory(rule).fit(X[:4], Y[:4], sample_weight=w[:4])
+        part.partial_fit(X[4:], Y[4:], sample_weight=w[4:])
+        np.testing.assert_allclose(part.weights_, whole.weights_, atol=1e-12)
+    with pytest.raises(ValueError, match="zero"):
+        BidirectionalAssociativeMemory().fit(X, Y, sample_weight=np.zeros(9))
+
+
+def test_duplicate_groups_dense_and_sparse_match_plain_grouping():
+    import scipy.sparse as sp
+
+    from skhopfield._core.loo import duplicate_groups
+
+    rng = np.random.default_rng(9)
+    X = np.where(rng.random((30, 4)) < 0.6, 0.0, rng.integers(1, 3, (30, 4)) * 1.0)
+    X[5] = -X[2] * 0.0  # a row of -0.0 and 0.0: the zero row
+    X[7] = X[3]
+    # reference: rows as tuples of Python floats (-0.0 == 0.0 there)
+    first = {}
+    ref = np.array([first.setdefault(tuple(float(v) + 0.0 for v in r), i) for i, r in enumerate(X)])
+    for A in (X, X.astype(np.float32), sp.csr_matrix(X)):
+        groups, n_groups = duplicate_groups(A)
+        assert n_groups == len(first)
+        # the same partition of the rows
+        same = groups[:, None] == groups[None, :]
+        np.testing.assert_array_equal(same, ref[:, None] == ref[None, :])

@@ -1,4 +1,7 @@
-"""Sparse (CSR) input of ModernHopfieldClassifier: the dense results, to rounding.
+"""Sparse (CSR) input of the modern memories: the dense results, to rounding.
+
+ModernHopfieldClassifier and ModernHopfieldRegressor share the tests of the
+table :data:`MEMORIES` (the read-out compared: probabilities or targets).
 
 References: the same estimator on the dense arrays (a different code path:
 BLAS on a centered frame, against scipy's sparse products on an uncentered
@@ -16,9 +19,27 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
-from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
+from skhopfield import (
+    DenseAssociativeMemory,
+    HopfieldMemory,
+    ModernHopfieldClassifier,
+    ModernHopfieldRegressor,
+)
 
 SIMILARITIES = ["dot", "euclidean", "cosine"]
+
+#: The modern memories and the real-valued read-out compared for each.
+MEMORIES = {
+    "classifier": (ModernHopfieldClassifier, "predict_proba"),
+    "regressor": (ModernHopfieldRegressor, "predict"),
+}
+
+
+def _targets(kind, n, seed=0):
+    """Labels for the classifier, real (2-column) targets for the regressor."""
+    if kind == "classifier":
+        return np.arange(n) % 4
+    return np.random.default_rng(seed).standard_normal((n, 2))
 
 
 def _sparse_data(n, n_features, density, seed, dtype=np.float64):
@@ -32,13 +53,14 @@ def _sparse_data(n, n_features, density, seed, dtype=np.float64):
     return X.astype(dtype)
 
 
-def _compare(a, b, Q_a, Q_b, rtol):
-    # predictions agree wherever the two leading classes are not tied to
-    # rounding (tiny beta in float32 makes every class nearly equal)
-    proba = np.sort(a.predict_proba(Q_a), axis=1)
-    clear = proba[:, -1] - proba[:, -2] > 10 * rtol
-    np.testing.assert_array_equal(a.predict(Q_a)[clear], b.predict(Q_b)[clear])
-    for method in ("predict_proba", "transform", "energy"):
+def _compare(a, b, Q_a, Q_b, rtol, readout="predict_proba"):
+    if readout == "predict_proba":
+        # predictions agree wherever the two leading classes are not tied to
+        # rounding (tiny beta in float32 makes every class nearly equal)
+        proba = np.sort(a.predict_proba(Q_a), axis=1)
+        clear = proba[:, -1] - proba[:, -2] > 10 * rtol
+        np.testing.assert_array_equal(a.predict(Q_a)[clear], b.predict(Q_b)[clear])
+    for method in (readout, "transform", "energy"):
         out_a, out_b = getattr(a, method)(Q_a), getattr(b, method)(Q_b)
         assert isinstance(out_b, np.ndarray) and out_b.dtype == out_a.dtype
         scale = max(1.0, float(np.abs(out_a).max()))
@@ -49,6 +71,7 @@ def _compare(a, b, Q_a, Q_b, rtol):
     # exactly 0, which rounding decides differently in the two frames)
 
 
+@pytest.mark.parametrize("kind", list(MEMORIES))
 @pytest.mark.parametrize("similarity", SIMILARITIES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @settings(max_examples=8, deadline=None)
@@ -56,50 +79,83 @@ def _compare(a, b, Q_a, Q_b, rtol):
     seed=st.integers(0, 2**16),
     density=st.sampled_from([0.02, 0.2, 1.0]),
     max_iter=st.integers(1, 4),
-    beta=st.sampled_from(["auto", 1e-6, 0.3, 1e3]),
+    beta=st.sampled_from(["auto", 1e-6, 0.3, 1e3, "learn"]),
+    weighted=st.booleans(),
 )
-def test_sparse_equals_dense(similarity, dtype, seed, density, max_iter, beta):
+def test_sparse_equals_dense(
+    kind, similarity, dtype, seed, density, max_iter, beta, weighted
+):
+    cls, readout = MEMORIES[kind]
+    if beta == "learn" and kind == "classifier":
+        beta = "auto"  # a learned classifier densifies its input
     X = _sparse_data(40, 25, density, seed, dtype)
     X[0, 0] = 1  # at least one non-zero
-    y = np.arange(40) % 4
+    y = _targets(kind, 40, seed)
+    # weights over 16 orders of magnitude, zeros dropping rows
+    w = None
+    if weighted:
+        w = 10.0 ** np.random.default_rng(seed).uniform(-8, 8, size=40)
+        w[::7] = 0
     Q = _sparse_data(30, 25, density, seed + 1, dtype)
     params = dict(similarity=similarity, beta=beta, max_iter=max_iter, tol=0.0)
-    dense = ModernHopfieldClassifier(**params).fit(X, y)
-    sparse = ModernHopfieldClassifier(**params).fit(sp.csr_matrix(X), y)
+    dense = cls(**params).fit(X, y, sample_weight=w)
+    sparse = cls(**params).fit(sp.csr_matrix(X), y, sample_weight=w)
     assert sp.issparse(sparse.patterns_)
     np.testing.assert_allclose(sparse.beta_, dense.beta_, rtol=1e-12 if dtype == np.float64 else 1e-5)
     rtol = 1e-9 if dtype == np.float64 else 2e-3
     # sparse patterns with sparse cues, dense cues; dense patterns, sparse cues
-    _compare(dense, sparse, Q, sp.csr_matrix(Q), rtol)
-    _compare(dense, sparse, Q, Q, rtol)
-    _compare(dense, dense, Q, sp.csr_array(Q), rtol)
+    _compare(dense, sparse, Q, sp.csr_matrix(Q), rtol, readout)
+    _compare(dense, sparse, Q, Q, rtol, readout)
+    _compare(dense, dense, Q, sp.csr_array(Q), rtol, readout)
 
 
-def test_sparse_is_chunked_and_parallel_like_dense():
+@pytest.mark.parametrize("kind", list(MEMORIES))
+def test_sparse_is_chunked_and_parallel_like_dense(kind):
+    cls, readout = MEMORIES[kind]
     X = sp.csr_matrix(_sparse_data(60, 40, 0.1, 0))
-    y = np.arange(60) % 3
+    y = _targets(kind, 60)
     Q = sp.csr_matrix(_sparse_data(200, 40, 0.1, 1))
-    clf = ModernHopfieldClassifier(max_iter=2).fit(X, y)
-    ref = clf.predict_proba(Q)
+    est = cls(max_iter=2).fit(X, y)
+    ref = getattr(est, readout)(Q)
     with config_context(working_memory=0.01):  # a few rows per chunk
-        np.testing.assert_allclose(clf.predict_proba(Q), ref, rtol=1e-12)
+        np.testing.assert_allclose(getattr(est, readout)(Q), ref, rtol=1e-12)
         with parallel_config(backend="threading"):
-            out = clf.set_params(n_jobs=2).predict_proba(Q)
+            out = getattr(est.set_params(n_jobs=2), readout)(Q)
         np.testing.assert_allclose(out, ref, rtol=1e-12)
 
 
-def test_sparse_partial_fit_and_weights():
+@pytest.mark.parametrize("kind", list(MEMORIES))
+def test_sparse_partial_fit_and_weights(kind):
+    cls, readout = MEMORIES[kind]
     X = _sparse_data(30, 20, 0.2, 3)
     X[:, 0] += 1
-    y = np.arange(30) % 2
+    y = np.arange(30) % 2 if kind == "classifier" else _targets(kind, 30)
     w = np.random.default_rng(0).integers(0, 3, size=30)
     w[0] = 1
     Q = _sparse_data(10, 20, 0.2, 4)
-    whole = ModernHopfieldClassifier().fit(X, y, sample_weight=w)
-    parts = ModernHopfieldClassifier().fit(sp.csr_matrix(X[:12]), y[:12], sample_weight=w[:12])
+    whole = cls().fit(X, y, sample_weight=w)
+    parts = cls().fit(sp.csr_matrix(X[:12]), y[:12], sample_weight=w[:12])
     parts.partial_fit(X[12:], y[12:], sample_weight=w[12:])  # dense into sparse
     assert sp.issparse(parts.patterns_)
-    np.testing.assert_allclose(parts.predict_proba(Q), whole.predict_proba(Q), rtol=1e-9)
+    np.testing.assert_allclose(
+        getattr(parts, readout)(Q), getattr(whole, readout)(Q), rtol=1e-9
+    )
+
+
+def test_text_pipeline_tfidf_regressor():
+    """tf-idf -> regressor: the sparse pipeline, against KNeighborsRegressor."""
+    from sklearn.neighbors import KNeighborsRegressor
+
+    docs = ["red apple fruit", "green apple fruit", "blue sky cloud", "grey sky rain"] * 5
+    t = np.array([1.0, 1.2, -1.0, -1.3] * 5)
+    queries = ["red apple", "grey sky", "green fruit"]  # one nearest document each
+    reg = make_pipeline(TfidfVectorizer(), ModernHopfieldRegressor(similarity="cosine", beta=1e6))
+    knn = make_pipeline(TfidfVectorizer(), KNeighborsRegressor(1, metric="cosine", algorithm="brute"))
+    # (each document is repeated 5 times with the same target: those ties
+    # are harmless, the regressor averages equal targets)
+    np.testing.assert_allclose(
+        reg.fit(docs, t).predict(queries), knn.fit(docs, t).predict(queries), rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize("similarity", SIMILARITIES)

@@ -29,17 +29,21 @@ import numpy as np
 from .binary import flip_mask
 
 
-def correlation_weights(X, Y):
+def correlation_weights(X, Y, weights=None):
     """Kosko's correlation (Hebbian) rule ``W = sum_mu x^mu (y^mu)^T = X^T Y``.
 
     Integer-valued for +/-1 patterns and additive over pairs: the weights of
     ``(A, B)`` plus those of ``(C, D)`` are those of both sets stored
-    together.
+    together.  ``weights`` (P,): each pair's term times its weight, ``W =
+    sum_mu w_mu x^mu (y^mu)^T``, so a pair of weight 2 is the pair stored
+    twice (exactly, for whole-number weights: the sums are of integers).
     """
-    return X.T @ Y
+    if weights is None:
+        return X.T @ Y
+    return X.T @ (np.asarray(weights, dtype=np.float64)[:, None] * Y)
 
 
-def pseudoinverse_weights(X, Y, rcond=1e-10):
+def pseudoinverse_weights(X, Y, rcond=1e-10, weights=None):
     """Joint least-squares (pseudo-inverse) couplings of a bidirectional memory.
 
     With the patterns normalized to unit length, ``A = X / sqrt(N)`` and
@@ -64,9 +68,20 @@ def pseudoinverse_weights(X, Y, rcond=1e-10):
     exactly both ways (``A W = B`` and ``B W^T = A`` together imply ``A A^T =
     B B^T``) and the least-squares compromise is used: it keeps correlated
     pairs that the correlation rule loses, without a guarantee for every set.
+
+    ``weights`` (P,): weighted least squares, ``sum_mu w_mu (||a^mu W -
+    b^mu||^2 + ||b^mu W^T - a^mu||^2)``, i.e. the rows of ``A`` and ``B``
+    scaled by ``sqrt(w_mu)``.  The equation above depends on the pairs only
+    through ``A^T A``, ``B^T B`` and ``A^T B``, which a weight of 2 changes
+    exactly as storing the pair twice does, so the two give the same ``W``
+    (to rounding).  Where every pair is kept exactly (a consistent,
+    linearly independent set) the weights change nothing.
     """
     A = X / np.sqrt(X.shape[1])
     B = Y / np.sqrt(Y.shape[1])
+    if weights is not None:
+        root = np.sqrt(np.asarray(weights, dtype=np.float64))[:, None]
+        A, B = A * root, B * root
     Ua, sa, Vta = _thin_svd(A, rcond)
     Ub, sb, Vtb = _thin_svd(B, rcond)
     K = 2.0 * np.outer(sa, sb) * (Ua.T @ Ub) / np.add.outer(sa**2, sb**2)

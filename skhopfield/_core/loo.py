@@ -7,20 +7,59 @@ pattern: the targets and a column of ones for a regressor, the one-hot
 labels for a classifier).  The scores ``z`` do not depend on ``beta``, so one
 pass over the patterns evaluates a whole grid of ``beta`` values; a loss per
 pattern and per ``beta`` comes back, and the ``beta`` of least mean loss is
-the learned one.  Memory is bounded by the batch engine: the caller hands
+the learned one.
+
+A stored pattern is left out together with every stored copy of it
+(identical rows: :func:`duplicate_groups`).  Otherwise a row stored twice
+would be predicted from its own twin at distance zero, which rewards the
+largest ``beta`` on any data with repeated rows; and storing a row twice
+would not be the same as giving it weight 2.
+
+With a prior on the stored patterns (``memory.log_weight``, from sample
+weights), the others attend with their weights, ``w_nu exp(beta z_nu)``,
+and the per-pattern losses are averaged with the weights
+(:func:`best_beta`): a pattern of weight 2 counts twice in the loss and
+twice in the others' attention, exactly as two copies of it do (equal to
+rounding).  Equal weights give the unweighted search exactly.  Memory
+is bounded by the batch engine: the caller hands
 :func:`loo_block` to it over the row indices ``arange(P)[:, None]``.
 
 Nothing here knows about estimators.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 #: ``beta="learn"`` searches this many multiples of the reference ``beta``
 #: (log-spaced, factor about 1.41 between neighbours).
 LEARN_GRID = np.logspace(-3.0, 3.0, 41)
 
 
-def loo_block(rows, *, memory, values, betas, loss):
+def duplicate_groups(patterns):
+    """Group index of every stored row: equal for identical rows.
+
+    ``patterns`` (P, N), dense or ``scipy.sparse``; ``-0.0`` and ``0.0``
+    are the same value.  Returns ``(groups, n_groups)``, ``groups`` of
+    shape (P,) in ``[0, n_groups)``.
+    """
+    if sp.issparse(patterns):
+        A = sp.csr_matrix(patterns, copy=True)
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        A.sort_indices()
+        ids = {}
+        groups = np.empty(A.shape[0], dtype=np.intp)
+        for i, (s, e) in enumerate(zip(A.indptr[:-1], A.indptr[1:])):
+            key = (A.indices[s:e].tobytes(), A.data[s:e].tobytes())
+            groups[i] = ids.setdefault(key, len(ids))
+        return groups, len(ids)
+    A = np.asarray(patterns) + 0.0  # -0.0 -> 0.0
+    _, groups = np.unique(A, axis=0, return_inverse=True)
+    groups = groups.ravel()
+    return groups.astype(np.intp), int(groups.max()) + 1 if groups.size else 0
+
+
+def loo_block(rows, *, memory, values, betas, loss, groups=None):
     """Per-pattern leave-one-out losses for every ``beta`` of ``betas``.
 
     Parameters
@@ -36,6 +75,12 @@ def loo_block(rows, *, memory, values, betas, loss):
         ``loss(readout, rows) -> (n,)``: ``readout`` (n, C) is ``w @
         values``, ``w`` the *unnormalized* leave-one-out attention weights
         of the cues (the largest is 1), ``rows`` (n,) their indices.
+        With a prior (``memory.log_weight``), ``log w`` is added to the
+        scores ``beta z`` of the others before the exponential.
+    groups : ndarray of shape (P,) or None
+        :func:`duplicate_groups`: a cue leaves out every pattern of its
+        group (each must leave at least one other group).  None: only the
+        pattern itself.
 
     Returns
     -------
@@ -44,14 +89,23 @@ def loo_block(rows, *, memory, values, betas, loss):
     idx = np.asarray(rows[:, 0], dtype=np.intp)
     n = idx.size
     cues = memory.start(memory.patterns[idx])
-    a, _ = memory.exact_scores(cues, 1.0)  # z - max z, beta-free
-    a[np.arange(n), idx] = -np.inf  # leave the pattern itself out
+    # z - max z, beta-free: the prior is added after scaling by beta
+    a, _ = memory.exact_scores(cues, 1.0, prior=False)
+    log_w = memory.log_weight
+    if groups is None:
+        a[np.arange(n), idx] = -np.inf  # leave the pattern itself out
+    else:  # ... and its identical copies
+        a[groups[None, :] == groups[idx][:, None]] = -np.inf
     with np.errstate(invalid="ignore"):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
     w = np.empty_like(a)
     for k, beta in enumerate(betas):
         np.multiply(a, a.dtype.type(beta), out=w)
+        if log_w is not None:
+            w += log_w
+            with np.errstate(invalid="ignore"):
+                w -= w.max(axis=1, keepdims=True)
         np.exp(w, out=w)  # the others' largest weight is exactly 1
         out[:, k] = loss(w @ values, idx)
     return out
@@ -64,7 +118,10 @@ def squared_error(readout, idx, *, targets):
     return np.einsum("ij,ij->i", diff, diff, dtype=np.float64)
 
 
-def best_beta(losses, betas):
-    """The ``beta`` of least mean loss (the smallest such, on ties)."""
-    mean = losses.mean(axis=0)
+def best_beta(losses, betas, weights=None):
+    """The ``beta`` of least mean loss (the smallest such, on ties).
+
+    ``weights`` (P,): the patterns' prior weights, for a weighted mean.
+    """
+    mean = np.average(losses, axis=0, weights=weights)
     return float(betas[int(np.argmin(mean))]), mean
