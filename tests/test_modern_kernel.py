@@ -12,13 +12,16 @@ similarities, ``beta`` from far below ``"auto"`` to far above it, data
 scales and offsets, pattern weights, far-away cues, blocks of every width,
 and arbitrary ranges in which the bound's shift is kept.  They also check
 that the work is not doubled: every row's scores are computed once, except
-cues beyond ``2 M`` on the exact path, which are recomputed unshifted.
+cues beyond twice the largest pattern norm on the exact path, which are
+recomputed unshifted.  Sparse (CSR) stored patterns and cues take the same
+kernel through their own products and are searched as well.
 """
 
 import os
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,14 +55,21 @@ def _reference(X, Q, beta, similarity, weights, values):
     return (w @ np.asarray(values, dtype=LD)).astype(np.float64)
 
 
+def _dense(A):
+    return A.toarray() if sp.issparse(A) else A
+
+
 def _tolerance(X, Q, beta, similarity, dtype):
     """64 eps times ``beta`` times the largest squared magnitude involved
-    (the scores' rounding in a frame that keeps the patterns' spread)."""
-    X, Q = X.astype(np.float64), Q.astype(np.float64)
+    (the scores' rounding in a frame that keeps the patterns' spread; a
+    sparse memory is not centered)."""
+    centered = not sp.issparse(X)
+    X, Q = _dense(X).astype(np.float64), _dense(Q).astype(np.float64)
     if similarity == "cosine":
         size = 2.0
     else:
-        c = X.mean(axis=0) if similarity == "euclidean" else np.zeros(X.shape[1])
+        euclidean = similarity == "euclidean" and centered
+        c = X.mean(axis=0) if euclidean else np.zeros(X.shape[1])
         size = ((Q - c) ** 2).sum(axis=1).max() + ((X - c) ** 2).sum(axis=1).max()
     return 64 * float(np.finfo(dtype).eps) * max(1.0, beta * size)
 
@@ -90,6 +100,18 @@ def problems(draw):
     values = np.zeros((P, C))
     values[np.arange(P), rng.integers(0, C, P)] = 1
     width = draw(st.integers(1, P))
+    sparse = draw(st.sampled_from(["dense", "sparse", "sparse cues"]))
+    if sparse != "dense":
+        # about half the entries zero; the stored patterns as CSR (and the
+        # cues too, or dense)
+        X = X * (rng.random(X.shape) < 0.5)
+        Q = Q * (rng.random(Q.shape) < 0.5)
+        if similarity == "cosine":
+            X[np.all(X == 0, axis=1), 0] = 1
+            Q[np.all(Q == 0, axis=1), 0] = 1
+        X = sp.csr_matrix(X)
+        if sparse == "sparse cues":
+            Q = sp.csr_matrix(Q)
     return X, Q, similarity, rel_beta, weights, values, width
 
 
@@ -102,7 +124,7 @@ def _memory_and_beta(X, similarity, rel_beta, weights):
 
 def _check(memory, X, Q, similarity, beta, scaled, weights, values, width):
     dtype = X.dtype
-    out = np.empty((len(Q), width), dtype=dtype)
+    out = np.empty((Q.shape[0], width), dtype=dtype)
     with np.errstate(all="raise"):
         scores = memory.class_scores(
             memory.start(Q), scaled, values.astype(dtype), out=out
@@ -110,7 +132,7 @@ def _check(memory, X, Q, similarity, beta, scaled, weights, values, width):
     assert scores.dtype == dtype
     assert np.all(np.isfinite(scores)) and np.all(scores.sum(axis=1) > 0)
     got = scores.astype(np.float64) / scores.sum(axis=1, keepdims=True, dtype=np.float64)
-    expected = _reference(X, Q, beta, similarity, weights, values)
+    expected = _reference(_dense(X), _dense(Q), beta, similarity, weights, values)
     atol = _tolerance(X, Q, beta, similarity, dtype)
     np.testing.assert_allclose(got, expected, rtol=0, atol=atol)
     if values.shape[1] > 1:
@@ -150,6 +172,8 @@ def test_score_floor_is_a_lower_bound_of_the_shifted_scores(problem):
     V = memory.start(Q)
     bound = memory._bound(V)
     a = memory._gemm(memory._cues(V, scaled, bound), None, None).astype(np.float64)
+    if sp.issparse(a):
+        a = a.toarray()
     if memory.log_weight is not None:
         a += memory.log_weight
     low = memory._score_floor(bound, scaled)
@@ -178,12 +202,12 @@ def _count_rows(memory):
 def test_large_beta_scores_every_row_once(dtype, width, similarity):
     """At a beta where the bound is loose for every row (every weight
     ``exp(beta (z - b))`` would underflow), each row's scores are still
-    computed once; cues beyond 2 M from the center are computed again,
+    computed once; cues beyond 2 R (the largest pattern norm) are computed again,
     unshifted (euclidean only)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 8)).astype(dtype)
     Q = (X[:25] + 0.7 * rng.standard_normal((25, 8))).astype(dtype)
-    far = (X[:5] * 20).astype(dtype)  # |q| > 2 M
+    far = (X[:5] * 20).astype(dtype)  # |q| > 2 R
     Q = np.vstack([Q, far])
     values = np.zeros((60, 3))
     values[np.arange(60), np.arange(60) % 3] = 1
@@ -228,3 +252,22 @@ def test_large_beta_estimators_match_the_reference(dtype):
     # the regressor's output is a convex combination of targets of size ~3
     expected_T = _reference(X, Q, beta, "euclidean", None, T)
     np.testing.assert_allclose(reg.predict(Q), expected_T, atol=8 * atol * np.abs(T).max())
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_uncentered_sparse_memory_far_from_the_origin(container):
+    """A sparse memory is not centered: its patterns' norms from the origin,
+    not their spread around the mean, bound the scores.  A tight cluster far
+    from the origin and cues near the origin: every weight shifted by the
+    bound underflows, so each row must take the exact path."""
+    rng = np.random.default_rng(0)
+    X = 10 + 0.1 * rng.standard_normal((50, 5))
+    X[:, 0] = 0
+    y = np.arange(50) % 2
+    Q = 0.1 * rng.standard_normal((6, 5))
+    clf = ModernHopfieldClassifier(beta=4.0).fit(container(X), y)
+    with np.errstate(all="raise"):
+        proba = clf.predict_proba(Q)
+    onehot = (y[:, None] == np.arange(2)).astype(float)
+    expected = _reference(X, Q, 4.0, "euclidean", None, onehot)
+    np.testing.assert_allclose(proba, expected, atol=_tolerance(container(X), Q, 4.0, "euclidean", X.dtype))

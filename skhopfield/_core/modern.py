@@ -459,17 +459,35 @@ class ModernMemory:
         hi = float(np.log(info.max)) - logP - 1.0
         return dtype.type(lo), dtype.type(hi)
 
+    def _radius(self):
+        """The largest norm of the stored patterns as scored (internal
+        coordinates, from their origin; float64, cached).
+
+        ``M`` itself for a centered memory, up to the rounding of the
+        center; more than ``M`` for the uncentered sparse one.
+        """
+        r = self.__dict__.get("_radius_")
+        if r is None:
+            U = self.memory
+            if sp.issparse(U):
+                sq = np.asarray(U.multiply(U).sum(axis=1), dtype=np.float64).ravel()
+            else:
+                sq = np.einsum("ij,ij->i", U, U, dtype=np.float64)
+            r = self._radius_ = float(np.sqrt(sq.max())) if sq.size else 0.0
+        return r
+
     def _score_floor(self, bound, beta):
         """A lower bound of every bound-shifted score ``beta (z_mu - b(q))``
         (plus ``log w_mu``) of each row, from ``b(q)`` alone (float64).
 
-        ``-beta (||q|| + M)^2 / 2`` for ``"euclidean"`` (the scores are
-        ``-beta ||x^mu - q||^2 / 2``), ``-2 beta ||q|| M`` otherwise.
+        ``-beta (||q|| + R)^2 / 2`` for ``"euclidean"`` (the scores are
+        ``-beta ||x^mu - q||^2 / 2``), ``-2 beta ||q|| M`` otherwise; ``R``
+        the largest pattern norm from the origin (:meth:`_radius`).
         """
         b = bound.astype(np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.similarity == "euclidean":
-                low = -0.5 * beta * (np.sqrt(2 * b) + self.max_norm) ** 2
+                low = -0.5 * beta * (np.sqrt(2 * b) + self._radius()) ** 2
             else:
                 low = -2.0 * beta * b
         if self.log_weight is not None:
@@ -556,11 +574,11 @@ class ModernMemory:
                     scores += a @ onehot[block]
             # The shifted GEMM carries the bound's term beta ||q||^2 / 2 into
             # every score's rounding; on the exact path that is worth it only
-            # while ||q|| <= 2 M (at most about twice the rounding of the
+            # while ||q|| <= 2 R (at most about twice the rounding of the
             # unshifted scores).  Cues farther out are recomputed unshifted.
             if check and self.similarity == "euclidean":
                 far = np.flatnonzero(shift)
-                far = far[bound[far] > 2 * self.max_norm**2]
+                far = far[bound[far] > 2 * self._radius() ** 2]
                 if far.size:
                     scores[far] = self._exact_weights(Q[far], beta) @ onehot
         return scores
