@@ -178,9 +178,12 @@ class ModernMemory:
     a bound instead of the row maximum saves the max and subtract passes;
     rows where the bound is loose enough for every ``exp`` to underflow, or
     where rounding pushed a score above the bound far enough to overflow,
-    are detected on the small per-row result and recomputed exactly with the
-    row maximum subtracted.  Which path a row takes depends on that row
-    alone, so results do not depend on chunking.
+    are shifted by the row maximum instead: :meth:`class_scores` (the
+    predict path) reads it from the same GEMM before ``exp`` (and skips
+    even that where a lower bound of the scores proves the bound tight
+    enough), :meth:`attention` detects such rows on the small per-row
+    result and recomputes them exactly.  Which path a row takes depends on
+    that row alone, so results do not depend on chunking.
 
     Parameters
     ----------
