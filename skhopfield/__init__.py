@@ -1,6 +1,7 @@
 """skhopfield: Hopfield networks and modern associative memories for scikit-learn."""
 
 from ._bam import BidirectionalAssociativeMemory
+from ._batch import sharded_memory
 from ._classical import HopfieldMemory
 from ._dense import DenseAssociativeMemory
 from ._modern import ModernHopfieldClassifier, ModernHopfieldRegressor
@@ -13,5 +14,6 @@ __all__ = [
     "ModernHopfieldClassifier",
     "ModernHopfieldRegressor",
     "SimplicialHopfieldMemory",
+    "sharded_memory",
 ]
 __version__ = "0.1.0.dev0"

@@ -40,7 +40,7 @@ from ._validation import (
 from .exceptions import CapacityWarning
 
 
-def _recall_block(S, *, model, max_iter, threshold, given, joint, read, codes):
+def _recall_block(S, *, model, max_iter, threshold, given, read, codes, joint=None):
     """Recall from one block of cues: the unit of work of the batch engine.
 
     ``S`` holds the given layer (``given`` is ``"x"`` or ``"y"``): binarized
@@ -416,10 +416,11 @@ class BidirectionalAssociativeMemory(
         # only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            partial(_stable_block, model=BAMModel(self.weights_)),
+            _stable_block,
             joint,
             what="fit self-check",
             verbose=inner,
+            model=BAMModel(self.weights_),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -528,17 +529,20 @@ class BidirectionalAssociativeMemory(
         n_x = self.n_features_in_
         block = partial(
             _recall_block,
-            model=BAMModel(self.weights_, first="y" if given == "x" else "x"),
             max_iter=self.max_iter,
             threshold=threshold,
             given=given,
-            joint=np.hstack([self.patterns_, self.targets_]) if read == "all" else None,
             read=read,
             codes=getattr(self, "codes_", None),
         )
         if what is None:
             what = "retrieve" if given == "x" else "retrieve_backward"
-        out = self._batch(block, S, what=what, verbose=verbose)
+        # The model (and the stored pairs read against) travel once per fit.
+        model = BAMModel(self.weights_, first="y" if given == "x" else "x")
+        shared = {"model": model}
+        if read == "all":
+            shared["joint"] = np.hstack([self.patterns_, self.targets_])
+        out = self._batch(block, S, what=what, verbose=verbose, **shared)
         converged = out[-2] if read == "all" else out[-1]
         if warn:
             self._warn_convergence(converged, np.zeros_like(converged))
@@ -754,10 +758,8 @@ class BidirectionalAssociativeMemory(
         """
         X = self._check_X(X)
         if y is None:
-            block = partial(
-                _energy_block, weights=self.weights_, threshold=self.threshold
-            )
-            return self._batch(block, X, what="energy")
+            block = partial(_energy_block, threshold=self.threshold)
+            return self._batch(block, X, what="energy", weights=self.weights_)
         T = self._check_Y(y)
         if len(T) != len(X):
             raise ValueError(

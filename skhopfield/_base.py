@@ -99,18 +99,37 @@ class BinaryRetrievalMixin:
         """Cap on the rows of a chunk for speed (cache), or None."""
         return None
 
-    def _batch(self, block, X, what="retrieve", verbose=None):
+    def _batch(
+        self, block, X, what="retrieve", verbose=None, cache_sized=True, **shared
+    ):
         """Run ``block`` over ``X`` through the shared engine.
 
         ``what`` names the work in progress messages; ``verbose`` defaults to
-        the estimator's.
+        the estimator's.  ``cache_sized=False`` cuts the chunks by
+        ``working_memory`` alone, ignoring ``_max_chunk_rows``: for block
+        functions that are one matrix product per chunk (the self-check),
+        which run fastest on large chunks.  ``shared`` are the fitted model
+        and arrays every chunk needs; on a dask cluster they travel to the
+        workers once per fitted model: the stored patterns (replaced by every
+        ``fit`` and ``partial_fit``) and the model's scalar parameters (when
+        ``shared`` has a ``model``) identify it.
         """
+        model = shared.get("model")
+        params = tuple(
+            sorted(
+                (k, v)
+                for k, v in (vars(model) if model is not None else {}).items()
+                if isinstance(v, (bool, int, float, str))
+            )
+        )
         return batch_retrieve(
             block,
             X,
             row_bytes=self._row_bytes(),
+            shared=shared,
+            owner=(self.patterns_, type(model).__name__, params),
             n_jobs=self.n_jobs,
-            max_rows=self._max_chunk_rows(),
+            max_rows=self._max_chunk_rows() if cache_sized else None,
             verbose=self.verbose if verbose is None else verbose,
             label=f"{type(self).__name__}.{what}",
         )
@@ -309,15 +328,18 @@ class BaseBinaryMemory(
             self._classes_fixed = fixed
         self._learn(S, first=reset, weights=weights)
         # Self-check: which stored patterns are fixed points (one synchronous
-        # evaluation, a matrix product), and how many sweeps the others need.
-        # Its batches report chunk progress at verbose >= 2 only: at 1, fit
-        # is one line.
+        # evaluation, a matrix product: in chunks as large as working_memory
+        # allows, not the cache-sized chunks of the per-neuron sweeps), and
+        # how many sweeps the others need.  Its batches report chunk progress
+        # at verbose >= 2 only: at 1, fit is one line.
         inner = self.verbose if self.verbose >= 2 else 0
         self.stable_patterns_ = self._batch(
-            partial(_stable_block, model=self._model()),
+            _stable_block,
             self.patterns_,
             what="fit self-check",
             verbose=inner,
+            cache_sized=False,
+            model=self._model(),
         )
         unstable = self.patterns_[~self.stable_patterns_]
         self.n_iter_ = 1
@@ -384,16 +406,16 @@ class BaseBinaryMemory(
         seed = self._dynamics_seed()
         block = partial(
             _retrieve_block,
-            model=self._model(),
             threshold=threshold,
             update=self.update,
             max_iter=self.max_iter,
             seed=seed,
-            patterns=self.patterns_,
-            votes=votes,
         )
+        shared = {"model": self._model(), "patterns": self.patterns_}
+        if votes is not None:
+            shared["votes"] = votes
         states, n_iter, converged, cycled, nearest = self._batch(
-            block, X, what=what, verbose=verbose
+            block, X, what=what, verbose=verbose, **shared
         )
         result = Bunch(states=states, n_iter=n_iter, converged=converged, cycled=cycled)
         # with votes: the class index the nearest patterns decide
@@ -509,8 +531,8 @@ class BaseBinaryMemory(
         check_is_fitted(self)
         self._validate_params()
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        block = partial(_energy_block, model=self._model(), threshold=self.threshold)
-        return self._batch(block, X, what="energy")
+        block = partial(_energy_block, threshold=self.threshold)
+        return self._batch(block, X, what="energy", model=self._model())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

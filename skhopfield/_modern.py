@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._batch import batch_retrieve, report
+from ._batch import batch_retrieve, report, sharded_retrieve, sharding_active
 from ._core import learned
 from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
 from ._core.loo import (
@@ -44,9 +44,14 @@ from ._core.loo import (
 )
 from ._core.modern import (
     ModernMemory,
+    SparseModernMemory,
     _ldexp,
+    energy_from_lse,
     frame,
+    iterate,
+    lse_partials,
     make_memory,
+    merge_lse,
     tile_rows,
     tile_shape,
     unit_rows,
@@ -193,10 +198,15 @@ def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total)
 
     # Pattern blocks only on the one-step path: the update steps need whole rows.
     _for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
+    return _normalized(out, normalize, total)
+
+
+def _normalized(out, normalize, total):
+    """The read-out ``out`` normalized as ``_readout_block`` says."""
     if normalize == "sum":
         out /= out.sum(axis=1, keepdims=True)
     elif normalize == "total":
-        keep = np.arange(values.shape[1]) != total
+        keep = np.arange(out.shape[1]) != total
         out = out[:, keep] / out[:, total : total + 1]
     return out
 
@@ -232,6 +242,109 @@ def _energy_block(Q, *, memory, beta):
 def _with_ones(T):
     """``[T | 1]``: the targets and a column of ones (the weights' sum)."""
     return np.hstack([T, np.ones((len(T), 1))])
+
+
+# -- sharded memory (inside skhopfield.sharded_memory) -------------------------------
+
+
+def _shard_partials(Q, *, memory, beta, values=None, states=False, energy=False):
+    """One chunk of states against one shard: the unit of work of a sharded memory.
+
+    ``memory`` is the shard (dense or CSR, with its patterns' weights);
+    ``values`` its rows of the read-out matrix (one-hot labels, ``[T | 1]``),
+    or with ``states`` the shard's patterns (for the next state).
+    """
+    if states:
+        values = memory.memory
+    return lse_partials(memory, Q, beta, values=values, energy=energy)
+
+
+def _sharded_partials(
+    Q, memory, owner, beta, values=None, verbose=0, label="", **flags
+):
+    """The merged log-sum-exp partials of the internal states ``Q``, all shards."""
+    shards = {"memory": memory.take}
+    if values is not None:
+        shards["values"] = values.__getitem__
+    width = Q.shape[1] if flags.get("states") else 0
+    width += 0 if values is None else values.shape[1]
+    score_rows = getattr(memory, "score_rows", 1)
+    return sharded_retrieve(
+        _shard_partials,
+        lambda results, counts: merge_lse(results, beta),
+        Q,
+        owner=owner,
+        n_patterns=memory.aug.shape[0],
+        shards=shards,
+        # scores (and a temporary of their size; two for a CSR shard), the
+        # cue and its augmented copy, the weighted sums
+        row_bytes=lambda P: Q.dtype.itemsize
+        * ((score_rows + 1) * P + 3 * Q.shape[1] + width + 8),
+        verbose=verbose,
+        label=label,
+        beta=beta,
+        **flags,
+    )
+
+
+def _sharded_run(xi, memory, owner, beta, n_steps, tol, verbose, label):
+    """``memory.run`` on a sharded memory: one round trip per update step."""
+    if sp.issparse(xi):
+        xi = xi.toarray()  # the states after a step are dense anyway
+    steps = iter(range(1, n_steps + 1))
+
+    def step(S):
+        where = f"{label} step {next(steps)}"
+        part = _sharded_partials(
+            S, memory, owner, beta, states=True, verbose=verbose, label=where
+        )
+        return part["W"] / part["s"][:, None]
+
+    return iterate(step, xi, n_steps, tol * memory.max_norm)
+
+
+def _readout_sharded(
+    Q, *, memory, owner, beta, values, n_updates, tol, normalize, total, verbose, label
+):
+    """``_readout_block`` on a sharded memory.
+
+    The read-out matrix ``values`` (one-hot labels, ``[T | 1]``) is sharded
+    with the patterns and merged with them; every merged column carries the
+    same per-row factor, which the normalization cancels (the unnormalized
+    scores are only used for an argmax).
+    """
+    xi = memory.start(Q)
+    if n_updates > 0:
+        xi = _sharded_run(xi, memory, owner, beta, n_updates, tol, verbose, label)[0]
+    out = _sharded_partials(
+        xi, memory, owner, beta, values=values, verbose=verbose, label=label
+    )["W"]
+    return _normalized(out, normalize, total)
+
+
+def _transform_sharded(Q, *, memory, owner, beta, n_steps, tol, verbose, label):
+    xi, n_iter, converged = _sharded_run(
+        memory.start(Q), memory, owner, beta, n_steps, tol, verbose, label
+    )
+    states = xi if memory.similarity == "cosine" else memory.external(xi)
+    return states, n_iter, converged
+
+
+def _energy_sharded(Q, *, memory, owner, beta, verbose, label):
+    xi = memory.internal(Q)
+    part = _sharded_partials(
+        xi, memory, owner, beta, energy=True, verbose=verbose, label=label
+    )
+    E = energy_from_lse(xi, beta, part, memory.max_norm)
+    return memory.to_data_energy(E, Q.dtype)
+
+
+#: The sharded counterpart of each block function (see ``_batch``).
+_SHARDED = {
+    _readout_block: _readout_sharded,
+    _transform_block: _transform_sharded,
+    _energy_block: _energy_sharded,
+}
 
 
 class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -425,17 +538,37 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         when a chunk holds many rows).
         """
         memory = self._memory.astype(X.dtype)
+        beta = self._scaled_beta
+        # The fitted memory and the per-pattern arrays travel to dask workers
+        # once per fitted model and cue dtype (see ``batch_retrieve``).
+        owner = (self._memory, X.dtype.str)
+        shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
+        # (the patterns as stored stay here: retrieval reads the layout only)
+        shared["memory"] = memory.for_retrieval()
+        verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
+        # (A memory with a learned map scores through it: not sharded, yet.)
+        if (
+            sharding_active()
+            and block_func in _SHARDED
+            and type(memory) in (ModernMemory, SparseModernMemory)
+        ):
+            sharded = _SHARDED[block_func]
+            return sharded(
+                X, memory=memory, owner=owner, beta=beta, **params, **verbose
+            )
+        params = {k: v for k, v in params.items() if k not in shared}
         P = memory.aug.shape[0]
         per_row = getattr(memory, "score_rows", 1) * P + 4 * X.shape[1] + n_out
         row_bytes = X.dtype.itemsize * per_row
-        block = partial(block_func, memory=memory, beta=self._scaled_beta, **params)
+        block = partial(block_func, beta=beta, **params)
         return batch_retrieve(
             block,
             X,
             row_bytes=row_bytes,
+            shared=shared,
+            owner=owner,
             n_jobs=self.n_jobs,
-            verbose=self.verbose,
-            label=f"{type(self).__name__}.{what}",
+            **verbose,
         )
 
     def _readout(self, X, values, normalize, what, total=None):
@@ -1572,14 +1705,16 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
-        block = partial(
-            loo_block,
-            memory=memory,
-            values=_with_ones(T).astype(memory.aug.dtype),
-            betas=betas,
-            loss=partial(squared_error, targets=T),
-            groups=groups if n_groups < P else None,
-        )
+        block = partial(loo_block, betas=betas)
+        # The memory, targets and copy groups travel to dask workers once
+        # (not inside every chunk's task).
+        shared = {
+            "memory": memory,
+            "values": _with_ones(T).astype(memory.aug.dtype),
+            "loss": partial(squared_error, targets=T),
+        }
+        if n_groups < P:
+            shared["groups"] = groups
         itemsize = memory.aug.dtype.itemsize
         row_bytes = (
             itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas) + 9 * P
@@ -1588,6 +1723,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             block,
             np.arange(P)[:, None],
             row_bytes=row_bytes,
+            shared=shared,
+            owner=(memory, "loo"),
             n_jobs=self.n_jobs,
             verbose=self.verbose,
             label=f"{type(self).__name__}.fit(beta='learn')",

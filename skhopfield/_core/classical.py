@@ -218,6 +218,12 @@ class ClassicalModel:
         # rescaling of W (see storkey_update) changes no decision.
         self.tol = 1e-9 * float(np.abs(weights).sum(axis=0).max(initial=0.0))
 
+    def __sizeof__(self):
+        # Counts the arrays, so that dask's memory accounting (sizeof) sees
+        # what a copy of this object on a worker holds.
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        return object.__sizeof__(self) + sum(a.nbytes for a in arrays)
+
     def init_cache(self, ST):
         return self.W @ ST
 

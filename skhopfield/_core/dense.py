@@ -78,6 +78,19 @@ of ``exp`` of arguments down to ``-700`` and of the sums) is a tie.  As
 (flip when more of them disagree with ``s_i`` than agree), the correct
 limit; only a balanced vote is then a tie.
 
+Speed, with the same decisions.  Overlaps are integers: computed in float32
+(exact below ``2^24``), and where the terms are a function of the overlap
+alone (the exact polynomials; the exponential without sample weights,
+whose weight is a function of ``max m - m``) they are looked up in a table
+indexed by the integer overlap, built with the very expressions above, so
+the values are bit for bit the same.  The exponential decides from one
+signed product ``w . x_i`` and ``T = sum w`` (``S_agree = (T + s_i w . x_i)
+/ 2``); where that cannot certify the masked decision (a gain within its
+own error plus twice the masked tolerance, i.e. near-ties) the masked sums
+decide (see ``DenseModel._exp_screen``).  An asynchronous sweep decides a
+block of neurons with one matrix product and recomputes only the rows
+that flipped inside the block (``DenseModel.async_sweep``).
+
 The *field* of :mod:`skhopfield._core.binary`,
 ``h_i = sum_mu F(x^mu_i + r_mu) - F(-x^mu_i + r_mu)`` with ``r_mu`` the
 overlap without neuron ``i``, is ``h_i = -s_i G_i``.
@@ -107,6 +120,9 @@ _EXP_ROUNDING = 720
 #: Margin, in e-folds, of the effective ``beta`` of the exponential
 #: dynamics over ``ln(2 P + 1) / 2`` (see the module docstring).
 BETA_MARGIN = 20.0
+
+#: Most neurons an asynchronous sweep decides with one matrix product.
+MAX_BLOCK = 64
 
 
 def _ipow(z, n):
@@ -180,23 +196,45 @@ def interaction_energy(M, interaction, order, beta, weights=None):
         return 0.0 - np.ldexp(T, e * order)  # 0.0 - 0.0 is +0.0
 
 
+def _exact_tables(n_features, order, rectified):
+    """Per-pattern terms of the exact split, by overlap ``m = -N .. N``.
+
+    ``V(m) = (F(m - 2) - F(m + 2)) / 2`` and
+    ``C(m) = (F(m - 2) + F(m + 2)) / 2 - F(m)``, computed in int64:
+    exact, and exact in float64, wherever the model is exact
+    (``2 P (N + 2)^n < 2^53``; half-integers are exact too).  They are the
+    per-pattern terms of the split in the rows' units of the masked path
+    (overlaps divided by ``2^e``) times ``2^(e n)``: every sum is exact in
+    both units, so the decisions are the same.
+    """
+
+    def F(z):  # int64: exact, every value below 2^53 where this is used
+        return (np.maximum(z, 0) if rectified else z) ** order
+
+    m = np.arange(-n_features, n_features + 1, dtype=np.int64)
+    V = (F(m - 2) - F(m + 2)).astype(float) * 0.5
+    C = (F(m - 2) + F(m + 2) - 2 * F(m)).astype(float) * 0.5
+    return V, C
+
+
 class DenseModel:
     """Dynamics of the dense associative memory, vectorized over a batch.
 
     Implements the model interface of :mod:`skhopfield._core.binary` (states
-    arrive neuron-major, one row per neuron).  The cache is query-major:
-    polynomials ``(M, A, B, k, c)``, the overlaps ``M = S X^T``
-    (queries x patterns), the per-pattern changes ``A`` and ``B`` of the
-    module docstring (queries x patterns, in each row's units), and per row
-    the factor and the constant of the tie tolerance (both 0 where the row
-    is exact); where every state is exact (attribute ``exact``)
-    ``(M, V, c0)`` of the exact split; exponential ``(M, w)``, the overlaps
-    and the weights.
+    arrive neuron-major, one row per neuron).  The cache is query-major,
+    its first array the overlaps ``M = S X^T`` (queries x patterns), then:
+    where every state is exact (attribute ``exact``) ``(V, c0)`` of the
+    exact split, in integer units; exponential ``(w, T)``, the weights and
+    their sum per row; other polynomials ``(A, B, k, c)``, the per-pattern
+    changes ``A`` and ``B`` of the module docstring (in each row's units) and
+    per row the factor and the constant of the tie tolerance (both 0 where
+    the row is exact).
 
     Parameters
     ----------
     patterns : ndarray of shape (n_patterns, n_features)
-        Stored +/-1 patterns.
+        Stored +/-1 patterns, any float dtype (float32 is exact: the
+        overlaps are integers below ``2^24``).
     interaction : {"polynomial", "rectified_polynomial", "exponential"}
     order : int
         ``n`` of the polynomials.
@@ -220,8 +258,13 @@ class DenseModel:
     ):
         if interaction not in INTERACTIONS:
             raise ValueError(f"Unknown interaction {interaction!r}.")
-        self.X = np.ascontiguousarray(patterns, dtype=float)
-        self.XT = np.ascontiguousarray(self.X.T)  # column i as a contiguous row
+        patterns = np.asarray(patterns)
+        # Column i of the patterns as a contiguous row (the per-neuron
+        # products of the sweeps); the patterns themselves are its transpose,
+        # a view.  Overlaps use a float32 copy: exact, and half the work.
+        self.XT = np.ascontiguousarray(patterns.T, dtype=float)
+        self.X = self.XT.T
+        self._X32 = patterns if patterns.dtype == np.float32 else None
         self.interaction = interaction
         self.order = int(order)
         self.beta = float(beta)
@@ -248,6 +291,12 @@ class DenseModel:
             self._beta_eff = beta_eff
             self._e2b = math.exp(2.0 * beta_eff)
             self._kappa = 2 * U * (n_patterns + _EXP_ROUNDING)
+            # Screening bound of the one-product decision (see _exp_flips):
+            # its error plus twice the masked decision's tolerance, per unit
+            # of the row's weight sum, with room to spare.
+            self._screen = (
+                1.01 * (self._e2b + 1.0) * (2 * U * (n_patterns + 3) + 2 * self._kappa)
+            )
         else:
             # Every F value is at most 2^n and a tolerance adds up 4 P of them.
             if self.order + math.log2(n_patterns) + 3 > 1023:
@@ -261,37 +310,89 @@ class DenseModel:
             self._kappa_f = 2 * U * (self.order + 1 + (not self._integer_weights))
             self._kappa_s = 2 * U * (n_patterns + 2)
             self._log2_2p = math.log2(2 * n_patterns)
-        # Every state's values exact integers (in its units): see _exact_terms.
+        # Every state's values exact integers: see _exact_tables.
         n_features = self.X.shape[1]
         self.exact = (
             interaction != "exponential"
             and self._integer_weights
             and self.order * math.log2(n_features + 2) + self._log2_2p <= 52.0
         )
-        self._pq = None  # per neuron, the (P, 2) masks [x_i > 0, x_i < 0]
+        self._tables = None  # exact: (V, C) by overlap; exponential: w by level
         self._pq_all = None  # (P, 2N): [masks x > 0 | masks x < 0]
+        self._block = 1  # neurons per product in the sweeps (adapts; speed only)
+
+    # -- overlaps and lookup tables ----------------------------------------------------
+    def _overlaps(self, S, integer=False):
+        """``S X^T`` for +/-1 rows ``S``: integers of size at most ``N``, exact
+        in float32 below ``2^24``, so computed there (half the work of
+        float64) and returned as float64, or with ``integer`` as intp (the
+        table indices of :meth:`_terms`)."""
+        if self.X.shape[1] >= 2**24:
+            M = S @ self.XT
+        else:
+            if self._X32 is None:
+                self._X32 = self.X.astype(np.float32)
+            M = np.asarray(S, dtype=np.float32) @ self._X32.T
+        return M.astype(np.intp if integer else float)
+
+    def _exp_table(self):
+        """The weight ``exp(beta_eff (m - max m))``, floored as in
+        :meth:`_terms`, at index ``max m - m = 0 .. 2N``: bit for bit what
+        ``exp`` gives (the argument is the same product of floats).  Overlaps
+        share the parity of ``N``, so only even indices are ever used."""
+        if self._tables is None:
+            a = self._beta_eff * -np.arange(2 * self.X.shape[1] + 1, dtype=float)
+            w = np.exp(np.maximum(a, EXP_FLOOR))
+            w *= a >= EXP_FLOOR
+            self._tables = w
+        return self._tables
+
+    def _poly_tables(self):
+        if self._tables is None:
+            self._tables = _exact_tables(
+                self.X.shape[1], self.order, self.interaction == "rectified_polynomial"
+            )
+        return self._tables
+
+    def __sizeof__(self):
+        # Counts the arrays, so that dask's memory accounting (sizeof) sees
+        # what a copy of this object on a worker holds.
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        return object.__sizeof__(self) + sum(a.nbytes for a in arrays)
 
     # -- the per-pattern changes -------------------------------------------------------
     def _terms(self, M):
         """The cache after the overlaps: terms of the gain for overlaps ``M``."""
         if self.interaction == "exponential":
-            with np.errstate(over="ignore"):  # huge beta: -inf, and exp(-inf) = 0
-                a = self._beta_eff * (M - M.max(axis=1, keepdims=True))
-            if self._log_w is not None:
+            if self._log_w is None:
+                idx = np.empty(M.shape, dtype=np.intp)
+                np.subtract(M.max(axis=1, keepdims=True), M, out=idx, casting="unsafe")
+                w = np.take(self._exp_table(), idx, mode="wrap")
+            else:
+                with np.errstate(over="ignore"):  # huge beta: -inf, exp(-inf) = 0
+                    a = self._beta_eff * (M - M.max(axis=1, keepdims=True))
                 # the prior w_mu of each term, in log space; the largest
                 # weighted term is again exp(0) = 1
                 a += self._log_w
                 a -= a.max(axis=1, keepdims=True)
-            w = np.exp(np.maximum(a, EXP_FLOOR))
-            w *= a >= EXP_FLOOR
-            return (w,)
+                w = np.exp(np.maximum(a, EXP_FLOOR))
+                w *= a >= EXP_FLOOR
+            return w, w.sum(axis=1)
+        if self.exact:
+            Vt, Ct = self._poly_tables()
+            idx = np.empty(M.shape, dtype=np.intp)
+            np.add(M, self.X.shape[1], out=idx, casting="unsafe")
+            V = np.take(Vt, idx, mode="wrap")
+            C = np.take(Ct, idx, mode="wrap")
+            if self._w is None:
+                return V, C.sum(axis=1)
+            V *= self._w  # whole numbers here: still exact
+            return V, C @ self._w
         rectified = self.interaction == "rectified_polynomial"
         mx = _largest(M, rectified)
         e = np.frexp(mx + 2.0)[1] - 1  # (mx + 2) / 2^e in [1, 2)
         scale = np.ldexp(1.0, -e)[:, None]  # exact
         F0 = _poly(M * scale, self.order, rectified)
-        if self.exact:
-            return self._exact_terms(M, scale, F0, rectified)
         A = _poly((M - 2.0) * scale, self.order, rectified)
         A -= F0
         B = _poly((M + 2.0) * scale, self.order, rectified)
@@ -312,34 +413,13 @@ class DenseModel:
         c = np.where(inexact, c * base, 0.0)
         return A, B, k, c
 
-    def _exact_terms(self, M, scale, F0, rectified):
-        """Where ``2 P (N + 2)^n < 2^53`` every ``F`` value, every ``A``,
-        ``B`` and every partial sum of them is an integer below ``2^53`` in
-        the row's units (``(N + 2)^n 2^-(e n)`` stays far above underflow):
-        the arithmetic is exact, and so is the split
-        ``G = c0 + s_i (V . x_i)`` with ``V = (A - B) / 2`` and
-        ``c0 = sum (A + B) / 2`` (``F(m - 2) +/- F(m + 2)`` is even).  It is
-        the same integer as the masked sums at half their cost: one product
-        per neuron, and its terms cancel without round-off."""
-        Fm = _poly((M - 2.0) * scale, self.order, rectified)
-        Fp = _poly((M + 2.0) * scale, self.order, rectified)
-        V = Fm - Fp
-        V *= 0.5
-        Fm += Fp
-        Fm *= 0.5
-        Fm -= F0
-        if self._w is not None:  # whole numbers here: still exact
-            V *= self._w
-            return V, Fm @ self._w
-        return V, Fm.sum(axis=1)
-
     def _gains(self, terms, masks, positive):
         """Gain ``G`` and tie tolerance of flipping, for every row and column
         of ``positive`` (whether the neuron is +1), given the terms of the rows
         and ``masks = [x > 0 | x < 0]`` of shape (P, 2 n) for ``n`` neurons."""
         n = masks.shape[1] // 2
         if self.interaction == "exponential":
-            (w,) = terms
+            w = terms[0]
             H = w @ masks
             agree = np.where(positive, H[:, :n], H[:, n:])
             disagree = np.where(positive, H[:, n:], H[:, :n])
@@ -357,11 +437,30 @@ class DenseModel:
         ga += gb
         return ga, tol
 
-    def _masks_one(self):
-        if self._pq is None:
-            pos = self.XT > 0  # (N, P)
-            self._pq = np.ascontiguousarray(np.stack([pos, ~pos], axis=2), dtype=float)
-        return self._pq
+    def _exp_screen(self, D, T, S):
+        """One-product decisions of the exponential, screened.
+
+        ``D = w . x_i`` (a signed sum: one product per neuron instead of
+        the two masked ones) and ``T = sum w`` give ``S_agree = (T + s_i D)
+        / 2`` and ``S_disagree = (T - s_i D) / 2``.  Those differences can
+        lose digits, so a decision is taken from them only where the gain
+        clears ``screen * T``: more than the error of this computation
+        (``(e^{2 beta} + 1) (P + 3) u T``) plus twice the tolerance of the
+        masked sums, which bounds their error.  A gain above it is positive
+        and the masked computation also finds it above its tolerance (a
+        flip); one below minus it is negative (the masked computation
+        keeps the state).  Returns ``(flip, unsure)``; the unsure entries
+        (near-ties: none in ordinary retrieval) are for the masked
+        computation to decide, as before.
+        """
+        sD = D * S
+        G = T - sD
+        G *= 0.5 * self._e2b  # e^{2 beta} S_disagree
+        sD += T
+        sD *= 0.5  # S_agree
+        G -= sD
+        margin = self._screen * T
+        return G > margin, np.abs(G) <= margin
 
     def _masks_all(self):
         if self._pq_all is None:
@@ -369,9 +468,19 @@ class DenseModel:
             self._pq_all = np.hstack([pos, ~pos]).astype(float)
         return self._pq_all
 
+    def _masks_one(self, i):
+        """``[x_i > 0, x_i < 0]``, shape (P, 2), for neuron ``i``."""
+        pos = self.XT[i] > 0
+        return np.ascontiguousarray(np.stack([pos, ~pos], axis=1), dtype=float)
+
     # -- model interface (neuron-major states, see binary.py) ------------------------
+    def _lookup(self):
+        """Whether the terms are looked up by overlap (:meth:`_flip`)."""
+        return self.exact or (self.interaction == "exponential" and self._w is None)
+
     def init_cache(self, ST):
-        M = ST.T @ self.XT  # exact: sums of +/-1
+        # exact sums of +/-1; integers where they index the tables
+        M = self._overlaps(ST.T, integer=self._lookup())
         return (M, *self._terms(M))
 
     def take(self, cache, cols):
@@ -379,47 +488,160 @@ class DenseModel:
 
     def energy(self, S):
         return interaction_energy(
-            S @ self.XT, self.interaction, self.order, self.beta, self.weights
+            self._overlaps(np.asarray(S, dtype=float)),
+            self.interaction,
+            self.order,
+            self.beta,
+            self.weights,
         )
 
     def sync_step(self, ST):
         S = ST.T
-        M = S @ self.XT
+        M = self._overlaps(S, integer=self._lookup())
         if self.exact:
             V, c0 = self._terms(M)
             G = V @ self.X
             G *= S
             G += c0[:, None]
             return np.where((G > 0).T, -ST, ST)
+        if self.interaction == "exponential":
+            w, T = self._terms(M)
+            flip, unsure = self._exp_screen(w @ self.X, T[:, None], S)
+            rows = np.flatnonzero(unsure.any(axis=1))
+            if rows.size:
+                G, tol = self._gains((w[rows],), self._masks_all(), S[rows] > 0)
+                flip[rows] = np.where(unsure[rows], G > tol, flip[rows])
+            return np.where(flip.T, -ST, ST)
         G, tol = self._gains(self._terms(M), self._masks_all(), S > 0)
         return np.where((G > tol).T, -ST, ST)
 
     def async_sweep(self, ST, cache, order):
-        M, terms = cache[0], cache[1:]
-        exact = self.exact
-        if exact:
-            V, c0 = terms
-        else:
-            pq = self._masks_one()
+        """One asynchronous sweep (see the module docstring of ``binary``).
+
+        Exact and exponential models decide a block of consecutive neurons
+        of ``order`` with one matrix product ``V X_block`` (``w X_block``):
+        each gain is valid for the rows that have not flipped since the
+        block began, and only the rows that did are recomputed, one neuron
+        at a time.  The block grows while few rows flip and shrinks while
+        many do (about ``1 / sqrt(flip rate)``): the first sweep of a noisy
+        cue flips a neuron in a fifth of its visits, the last one none.
+        The decisions are those of one neuron at a time, in order, whatever
+        the block: exact integers, or the screened exponential decision
+        (:meth:`_exp_screen`) that agrees with the masked sums.
+        """
+        if not (self.exact or self.interaction == "exponential"):
+            return self._async_sweep_masked(ST, cache, order)
+        main, aux = cache[1:]
         XT = self.XT
+        exponential = self.interaction == "exponential"
+        n_rows = ST.shape[1]
+        changed = np.zeros(n_rows, dtype=bool)
+        order = np.asarray(order)
+        start, block = 0, self._block
+        with single_threaded_blas():  # small products, one per neuron or block
+            while start < len(order):
+                visit = order[start : start + block]
+                start += len(visit)
+                Gb = main @ XT[visit].T if len(visit) > 1 else None
+                dirty = np.zeros(n_rows, dtype=bool)
+                n_dirty = n_flips = 0
+                for j, i in enumerate(visit):
+                    s = ST[i]  # neuron i of every query: a contiguous row
+                    if Gb is None or 2 * n_dirty > n_rows:
+                        g = main @ XT[i]
+                    else:
+                        g = Gb[:, j]
+                        if n_dirty:
+                            d = np.flatnonzero(dirty)
+                            g[d] = main[d] @ XT[i]
+                    if exponential:
+                        rows = self._exp_flips(g, aux, s, main, i)
+                    else:
+                        G = g * s
+                        G += aux
+                        rows = np.flatnonzero(G > 0)
+                    if rows.size == 0:
+                        continue
+                    self._flip(ST, cache, rows, i)
+                    changed[rows] = True
+                    n_flips += rows.size
+                    n_dirty += int((~dirty[rows]).sum())
+                    dirty[rows] = True
+                # ~ 1 / sqrt(flips per row and neuron), from 1 to MAX_BLOCK
+                rate = n_flips / (n_rows * len(visit)) if n_rows else 0.0
+                block = MAX_BLOCK if rate * MAX_BLOCK**2 <= 1 else int(rate**-0.5)
+                block = max(1, min(block, 2 * len(visit)))
+        self._block = block
+        return changed
+
+    def _exp_flips(self, g, T, s, w, i):
+        """Rows where neuron ``i`` flips, from ``g = w . x_i``: screened, and
+        the near-ties decided by the masked sums."""
+        flip, unsure = self._exp_screen(g, T, s)
+        if unsure.any():
+            u = np.flatnonzero(unsure)
+            G, tol = self._gains((w[u],), self._masks_one(i), (s[u] > 0)[:, None])
+            flip[u] = G[:, 0] > tol[:, 0]
+        return np.flatnonzero(flip)
+
+    def _flip(self, ST, cache, rows, i):
+        """Flip neuron ``i`` of ``rows``; bring their overlaps and terms along.
+
+        Where the terms are looked up by overlap (the exact polynomials, the
+        unweighted exponential) the overlaps are integers, and each row is
+        refreshed in place, in five passes over its patterns and no
+        temporaries: the refresh of the rows that flip is much of the first
+        sweep of a noisy cue.
+        """
+        M = cache[0]
+        old = ST[i, rows]
+        ST[i, rows] = -old
+        if not self._lookup():
+            M[rows] -= old[:, None] * (2.0 * self.XT[i])
+            for a, new in zip(cache[1:], self._terms(M[rows])):
+                a[rows] = new
+            return
+        # integer overlaps (init_cache)
+        x2 = np.multiply(self.XT[i], 2, out=np.empty(M.shape[1], np.intp), casting="unsafe")
+        main, aux = cache[1:]
+        idx = np.empty(M.shape[1], dtype=np.intp)
+        if self.exact:
+            Vt, Ct = self._poly_tables()
+            shift = self.X.shape[1]
+        else:
+            table = self._exp_table()
+        for r, o in zip(rows.tolist(), old.tolist()):
+            m, t = M[r], main[r]  # views
+            if o > 0:
+                m -= x2
+            else:
+                m += x2
+            if self.exact:
+                np.add(m, shift, out=idx, casting="unsafe")
+                np.take(Vt, idx, out=t, mode="wrap")
+                c = np.take(Ct, idx, mode="wrap")
+                if self._w is None:
+                    aux[r] = c.sum()
+                else:
+                    t *= self._w
+                    aux[r] = c @ self._w
+            else:
+                np.subtract(m.max(), m, out=idx, casting="unsafe")
+                np.take(table, idx, out=t, mode="wrap")
+                aux[r] = t.sum()
+
+    def _async_sweep_masked(self, ST, cache, order):
+        """The sweep of the polynomials past exact integers: masked sums and
+        tolerances, one neuron at a time."""
+        terms = cache[1:]
         changed = np.zeros(ST.shape[1], dtype=bool)
         with single_threaded_blas():  # small products, one per neuron
             for i in order:
-                s = ST[i]  # neuron i of every query: a contiguous row
-                if exact:
-                    G = V @ XT[i]
-                    G *= s
-                    G += c0
-                    rows = np.flatnonzero(G > 0)
-                else:
-                    G, tol = self._gains(terms, pq[i], (s > 0)[:, None])
-                    rows = np.flatnonzero(G[:, 0] > tol[:, 0])
+                s = ST[i]
+                G, tol = self._gains(terms, self._masks_one(i), (s > 0)[:, None])
+                rows = np.flatnonzero(G[:, 0] > tol[:, 0])
                 if rows.size == 0:
                     continue
-                old = s[rows]
-                s[rows] = -old
-                M[rows] -= (2.0 * old)[:, None] * XT[i]
-                for a, new in zip(terms, self._terms(M[rows])):
-                    a[rows] = new
+                self._flip(ST, cache, rows, i)
                 changed[rows] = True
         return changed

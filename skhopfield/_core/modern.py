@@ -207,8 +207,10 @@ class ModernMemory:
         """Check ``similarity``, set it and the pattern weights; return the dtype.
 
         Equal weights are no weights (``weights`` None): they change no
-        attention.  ``log_weight`` is ``log(w / max w)`` in ``dtype``, added
-        to ``beta z``; or None.
+        attention.  ``weights`` is kept relative to the largest, ``w / max
+        w`` in ``(0, 1]`` (only ratios of weights matter; the shards of
+        :meth:`take` keep this common scale), ``log_weight`` is its log in
+        ``dtype``, added to ``beta z``; or None.
         """
         if similarity not in SIMILARITIES:
             raise ValueError(
@@ -220,10 +222,10 @@ class ModernMemory:
             weights = np.asarray(weights, dtype=np.float64)
             if (weights == weights[0]).all():
                 weights = None
+            else:
+                weights = weights / weights.max()
         self.weights = weights
-        self.log_weight = (
-            None if weights is None else np.log(weights / weights.max()).astype(dtype)
-        )
+        self.log_weight = None if weights is None else np.log(weights).astype(dtype)
         return dtype
 
     def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
@@ -264,6 +266,17 @@ class ModernMemory:
             norms = np.sqrt(np.einsum("ij,ij->i", memory, memory, dtype=np.float64))
         #: ``M`` in the internal coordinates (see :func:`frame`).
         self.max_norm = float(norms.max()) if P else 0.0
+
+    def __sizeof__(self):
+        # Counts the arrays (dense and sparse), so that dask's memory
+        # accounting (sizeof) sees what a copy of this object on a worker holds.
+        size = object.__sizeof__(self)
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray):
+                size += v.nbytes
+            elif sp.issparse(v):
+                size += v.data.nbytes + v.indices.nbytes + v.indptr.nbytes
+        return size
 
     # -- views --------------------------------------------------------------------
     @property
@@ -604,10 +617,11 @@ class ModernMemory:
         return self.attention(Q, beta, out=out) @ self.memory
 
     def run(self, Q, beta, n_steps, tol, out=None):
-        """Up to ``n_steps`` update steps from the states ``Q``.
+        """Up to ``n_steps`` update steps from the states ``Q`` (see :func:`iterate`).
 
         A row stops (keeping its state) once one step moves it by at most
         ``tol * M`` in Euclidean norm, ``M`` the largest pattern norm.
+        ``out``, optional, is a score buffer of at least ``len(Q)`` rows.
 
         Returns
         -------
@@ -617,98 +631,62 @@ class ModernMemory:
         converged : ndarray of shape (n,), bool
             True where the last step moved the row by at most ``tol * M``.
         """
-        states = np.array(Q, copy=True)
-        n = states.shape[0]
-        n_iter = np.zeros(n, dtype=np.intp)
-        converged = np.zeros(n, dtype=bool)
-        active = np.arange(n)
-        limit = tol * self.max_norm
-        for _ in range(n_steps):
-            if active.size == 0:
-                break
-            old = states[active]
-            buf = None if out is None else out[: active.size]
-            new = self.update(old, beta, out=buf)
-            states[active] = new
-            n_iter[active] += 1
-            diff = new - old
-            done = np.sqrt(np.einsum("ij,ij->i", diff, diff)) <= limit
-            converged[active[done]] = True
-            active = active[~done]
-        return states, n_iter, converged
+
+        def step(S):
+            return self.update(S, beta, out=None if out is None else out[: len(S)])
+
+        return iterate(step, Q, n_steps, tol * self.max_norm)
+
+    def for_retrieval(self):
+        """This memory without the patterns as stored: what retrieval reads.
+
+        A shallow copy (no array is copied) to send to other processes:
+        retrieval needs the internal layout only, not :attr:`patterns`, so
+        the copy cannot :meth:`astype`.
+        """
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._raw = None
+        return other
+
+    def take(self, rows):
+        """The stored patterns ``rows`` (a slice) as a memory of their own: a shard.
+
+        The shard keeps this memory's frame and ``max_norm`` (which enters
+        the score bound, ``tol`` and the energy of the whole memory) and
+        drops the patterns as stored (the dynamics need only the internal
+        ones), so it cannot :meth:`astype`.  Its rows (and their weights)
+        are a copy, so that sending the shard to another process sends only
+        them.
+        """
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.aug = self._take_rows(self.aug, rows)
+        other._raw = None
+        if self.weights is not None:
+            other.weights = self.weights[rows].copy()
+            other.log_weight = self.log_weight[rows].copy()
+        return other
+
+    @staticmethod
+    def _take_rows(A, rows):
+        return np.ascontiguousarray(A[rows]).copy()
 
     def energy(self, Q, beta):
         """``-lse(beta, z) + 1/2 xi^T xi + ln(P)/beta + 1/2 M^2`` per row.
 
-        ``Q`` and ``beta`` in internal coordinates (see :meth:`data_energy`).
-        Written as ``-zmax - log(mean_mu exp(beta w_mu)) / beta + 1/2 xi^T xi
-        + 1/2 M^2`` with ``w = z - zmax <= 0``, so that the large terms
-        ``ln(P)/beta`` cancel analytically.  Where ``beta max|w|`` is at most
-        ``sqrt(eps)`` the middle term is its series ``mean(w) + beta var(w) /
-        2`` (truncation below ``eps max|w|``), which never divides by
-        ``beta``: accurate down to ``beta = 0``, including a ``beta`` below
-        the range of the dtype (e.g. ``1e-50`` in float32).  Elsewhere, where
-        the mean is close to 1, it is taken as ``log1p(mean(expm1(beta w)))``
-        to keep the digits that ``/ beta`` magnifies.
+        ``Q`` and ``beta`` in internal coordinates (see :meth:`data_energy`):
+        :func:`lse_partials` over all the patterns, finished by
+        :func:`energy_from_lse` (which says how it stays accurate at any
+        ``beta``).
 
         With weights, ``ln(P)/beta`` is ``ln(sum w)/beta`` and ``lse`` takes
         the prior, ``log(sum_mu w_mu exp(beta z_mu)) / beta``: every mean over
-        the patterns above is the mean weighted by ``p = w / sum w``, so a
-        pattern of weight 2 gives the energy of the pattern stored twice.
+        the patterns is the mean weighted by ``p = w / sum w``, so a pattern
+        of weight 2 gives the energy of the pattern stored twice.
         """
-        dtype = Q.dtype
-        w, zmax = self.exact_scores(Q, 1.0, prior=False)  # w = z - zmax <= 0
-        if self.weights is not None:
-            return self._weighted_energy(Q, beta, w, zmax)
-        P = w.shape[1]
-        half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
-        mean_w = w.sum(axis=1) / dtype.type(P)
-        var_w = np.maximum(np.einsum("ij,ij->i", w, w) / dtype.type(P) - mean_w**2, 0)
-        b = dtype.type(beta)
-        span = -w.min(axis=1).astype(np.float64)  # max |w| per row
-        series = span * float(beta) <= np.sqrt(np.finfo(dtype).eps)
-        with np.errstate(over="ignore", under="ignore"):
-            w *= b  # beta w: bounded by the magnitude check of the caller
-            mean_expm1 = np.expm1(w).mean(axis=1)  # in [-1, 0]
-            log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
-            np.exp(w, out=w)
-        s = w.sum(axis=1)  # >= 1: the max entry is exp(0)
-        log_mean_large = np.log(s) - dtype.type(np.log(P))
-        log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            middle = np.where(
-                series, mean_w + (b * dtype.type(0.5)) * var_w, log_mean / b
-            )
-        out = -zmax - middle + half_sq
-        return (out + dtype.type(0.5 * self.max_norm**2)).astype(dtype, copy=False)
-
-    def _weighted_energy(self, Q, beta, w, zmax):
-        """:meth:`energy` with the means weighted by ``p = w / sum w``."""
-        dtype = Q.dtype
-        p = (self.weights / self.weights.sum()).astype(dtype)
-        half_sq = dtype.type(0.5) * np.einsum("ij,ij->i", Q, Q)
-        mean_w = w @ p
-        var_w = np.maximum((w * w) @ p - mean_w**2, 0)
-        b = dtype.type(beta)
-        span = -w.min(axis=1).astype(np.float64)
-        series = span * float(beta) <= np.sqrt(np.finfo(dtype).eps)
-        with np.errstate(over="ignore", under="ignore", divide="ignore"):
-            w *= b
-            mean_expm1 = np.expm1(w) @ p  # in [-1, 0]
-            log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
-            # log sum_mu p_mu exp(beta w_mu), shifted by its largest term
-            w += np.log(p)
-            amax = w.max(axis=1)
-            w -= amax[:, None]
-            np.exp(w, out=w)
-        log_mean_large = amax + np.log(w.sum(axis=1))
-        log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            middle = np.where(
-                series, mean_w + (b * dtype.type(0.5)) * var_w, log_mean / b
-            )
-        out = -zmax - middle + half_sq
-        return (out + dtype.type(0.5 * self.max_norm**2)).astype(dtype, copy=False)
+        part = lse_partials(self, Q, beta, energy=True)
+        return energy_from_lse(Q, beta, part, self.max_norm)
 
     def data_energy(self, Q, beta):
         """:meth:`energy` of states ``Q`` in the data's coordinates.
@@ -719,8 +697,256 @@ class ModernMemory:
         :func:`frame`); inf or 0 only where that value itself leaves the
         dtype's range.
         """
-        E = self.energy(self.internal(Q), beta)
-        return _ldexp(E, 2 * self.exponent).astype(Q.dtype, copy=False)
+        return self.to_data_energy(self.energy(self.internal(Q), beta), Q.dtype)
+
+    def to_data_energy(self, E, dtype):
+        """Internal energies ``E`` in the data's squared units, in ``dtype``."""
+        return _ldexp(E, 2 * self.exponent).astype(dtype, copy=False)
+
+
+def iterate(step, Q, n_steps, limit):
+    """Up to ``n_steps`` of ``states <- step(states)`` from the rows of ``Q``.
+
+    ``step`` maps a block of states to the next ones, row by row.  A row
+    stops (keeping its state) once one step moves it by at most ``limit`` in
+    Euclidean norm; later steps are applied to the rows still moving only.
+
+    Returns
+    -------
+    states : ndarray of shape (n, N)
+    n_iter : ndarray of shape (n,), int
+        Steps run per row.
+    converged : ndarray of shape (n,), bool
+        True where the last step moved the row by at most ``limit``.
+    """
+    states = np.array(Q, copy=True)
+    n = states.shape[0]
+    n_iter = np.zeros(n, dtype=np.intp)
+    converged = np.zeros(n, dtype=bool)
+    active = np.arange(n)
+    for _ in range(n_steps):
+        if active.size == 0:
+            break
+        old = states[active]
+        new = step(old)
+        states[active] = new
+        n_iter[active] += 1
+        diff = new - old
+        done = np.sqrt(np.einsum("ij,ij->i", diff, diff)) <= limit
+        converged[active[done]] = True
+        active = active[~done]
+    return states, n_iter, converged
+
+
+# -- log-sum-exp over blocks of patterns (sharded memories) --------------------------
+#
+# The attention over all P patterns, ``w_mu exp(beta z_mu) / sum_nu w_nu
+# exp(beta z_nu)`` (``w`` the prior of :class:`ModernMemory`, 1 without
+# weights), splits over any partition of the patterns into blocks k.  With
+# the logits ``a_mu = beta z_mu + log w_mu``, block k reports, per row, ``m_k =
+# max_{mu in k} a_mu``, ``s_k = sum_{mu in k} exp(a_mu - m_k)`` and ``W_k =
+# sum_{mu in k} exp(a_mu - m_k) v_mu`` for per-pattern values ``v`` (one-hot
+# labels, ``[T | 1]``, or the patterns themselves for the next state).  With
+# ``m = max_k m_k`` and ``f_k = exp(m_k - m)``, ``s = sum_k f_k s_k`` and ``W =
+# sum_k f_k W_k`` are the unsplit sums shifted by the global maximum: ``m +
+# log s`` is ``log sum_mu w_mu exp(beta z_mu)`` and ``W / s`` the
+# attention-weighted mean of ``v``.  Every ``f_k`` is at most 1 and the block
+# holding the maximum has ``s_k >= 1``, so nothing overflows at any beta or
+# weight.  This is the merge of a numerically safe softmax computed block by
+# block (Milakov & Gimelshein 2018, "Online normalizer calculation for
+# softmax", arXiv:1805.02867).
+#
+# The energy needs its sums in the units of the scores, not of the logits,
+# to stay accurate as beta -> 0 (see :func:`energy_from_lse`): block k
+# reports ``z_k = max_{mu in k} z_mu`` and, with ``u = z - z_k <= 0`` and the
+# weights ``w`` (1 without), ``n = sum w``, ``u1 = sum w u``, ``u2 = sum w
+# u^2``, ``umin = min u``, ``e = sum w expm1(beta u)`` and ``l = log sum w
+# exp(beta u)``.  Moving to the global ``z = max_k z_k`` (``d = z_k - z <=
+# 0``): ``u + d`` summed and squared termwise, ``min (u + d) = umin + d``,
+# ``expm1(beta (u + d)) = exp(beta d) expm1(beta u) + expm1(beta d)`` and
+# ``l + beta d`` merged by a log-sum-exp over the blocks.
+
+
+def _prior(memory, dtype):
+    """``(w, log w)``: the patterns' weights in ``dtype``, or ``(None, None)``."""
+    if memory.weights is None:
+        return None, None
+    w = memory.weights
+    return w.astype(dtype), np.log(w).astype(dtype)
+
+
+def lse_partials(memory, Q, beta, values=None, energy=False):
+    """One block of stored patterns' share of the attention, per row of ``Q``.
+
+    Parameters
+    ----------
+    memory : ModernMemory or SparseModernMemory
+        The block: a whole memory, or a shard from :meth:`ModernMemory.take`;
+        its pattern weights (if any) enter as the prior.
+    Q : ndarray or sparse matrix of shape (n, N)
+        States (internal coordinates).
+    beta : float
+        Internal inverse temperature.
+    values : ndarray or sparse matrix of shape (P_k, C), optional
+        Per-pattern values to weight by the attention.
+    energy : bool
+        Return the sums :func:`energy_from_lse` needs instead.
+
+    Returns
+    -------
+    part : dict of ndarray of shape (n,) or (n, C)
+        ``m`` ``max_mu a_mu`` of the logits ``a = beta z + log w``; ``s``
+        ``sum_mu exp(a_mu - m)`` (at least 1); with ``values``, ``W``
+        ``sum_mu exp(a_mu - m) values_mu``.  With ``energy``: ``z`` ``max_mu
+        z_mu``, and with ``u = z - max z``, ``n`` ``sum w``, ``u1`` ``sum w
+        u``, ``u2`` ``sum w u^2``, ``umin`` ``min u``, ``e`` ``sum w
+        expm1(beta u)`` and ``l`` ``log sum w exp(beta u)`` (``w`` = 1
+        without weights).
+    """
+    if energy:
+        return _energy_partials(memory, Q, beta)
+    a, m = memory.exact_scores(Q, beta)  # a = beta z + log w - m <= 0
+    with np.errstate(under="ignore"):
+        np.exp(a, out=a)
+    part = {"m": m, "s": a.sum(axis=1)}
+    if values is not None:
+        if sp.issparse(values):
+            part["W"] = np.asarray((values.T @ a.T).T)
+        else:
+            part["W"] = a @ values
+    return part
+
+
+def _energy_partials(memory, Q, beta):
+    """The energy's sums of :func:`lse_partials` (``energy=True``)."""
+    dtype = Q.dtype
+    u, z = memory.exact_scores(Q, 1.0, prior=False)  # u = z - max z <= 0
+    n_rows, P = u.shape
+    w, log_w = _prior(memory, dtype)
+    part = {"z": z, "umin": u.min(axis=1)}
+    if w is None:
+        part["n"] = np.full(n_rows, P, dtype=dtype)
+        part["u1"] = u.sum(axis=1)
+        part["u2"] = np.einsum("ij,ij->i", u, u)
+    else:
+        part["n"] = np.full(n_rows, w.sum(), dtype=dtype)
+        part["u1"] = u @ w
+        part["u2"] = (u * u) @ w
+    with np.errstate(over="ignore", under="ignore"):
+        u *= dtype.type(beta)  # beta u: bounded by the magnitude check of the caller
+        e = np.expm1(u)
+        part["e"] = e.sum(axis=1) if w is None else e @ w
+        if log_w is not None:
+            u += log_w
+        top = u.max(axis=1)
+        u -= top[:, None]
+        np.exp(u, out=u)
+    part["l"] = top + np.log(u.sum(axis=1))
+    return part
+
+
+def merge_lse(parts, beta):
+    """Merge the :func:`lse_partials` of blocks that partition the patterns.
+
+    Parameters
+    ----------
+    parts : list of dict
+        The partials of every block, for the same rows and with the same
+        keys.
+    beta : float
+        The inverse temperature of the partials.
+
+    Returns
+    -------
+    part : dict
+        What :func:`lse_partials` returns over all the blocks at once, up to
+        rounding (see the comment above :func:`lse_partials` for the
+        algebra).
+    """
+    first = parts[0]
+    if "z" in first:
+        return _merge_energy(parts, beta)
+    m = first["m"].copy()
+    for part in parts[1:]:
+        np.maximum(m, part["m"], out=m)
+    out = {"m": m, "s": np.zeros_like(first["s"])}
+    if "W" in first:
+        out["W"] = np.zeros_like(first["W"])
+    for part in parts:
+        with np.errstate(under="ignore"):
+            f = np.exp(part["m"] - m)
+        out["s"] += f * part["s"]
+        if "W" in part:
+            out["W"] += f[:, None] * part["W"]
+    return out
+
+
+def _merge_energy(parts, beta):
+    z = parts[0]["z"].copy()
+    for part in parts[1:]:
+        np.maximum(z, part["z"], out=z)
+    b = z.dtype.type(beta)
+    out = {"z": z}
+    for key in ("n", "u1", "u2", "e"):
+        out[key] = np.zeros_like(z)
+    out["umin"] = np.full_like(z, np.inf)
+    logs = []
+    for part in parts:
+        d = part["z"] - z
+        n = part["n"]
+        with np.errstate(over="ignore", under="ignore"):
+            bd = d * b
+            out["e"] += np.exp(bd) * part["e"] + n * np.expm1(bd)
+            logs.append(part["l"] + bd)
+        out["u2"] += part["u2"] + 2 * d * part["u1"] + n * d * d
+        out["u1"] += part["u1"] + n * d
+        out["n"] += n
+        np.minimum(out["umin"], part["umin"] + d, out=out["umin"])
+    logs = np.stack(logs)
+    top = logs.max(axis=0)
+    with np.errstate(under="ignore"):
+        out["l"] = top + np.log(np.exp(logs - top).sum(axis=0))
+    return out
+
+
+def energy_from_lse(Q, beta, part, max_norm):
+    """The energy of the states ``Q`` from the partials of all the patterns.
+
+    ``part`` from :func:`lse_partials` with ``energy=True`` (or
+    :func:`merge_lse` of such), over all the patterns; ``Q``, ``beta`` and
+    ``max_norm`` in internal coordinates.  The energy ``-lse(beta, z) + 1/2
+    xi^T xi + ln(sum w)/beta + 1/2 M^2`` (``lse`` with the prior ``w``;
+    ``sum w = P`` without weights) is written ``-zmax - log(mean_mu exp(beta
+    u_mu)) / beta + 1/2 xi^T xi + 1/2 M^2`` with ``u = z - zmax <= 0`` and
+    the means weighted by ``p = w / sum w``, so that the large terms
+    ``ln(P)/beta`` cancel analytically.  Where ``beta max|u|`` is at most
+    ``sqrt(eps)`` the middle term is its series ``mean(u) + beta var(u) /
+    2`` (truncation below ``eps max|u|``), which never divides by ``beta``:
+    accurate down to ``beta = 0``, including a ``beta`` below the range of
+    the dtype (e.g. ``1e-50`` in float32).  Elsewhere, where the mean is
+    close to 1, it is taken as ``log1p(mean(expm1(beta u)))`` to keep the
+    digits that ``/ beta`` magnifies.
+    """
+    dtype = part["z"].dtype
+    if sp.issparse(Q):
+        sq = np.asarray(Q.multiply(Q).sum(axis=1)).ravel().astype(dtype)
+    else:
+        sq = np.einsum("ij,ij->i", Q, Q)
+    half_sq = dtype.type(0.5) * sq
+    n = part["n"]
+    mean_u = part["u1"] / n
+    var_u = np.maximum(part["u2"] / n - mean_u**2, 0)
+    b = dtype.type(beta)
+    span = -part["umin"].astype(np.float64)  # max |u| per row
+    series = span * float(beta) <= np.sqrt(np.finfo(dtype).eps)
+    mean_expm1 = part["e"] / n  # in [-1, 0]
+    log_mean_small = np.log1p(np.maximum(mean_expm1, dtype.type(-0.5)))
+    log_mean_large = part["l"] - np.log(n)
+    log_mean = np.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        middle = np.where(series, mean_u + (b * dtype.type(0.5)) * var_u, log_mean / b)
+    out = -part["z"] - middle + half_sq
+    return (out + dtype.type(0.5 * max_norm**2)).astype(dtype, copy=False)
 
 
 class SparseModernMemory(ModernMemory):
@@ -789,7 +1015,25 @@ class SparseModernMemory(ModernMemory):
     @property
     def memory(self):
         """``(P, N)`` CSR: the patterns as the dynamics see them."""
+        if self._memory is None:  # a shard: cut from ``aug`` where it is used
+            self._memory = self.aug[:, : self.n_features]
         return self._memory
+
+    @staticmethod
+    def _take_rows(A, rows):
+        return A[rows].copy()
+
+    def for_retrieval(self):
+        """:meth:`ModernMemory.for_retrieval`, the patterns once (in ``aug``)."""
+        other = super().for_retrieval()
+        other._memory = None
+        return other
+
+    def take(self, rows):
+        """:meth:`ModernMemory.take`: a CSR shard, the patterns once (in ``aug``)."""
+        other = super().take(rows)
+        other._memory = None
+        return other
 
     def astype(self, dtype):
         if self.aug.dtype == dtype:
@@ -800,7 +1044,7 @@ class SparseModernMemory(ModernMemory):
         )
 
     def total_variance(self):
-        U = self._memory.astype(np.float64)
+        U = self.memory.astype(np.float64)
         if self.weights is None:
             p = np.full(U.shape[0], 1.0 / U.shape[0])
         else:
@@ -861,7 +1105,7 @@ class SparseModernMemory(ModernMemory):
 
     def update(self, Q, beta, out=None):
         A = self.attention(Q, beta, out=out)
-        return np.asarray(self._memory.T @ A.T).T
+        return np.asarray(self.memory.T @ A.T).T
 
     def run(self, Q, beta, n_steps, tol, out=None):
         if sp.issparse(Q):
