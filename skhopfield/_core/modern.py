@@ -480,16 +480,23 @@ class ModernMemory:
         coordinates, from their origin; float64, cached).
 
         ``M`` itself for a centered memory, up to the rounding of the
-        center; more than ``M`` for the uncentered sparse one.
+        center; more than ``M`` for the uncentered sparse one.  For
+        ``"euclidean"`` read from the offsets ``-||u^mu||^2 / 2`` (one
+        pass over ``P`` numbers: cheap for a copy sent to a worker too).
         """
         r = self.__dict__.get("_radius_")
         if r is None:
-            U = self.memory
-            if sp.issparse(U):
+            A, N = self.aug, self.n_features
+            if self.similarity == "euclidean":
+                col = A[:, [N]].toarray() if sp.issparse(A) else A[:, N]
+                sq = -2.0 * np.asarray(col, dtype=np.float64).ravel()
+            elif sp.issparse(A):
+                U = A[:, :N]
                 sq = np.asarray(U.multiply(U).sum(axis=1), dtype=np.float64).ravel()
             else:
+                U = A[:, :N]
                 sq = np.einsum("ij,ij->i", U, U, dtype=np.float64)
-            r = self._radius_ = float(np.sqrt(sq.max())) if sq.size else 0.0
+            r = self._radius_ = float(np.sqrt(max(sq.max(), 0.0))) if sq.size else 0.0
         return r
 
     def _score_floor(self, bound, beta):
