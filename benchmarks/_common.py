@@ -1,8 +1,10 @@
 """Helpers shared by the benchmark scripts: paired timing, slopes, machine."""
 
 import datetime
+import importlib.util
 import os
 import platform
+import sys
 import time
 
 import numpy as np
@@ -57,6 +59,29 @@ def paired_ratio(times, num, den):
     of the load on a shared machine better than the ratio of medians.
     """
     return float(np.median(times[num] / times[den]))
+
+
+def load_baseline(path, name="skhopfield_baseline"):
+    """The ``skhopfield`` package found under ``path``, imported as ``name``.
+
+    Lets a benchmark time another version of the code (say ``main`` before a
+    change) side by side with the working tree's, in one process: make a
+    copy of that version's package first, e.g.
+    ``mkdir -p /tmp/base && git archive main skhopfield | tar -x -C /tmp/base``
+    (or a ``git worktree``), then pass ``/tmp/base``.  The package imports
+    its own modules relatively, so the copy is self-contained; its module
+    state (caches, BLAS limiter) is its own.
+    """
+    init = os.path.join(path, "skhopfield", "__init__.py")
+    if not os.path.isfile(init):
+        raise FileNotFoundError(f"no skhopfield package under {path!r}")
+    spec = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[os.path.dirname(init)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def loglog_slope(xs, ys):

@@ -168,7 +168,8 @@ def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
     plain loop slower than brute KNN in float64 on a busy machine (see
     ``benchmarks/README.md``).  The CPU count used is the one BLAS
     was allowed, so ``n_jobs`` workers (which limit BLAS) do not
-    oversubscribe.  Each row's result is computed by one tile alone, so it
+    oversubscribe; the tiles are then made equal and as many per thread.
+    Each row's result is computed by one tile alone, so it
     does not depend on the tiling or the threads.
 
     Arrays of other namespaces (``dtype`` not a numpy dtype) are one tile with
@@ -190,6 +191,13 @@ def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
         # Already one of several parallel workers (joblib threads, dask
         # thread workers): no threads of our own, BLAS counts left alone.
         n_threads = 1
+    if n_threads > 1:
+        # As many equal tiles per thread (5 tiles on 2 threads keep one
+        # thread busy for 3 while the other idles after 2): the count
+        # rounded up to a multiple of the threads, the rows shared evenly.
+        count = -(-len(tiles) // n_threads) * n_threads
+        tiles = _tiles(n_rows, -(-n_rows // count))
+        rows = tiles[0].stop - tiles[0].start
     if n_threads <= 1:
         buf = np.empty((rows, width), dtype)
         for tile in tiles:
@@ -973,7 +981,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     M^2``, which :meth:`energy` computes without dividing by ``beta``.
     Everything is computed with a bound or the row maximum subtracted
     before ``exp``, so any ``beta`` from ``1e-6`` to ``1e6`` in the data's
-    units is finite and warning-free.
+    units is finite and warning-free; the row maximum, where the bound is
+    too loose (a large ``beta``), comes from the same matrix product, so
+    :meth:`predict` scores each cue against the patterns once at any
+    ``beta``.
 
     Sparse input (``scipy.sparse``, stored as CSR) is accepted for the
     stored patterns and for the cues of every method.  Sparse patterns stay

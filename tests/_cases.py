@@ -226,7 +226,7 @@ def _bam(rule):
 
 
 
-def _modern(similarity, tag="", container=None, **params):
+def _modern(similarity, tag="", container=None, learned=None, **params):
     return Case(
         f"modern-{similarity}{tag}" + ("-csr" if container is not None else ""),
         partial(Modern, similarity=similarity, **params),
@@ -236,7 +236,7 @@ def _modern(similarity, tag="", container=None, **params):
         bad_params=_MODERN_BAD,
         sparse=True,
         container=container,
-        learned=bool(tag),
+        learned=bool(tag) if learned is None else learned,
     )
 
 
@@ -298,6 +298,9 @@ CASES = [
     _modern("dot", beta=1.0),
     _modern("euclidean"),  # beta="auto", the default
     _modern("cosine", beta=4.0),
+    # A beta at which the bound b(q) is loose for most rows: the exact
+    # (row-maximum) path of the predict kernel (issue 13).
+    _modern("euclidean", "-large-beta", learned=False, beta=1000.0),
     _modern("euclidean", "-prototypes", prototypes_per_class=2, beta="learn", **_LEARNED),
     _modern("dot", "-prototypes-map", prototypes_per_class=2, n_components=1, **_LEARNED),
     _modern("euclidean", "-rows-map", beta="learn", n_components=1, **_LEARNED),

@@ -322,6 +322,16 @@ def unlearn(W, n_dreams, rate, *, batch=1, max_iter=100, seed=0, log_scale=0.0):
 
     W = np.array(W, dtype=float, copy=True)
     n_features = W.shape[0]
+    step = math.exp(-log_scale) * rate / n_features
+    # Round-off cancellation: dreams can cancel a coupling exactly in real
+    # arithmetic (0.5 - 3 x 1/6) but leave ~1e-17 in floats, which the
+    # dynamics would read as a field with a sign.  Each entry is a sum of
+    # its starting value and ``done`` steps of size ``step`` times
+    # ``s_i s_j``; a magnitude within that sum's rounding bound,
+    # ``(done + 2) * eps * (|W0| + done * step)``, is a zero (as in
+    # storkey_update).
+    start = np.abs(W)
+    eps = np.finfo(np.float64).eps
     rng = np.random.default_rng(seed)
     done = 0
     while done < n_dreams:
@@ -335,7 +345,8 @@ def unlearn(W, n_dreams, rate, *, batch=1, max_iter=100, seed=0, log_scale=0.0):
             max_iter=max_iter,
             seed=order_seed,
         )
-        W -= (math.exp(-log_scale) * rate / n_features) * (states.T @ states)
+        W -= step * (states.T @ states)
         np.fill_diagonal(W, 0.0)
         done += size
+        W[np.abs(W) <= (done + 2) * eps * (start + done * step)] = 0.0
     return W

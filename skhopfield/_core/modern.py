@@ -354,9 +354,12 @@ class ModernMemory:
     a bound instead of the row maximum saves the max and subtract passes;
     rows where the bound is loose enough for every ``exp`` to underflow, or
     where rounding pushed a score above the bound far enough to overflow,
-    are detected on the small per-row result and recomputed exactly with the
-    row maximum subtracted.  Which path a row takes depends on that row
-    alone, so results do not depend on chunking.
+    are shifted by the row maximum instead: :meth:`class_scores` (the
+    predict path) reads it from the same GEMM before ``exp`` (and skips
+    even that where a lower bound of the scores proves the bound tight
+    enough), :meth:`attention` detects such rows on the small per-row
+    result and recomputes them exactly.  Which path a row takes depends on
+    that row alone, so results do not depend on chunking.
 
     The arrays are those of ``patterns``' namespace and device (numpy, or any
     array API library: see :meth:`like`).
@@ -719,43 +722,181 @@ class ModernMemory:
         a, _ = self.exact_scores(Q, beta)
         return _exp_inplace(a)
 
+    #: Exponents are clamped to at least this before ``exp`` (float64): numpy
+    #: computes ``exp`` of anything below about -707.8 (results near or
+    #: below the smallest normal number) one element at a time, 25 to 30
+    #: times slower than the vectorized rest, which at a large ``beta`` is
+    #: most of a row.  A weight so raised is at most ``exp(-705) ~ 7e-307``,
+    #: and a row whose largest weight is that small relative to ``P / eps``
+    #: is shifted by its maximum instead (see :meth:`_fast_range`), so the
+    #: total moves by less than eps relative.  float32 needs no clamp: its
+    #: ``exp`` stays vectorized down to zero.
+    _EXP_FLOOR = {np.dtype(np.float64): -705.0}
+
+    def _fast_range(self, dtype):
+        """``(lo, hi)``: where a row's largest shifted score may lie for the
+        bound's shift to be kept.
+
+        With ``m`` the largest of ``beta (z_mu - b(q))`` (plus ``log w_mu``)
+        in ``[lo, hi]``, the largest weight ``exp(m)`` is a normal number
+        with room for eps-relative contributions of all ``P`` patterns
+        (``exp(m) >= P f / eps``, ``f`` the larger of the dtype's smallest
+        normal number and ``exp`` of the clamp :attr:`_EXP_FLOOR`, so
+        weights lost to underflow or raised by the clamp change the total by
+        less than eps relative) and the total of the weights is finite
+        (``P exp(m)`` below the dtype's largest value, with a margin of
+        ``e``).
+        """
+        info = np.finfo(dtype)
+        logP = float(np.log(max(self.aug.shape[0], 1)))
+        small = max(float(np.log(info.tiny)), self._EXP_FLOOR.get(dtype, -np.inf))
+        lo = logP + small - float(np.log(info.eps))
+        hi = float(np.log(info.max)) - logP - 1.0
+        return dtype.type(lo), dtype.type(hi)
+
+    def _radius(self):
+        """The largest norm of the stored patterns as scored (internal
+        coordinates, from their origin; float64, cached).
+
+        ``M`` itself for a centered memory, up to the rounding of the
+        center; more than ``M`` for the uncentered sparse one.  For
+        ``"euclidean"`` read from the offsets ``-||u^mu||^2 / 2`` (one
+        pass over ``P`` numbers: cheap for a copy sent to a worker too).
+        """
+        r = self.__dict__.get("_radius_")
+        if r is None:
+            A, N = self.aug, self.n_features
+            if self.similarity == "euclidean":
+                col = A[:, [N]].toarray() if sp.issparse(A) else A[:, N]
+                sq = -2.0 * np.asarray(col, dtype=np.float64).ravel()
+            elif sp.issparse(A):
+                U = A[:, :N]
+                sq = np.asarray(U.multiply(U).sum(axis=1), dtype=np.float64).ravel()
+            else:
+                U = A[:, :N]
+                sq = np.einsum("ij,ij->i", U, U, dtype=np.float64)
+            r = self._radius_ = float(np.sqrt(max(sq.max(), 0.0))) if sq.size else 0.0
+        return r
+
+    def _score_floor(self, bound, beta):
+        """A lower bound of every bound-shifted score ``beta (z_mu - b(q))``
+        (plus ``log w_mu``) of each row, from ``b(q)`` alone (float64).
+
+        ``-beta (||q|| + R)^2 / 2`` for ``"euclidean"`` (the scores are
+        ``-beta ||x^mu - q||^2 / 2``), ``-2 beta ||q|| M`` otherwise; ``R``
+        the largest pattern norm from the origin (:meth:`_radius`).
+        """
+        b = bound.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.similarity == "euclidean":
+                low = -0.5 * beta * (np.sqrt(2 * b) + self._radius()) ** 2
+            else:
+                low = -2.0 * beta * b
+        if self.log_weight is not None:
+            low += float(self.log_weight.min())
+        return low
+
     def class_scores(self, Q, beta, onehot, out=None, total=None):
         """Per-class attention, unnormalized: ``(n, C)``, one row per cue.
 
         Row ``i`` is ``c_i * sum_{mu in class} exp(beta z_mu)`` for some
         positive ``c_i`` (enough for an argmax; divide by the row sum for
         probabilities).  ``onehot`` may be any ``(P, C)`` read-out matrix:
-        row ``i`` is then ``c_i * exp(beta z) @ onehot``; ``total`` names a
-        column of ones in it (the regressor's ``[T | 1]``), whose entry is
-        the weights' sum, checked instead of the row maximum to decide
-        whether the fast path can be trusted.  The hot path of ``predict``: one GEMM, ``exp`` in
-        place, one small GEMM with the ``(P, C)`` one-hot labels.  When
-        ``out`` has fewer columns than there are patterns, the patterns are
-        taken in blocks of that many, each block's ``exp`` weights added
-        into the class sums (the shift by the bound ``b(q)`` is the same for
-        every block, so no block needs another's maximum); the blocks depend
-        on ``P`` and the width of ``out`` only, not on the rows.
+        row ``i`` is then ``c_i * exp(beta z) @ onehot`` (the regressor's
+        ``[T | 1]``; ``total``, the index of its column of ones, is accepted
+        for callers that name it and not needed).
+
+        The hot path of ``predict``: one GEMM of the cues against the
+        patterns, shifted by the upper bound ``b(q)`` of each row's scores,
+        ``exp`` in place, one small GEMM with the ``(P, C)`` read-out.  The
+        bound's shift is kept where the row's largest shifted score ``m`` is
+        in :meth:`_fast_range`; where the lower bound of
+        :meth:`_score_floor` does not already prove that, ``m`` is taken from
+        the GEMM's result (one pass), and a row outside the range (the bound
+        so loose that every weight would underflow, as at a large ``beta``,
+        or rounding pushed a score far enough above it to overflow) is
+        shifted by ``m`` instead, from the same GEMM: no row's scores are
+        computed twice (but see the end).  When ``out`` has fewer columns
+        than there are patterns, the patterns are taken in blocks of that
+        many, each block's weights added into the class sums; a row whose
+        running maximum leaves or enters the range moves to its new shift by
+        rescaling its sums so far (by ``exp(old - new) <= 1``), so a row
+        whose maximum is in range keeps the bound's shift throughout.  The
+        blocks depend on ``P`` and the width of ``out`` only, and the shift
+        of a row on that row alone, not on the other rows.
         """
         xp = _ns(Q)
         P = self.aug.shape[0]
-        width = P if out is None else out.shape[1]
-        with np.errstate(invalid="ignore", over="ignore"):
-            if width >= P:
-                scores = self._exp_scores(Q, beta, out) @ onehot
-            else:
-                Qa = self._cues(Q, beta, self._bound(Q))
-                scores = np.zeros((Q.shape[0], onehot.shape[1]), dtype=Q.dtype)
-                for start in range(0, P, width):
-                    block = slice(start, min(start + width, P))
-                    a = self._gemm(Qa, block, out[:, : block.stop - start])
-                    a = self._add_prior(a, block)
-                    with np.errstate(under="ignore"):
-                        np.exp(a, out=a)
+        if not _is_host(Q):
+            # Other namespaces (a device): the same formula without the numpy
+            # kernel's tiles, clamps and in-place rescaling -- one product
+            # shifted by the bound, exp, one read-out product; rows whose
+            # bound's shift cannot be trusted are recomputed with the row
+            # maximum subtracted.
+            with np.errstate(invalid="ignore", over="ignore"):
+                scores = self._exp_scores(Q, beta, None) @ onehot
+                row_max = xp.max(scores, axis=1) if total is None else scores[:, total]
+            bad = self._failed(row_max)
+            if bool(xp.any(bad)):
+                scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
+            return scores
+        n = Q.shape[0]
+        dtype = Q.dtype
+        width = P if out is None else min(out.shape[1], P)
+        lo, hi = self._fast_range(dtype)
+        floor = self._EXP_FLOOR.get(dtype)
+        bound = self._bound(Q)
+        Qa = self._cues(Q, beta, bound)
+        low = self._score_floor(bound, beta)
+        # rows whose bound is provably tight enough (the margin of 1 covers
+        # the scores' rounding many times over wherever this holds)
+        check = not bool(np.all(low >= float(lo) + 1.0))
+        scores = floors = None
+        shift = np.zeros(n, dtype=dtype)  # 0: the bound's shift
+        top = np.full(n, -np.inf, dtype=dtype)  # running row maximum
+        with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+            for start in range(0, P, width):
+                block = slice(start, min(start + width, P))
+                a = self._gemm(
+                    Qa,
+                    None if width >= P else block,
+                    None if out is None else out[:, : block.stop - start],
+                )
+                if self.log_weight is not None:
+                    a += self.log_weight[block]
+                if check:
+                    np.maximum(top, a.max(axis=1), out=top)
+                    new = np.where((top >= lo) & (top <= hi), dtype.type(0), top)
+                    if scores is not None:
+                        moved = np.flatnonzero(new != shift)
+                        if moved.size:
+                            scores[moved] *= np.exp(shift[moved] - new[moved])[:, None]
+                    shift = new
+                    if shift.any():
+                        # in place on the whole block (no gathered copy):
+                        # rows at shift 0 are unchanged, exactly
+                        a -= shift[:, None]
+                # a no-op on rows whose scores cannot reach the floor
+                if floor is not None and np.any(low - shift < floor + 1.0):
+                    if floors is None:
+                        # broadcast along rows: numpy's maximum with a
+                        # scalar is about twice as slow
+                        floors = np.full(width, floor, dtype=dtype)
+                    np.maximum(a, floors[: a.shape[1]], out=a)
+                np.exp(a, out=a)
+                if scores is None:
+                    scores = a @ onehot[block]
+                else:
                     scores += a @ onehot[block]
-            row_max = xp.max(scores, axis=1) if total is None else scores[:, total]
-        bad = self._failed(row_max)
-        if bool(xp.any(bad)):
-            scores[bad] = self._exact_weights(Q[bad], beta) @ onehot
+            # The shifted GEMM carries the bound's term beta ||q||^2 / 2 into
+            # every score's rounding; on the exact path that is worth it only
+            # while ||q|| <= 2 R (at most about twice the rounding of the
+            # unshifted scores).  Cues farther out are recomputed unshifted.
+            if check and self.similarity == "euclidean":
+                far = np.flatnonzero(shift)
+                far = far[bound[far] > 2 * self._radius() ** 2]
+                if far.size:
+                    scores[far] = self._exact_weights(Q[far], beta) @ onehot
         return scores
 
     def attention(self, Q, beta, out=None):
