@@ -91,7 +91,7 @@ n_rep = 40
 truth_x, truth_y = np.repeat(X, n_rep, axis=0), np.repeat(Y, n_rep, axis=0)
 for rule, memory in memories.items():
     fwd = memory.predict(flip_bits(truth_x, 0.15, random_state=2))
-    bwd = memory.inverse_transform(flip_bits(truth_y, 0.15, random_state=3))
+    bwd = memory.predict_backward(flip_bits(truth_y, 0.15, random_state=3))
     print(
         f"{rule:>14}: letter -> picture {(fwd == truth_y).all(axis=1).mean():.0%}, "
         f"picture -> letter {(bwd == truth_x).all(axis=1).mean():.0%} exact"
@@ -102,11 +102,11 @@ for rule, memory in memories.items():
 # -------------------------
 # Given 1-D labels, each label gets a random +/-1 code (``code_length``
 # units, seeded by ``random_state``) as its ``y`` pattern; ``predict`` decodes
-# the recalled code to the nearest label, and ``inverse_transform`` takes
+# the recalled code to the nearest label, and ``predict_backward`` takes
 # labels to their letters.
 named = BidirectionalAssociativeMemory("pseudoinverse", random_state=0).fit(X, letters)
 print("noisy letters read as:", named.predict(x_cues))
-print("'F' drawn back:", bool((named.inverse_transform(["F"]) == X[3]).all()))
+print("'F' drawn back:", bool((named.predict_backward(["F"]) == X[3]).all()))
 
 # %%
 # Capacity

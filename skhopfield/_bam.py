@@ -230,7 +230,7 @@ class BidirectionalAssociativeMemory(
     first sets ``y = sign(W^T x)`` (a zero field gives -1, the binarization
     convention), then alternates ``x <- sign(W y)``, ``y <- sign(W^T x)``,
     a zero field keeping the unit's state, until neither layer changes.
-    Recall from ``y`` (:meth:`inverse_transform`, :meth:`retrieve_backward`)
+    Recall from ``y`` (:meth:`predict_backward`, :meth:`retrieve_backward`)
     is the mirror image.  As in the Hopfield network the sign-reversed pair
     ``(-x, -y)`` has the same energy and is an attractor too (a "ghost");
     the nearest-pair and nearest-code read-outs count it as its pair.
@@ -275,7 +275,7 @@ class BidirectionalAssociativeMemory(
     >>> cue = X.copy(); cue[:, 0] *= -1       # one wrong unit in each cue
     >>> bool((bam.predict(cue) == Y).all())   # forward: x -> y
     True
-    >>> bool((bam.inverse_transform(Y) == X).all())   # backward: y -> x
+    >>> bool((bam.predict_backward(Y) == X).all())   # backward: y -> x
     True
     >>> bam = BidirectionalAssociativeMemory(random_state=0).fit(X, ["a", "b", "c", "d"])
     >>> bam.predict(cue)
@@ -725,11 +725,15 @@ class BidirectionalAssociativeMemory(
             return self.classes_[codes]
         return self._recall(X, "x", self.threshold, read="y", what="predict")
 
-    def inverse_transform(self, Y):
+    def predict_backward(self, Y):
         """Recall backward: the ``x`` associated with each ``y`` cue.
 
         The mirror image of :meth:`transform`: first ``x = sign(W y)`` (a
         zero field gives -1), then the layers alternate to a fixed point.
+
+        Not named ``inverse_transform``: scikit-learn's ``inverse_transform``
+        takes what :meth:`transform` returns (here completed ``x`` states),
+        and backward recall takes ``y`` cues.
 
         Parameters
         ----------
@@ -743,7 +747,7 @@ class BidirectionalAssociativeMemory(
             The recalled +/-1 ``x`` states.
         """
         return self._recall(
-            self._check_Y(Y), "y", None, read="x", what="inverse_transform"
+            self._check_Y(Y), "y", None, read="x", what="predict_backward"
         )
 
     def retrieve_backward(self, y):

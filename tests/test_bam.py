@@ -100,7 +100,7 @@ def test_correlation_rule_matches_kosko_written_plainly(n, m, n_pairs, n_queries
     W = sum(np.outer(x, y) for x, y in zip(X.astype(int), Y.astype(int)))
     np.testing.assert_array_equal(bam.weights_, W)
     result = bam.retrieve(Q)
-    backward = bam.inverse_transform(R)
+    backward = bam.predict_backward(R)
     for k in range(n_queries):
         x, y, n_iter = _kosko_loop(W, Q[k])
         np.testing.assert_array_equal(result.states[k], x)
@@ -140,7 +140,7 @@ def test_orthogonal_pairs_recalled_both_ways_from_10_percent_flips(rule, log2_n,
     np.testing.assert_array_equal(result.states, np.repeat(X, reps, axis=0))
     np.testing.assert_array_equal(bam.predict(x_cues), np.repeat(Y, reps, axis=0))
     np.testing.assert_array_equal(result.nearest, np.repeat(np.arange(n_pairs), reps))
-    np.testing.assert_array_equal(bam.inverse_transform(y_cues), np.repeat(X, reps, axis=0))
+    np.testing.assert_array_equal(bam.predict_backward(y_cues), np.repeat(X, reps, axis=0))
     assert bam.score(x_cues, np.repeat(Y, reps, axis=0)) == 1.0
 
 
@@ -208,7 +208,7 @@ def test_pseudoinverse_keeps_correlated_pairs(n, data, correlation, seed):
     assert bam.stable_patterns_.all()
     np.testing.assert_array_equal(bam.predict(X), Y)
     np.testing.assert_array_equal(bam.transform(X), X)
-    np.testing.assert_array_equal(bam.inverse_transform(Y), X)
+    np.testing.assert_array_equal(bam.predict_backward(Y), X)
     # the exact pseudo-inverse map, both ways (a plain numpy reference)
     A, B = X / np.sqrt(X.shape[1]), Y / np.sqrt(Y.shape[1])
     np.testing.assert_allclose(bam.weights_, np.linalg.pinv(A) @ B, atol=1e-9)
@@ -266,7 +266,7 @@ def test_labels_round_trip_through_the_codes(rule, kind):
     np.testing.assert_array_equal(bam.targets_, bam.codes_[np.searchsorted(bam.classes_, labels)])
     cues = flip_bits(X, 0.1, random_state=1)
     np.testing.assert_array_equal(bam.predict(cues), labels)
-    np.testing.assert_array_equal(bam.inverse_transform(labels), X)  # label -> picture
+    np.testing.assert_array_equal(bam.predict_backward(labels), X)  # label -> picture
     assert bam.score(cues, labels) == 1.0
     # the same random_state draws the same codes; another draws others
     again = BidirectionalAssociativeMemory(rule, code_length=128, random_state=0).fit(X, labels)
@@ -308,7 +308,7 @@ def test_bad_input_gives_clear_errors():
     with pytest.raises(ValueError, match="NaN"):
         BidirectionalAssociativeMemory().fit(X, bad)
     with pytest.raises(ValueError, match="NaN"):
-        bam.inverse_transform(bad)
+        bam.predict_backward(bad)
     with pytest.raises(ValueError, match="NaN"):
         bam.energy(X, bad)
     with pytest.raises(ValueError, match="must be numeric"):
@@ -317,7 +317,7 @@ def test_bad_input_gives_clear_errors():
     with pytest.raises(ValueError, match="has 11 features.*expecting 12"):
         bam.predict(X[:, :11])
     with pytest.raises(ValueError, match="has 8 features.*expecting 7 .*y layer"):
-        bam.inverse_transform(np.ones((2, 8)))
+        bam.predict_backward(np.ones((2, 8)))
     with pytest.raises(ValueError, match="has 6 features.*expecting 7 .*y layer"):
         bam.score(X, Y[:, :6])
     with pytest.raises(ValueError, match="Y has 6 columns.*expecting 7"):
@@ -331,9 +331,9 @@ def test_bad_input_gives_clear_errors():
     with pytest.raises(ValueError, match="same kind of y.*1-D labels"):
         labeled.partial_fit(X, make_binary_patterns(5, 7, random_state=1))
     with pytest.raises(ValueError, match="not stored in the memory"):
-        labeled.inverse_transform([0, 99])
+        labeled.predict_backward([0, 99])
     with pytest.raises(ValueError, match="not stored in the memory"):
-        labeled.inverse_transform(["a"])
+        labeled.predict_backward(["a"])
     with pytest.raises(ValueError, match="Mix of label input types"):
         labeled.partial_fit(X[:2], ["a", "b"])
     with pytest.raises(ValueError, match="code_length changed"):
