@@ -35,7 +35,7 @@ A baseline copy: ``mkdir -p /tmp/base && git archive main skhopfield | tar
 -x -C /tmp/base``, then ``--baseline /tmp/base``.  ``--old-tiles`` also
 times predict with whole-row tiles only (the code before the pattern blocks
 of ``MIN_TILE_ROWS``), paired.  ``--tiles`` also sweeps the cache tile size
-of the predict block function (``skhopfield._core.modern.TILE_BYTES``) at
+of the predict block function (``skhopfield._tiles.TILE_BYTES``) at
 10,000 stored patterns.  Ratios are given two ways: of the medians, and (in
 parentheses) the median of the ratios of runs made back to back, which
 cancels the drift of the load on a shared machine.  Targets (issue 13):
@@ -48,7 +48,7 @@ import time
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
-import skhopfield._core.modern as core
+import skhopfield._tiles as tiles
 from _common import load_baseline, machine, paired_ratio, paired_times
 from skhopfield import ModernHopfieldClassifier
 
@@ -84,12 +84,12 @@ def loose_fraction(X, Q, beta, dtype):
 
 
 def with_min_rows(rows, func):
-    default = core.MIN_TILE_ROWS
-    core.MIN_TILE_ROWS = rows
+    default = tiles.MIN_TILE_ROWS
+    tiles.MIN_TILE_ROWS = rows
     try:
         return func()
     finally:
-        core.MIN_TILE_ROWS = default
+        tiles.MIN_TILE_ROWS = default
 
 
 def timed(f):
@@ -189,7 +189,7 @@ def main():
                 del X, Q, knn
     if args.tiles:
         print("\n| dtype | tile MiB per thread | ours (s) | paired ours/GEMM |\n|---|---|---|---|")
-        default = core.TILE_BYTES
+        default = tiles.TILE_BYTES
         for dtype in (np.float64, np.float32):
             X, y, Q, _ = make_data(dtype)
             ours = ModernHopfieldClassifier().fit(X, y)
@@ -199,11 +199,11 @@ def main():
             for _ in range(args.repeats):
                 for s in sizes:
                     tg = timed(lambda: Q @ X.T)[0]
-                    core.TILE_BYTES = s * 2**20
+                    tiles.TILE_BYTES = s * 2**20
                     to = timed(lambda: ours.predict(Q))[0]
                     t[s].append(to)
                     ratio[s].append(to / tg)
-            core.TILE_BYTES = default
+            tiles.TILE_BYTES = default
             for s in sizes:
                 print(f"| {np.dtype(dtype).name} | {s} | {np.median(t[s]):.3f} | "
                       f"{np.median(ratio[s]):.2f} |", flush=True)

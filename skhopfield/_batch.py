@@ -415,7 +415,7 @@ def sharded_memory(n_shards="auto", *, client=None):
     and kept there; every chunk of cues goes to every shard, whose worker
     returns per cue the log-sum-exp of its scores and its attention-weighted
     sums (class scores or targets, or the next state), and the client merges them
-    exactly (see ``merge_lse`` in ``skhopfield._core.modern``).  No worker
+    exactly (see ``merge_lse`` in ``skhopfield._core.shards``).  No worker
     holds more than its shards, so a memory larger than any one worker
     works.  ``transform`` with several update steps makes one round trip
     per step.  Results equal the unsharded ones to rounding (the shards

@@ -5,11 +5,9 @@ update steps, energy, all through the one engine) with two read-outs of the
 same attention: one-hot labels (classes) or targets (real values).
 """
 
-import threading
 import time
 import warnings
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from numbers import Integral, Real
 from types import SimpleNamespace
@@ -38,7 +36,6 @@ from sklearn.utils.validation import (
 
 from ._batch import batch_retrieve, report, sharded_retrieve, sharding_active
 from ._core import learned
-from ._core.binary import blas_threads, in_main_thread, single_threaded_blas
 from ._core.loo import (
     LEARN_GRID,
     best_beta,
@@ -46,9 +43,7 @@ from ._core.loo import (
     loo_block,
     squared_error,
 )
-from ._core.modern import (
-    ModernMemory,
-    SparseModernMemory,
+from ._core.namespace import (
     _device,
     _finfo,
     _hi,
@@ -58,16 +53,17 @@ from ._core.modern import (
     _move,
     _ns,
     _to_numpy,
-    energy_from_lse,
+)
+from ._core.scoring import (
+    ModernMemory,
+    SparseModernMemory,
     frame,
     iterate,
-    lse_partials,
     make_memory,
-    merge_lse,
-    tile_rows,
-    tile_shape,
     unit_rows,
 )
+from ._core.shards import energy_from_lse, lse_partials, merge_lse
+from ._tiles import for_tiles
 from ._validation import (
     N_JOBS_CONSTRAINT,
     VERBOSE_CONSTRAINT,
@@ -123,7 +119,7 @@ def _check_magnitude(memory, extent, beta, A, what="X"):
     """Refuse values so large that the network's products overflow ``A``'s dtype.
 
     Everything is computed in the memory's internal coordinates (see
-    :func:`skhopfield._core.modern.frame`): ``u = (x - center) / 2**k``,
+    :func:`skhopfield._core.scoring.frame`): ``u = (x - center) / 2**k``,
     where the stored patterns lie in ``[-1, 1]`` and ``beta`` is the
     internal inverse temperature ``beta_ 4**k``.  Scores ``beta u^mu . v``,
     offsets ``beta ||u^mu||^2 / 2`` and the energy's ``||v||^2 / 2`` are
@@ -150,72 +146,6 @@ def _check_magnitude(memory, extent, beta, A, what="X"):
         )
 
 
-def _tiles(n_rows, step):
-    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]
-
-
-def _for_tiles(n_rows, n_patterns, dtype, work, blocks=False):
-    """Call ``work(tile, buffer)`` for every cache-sized tile of rows.
-
-    ``buffer`` is a reusable ``(rows, n_patterns)`` score buffer; with
-    ``blocks``, ``(rows, width)``, ``width <= n_patterns`` (tiles of at
-    least ``MIN_TILE_ROWS`` rows, for the pattern-blocked predict path).  When there
-    is more than one tile and BLAS may use several threads, the tiles are
-    shared out to that many Python threads instead (each with its own buffer,
-    BLAS limited to one thread meanwhile), as scikit-learn's own pairwise
-    reductions do: the elementwise passes run in parallel too, and no thread
-    waits on a fork-join barrier inside every GEMM, which is what made the
-    plain loop slower than brute KNN in float64 on a busy machine (see
-    ``benchmarks/README.md``).  The CPU count used is the one BLAS
-    was allowed, so ``n_jobs`` workers (which limit BLAS) do not
-    oversubscribe; the tiles are then made equal and as many per thread.
-    Each row's result is computed by one tile alone, so it
-    does not depend on the tiling or the threads.
-
-    Arrays of other namespaces (``dtype`` not a numpy dtype) are one tile with
-    no buffer: their library parallelizes each operation on its device, and
-    the rows were already cut to ``working_memory`` by the engine.
-    """
-    if not isinstance(dtype, np.dtype):
-        if n_rows:
-            work(slice(0, n_rows), None)
-        return
-    if blocks:
-        step, width = tile_shape(n_patterns, dtype.itemsize)
-    else:
-        step, width = tile_rows(n_patterns, dtype.itemsize), n_patterns
-    tiles = _tiles(n_rows, step)
-    rows = tiles[0].stop - tiles[0].start if tiles else 0
-    n_threads = min(len(tiles), blas_threads()) if len(tiles) > 1 else 1
-    if not in_main_thread():
-        # Already one of several parallel workers (joblib threads, dask
-        # thread workers): no threads of our own, BLAS counts left alone.
-        n_threads = 1
-    if n_threads > 1:
-        # As many equal tiles per thread (5 tiles on 2 threads keep one
-        # thread busy for 3 while the other idles after 2): the count
-        # rounded up to a multiple of the threads, the rows shared evenly.
-        count = -(-len(tiles) // n_threads) * n_threads
-        tiles = _tiles(n_rows, -(-n_rows // count))
-        rows = tiles[0].stop - tiles[0].start
-    if n_threads <= 1:
-        buf = np.empty((rows, width), dtype)
-        for tile in tiles:
-            work(tile, buf)
-        return
-    local = threading.local()
-
-    def run(tile):
-        buf = getattr(local, "buf", None)
-        if buf is None:
-            buf = local.buf = np.empty((rows, width), dtype)
-        work(tile, buf)
-
-    with single_threaded_blas():
-        with ThreadPoolExecutor(n_threads) as pool:
-            list(pool.map(run, tiles))
-
-
 def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total):
     """Attention read-out of one block of cues: the unit of work of predict.
 
@@ -240,7 +170,7 @@ def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total)
         out[s, ...] = memory.class_scores(xi, beta, values, out=part, **extra)
 
     # Pattern blocks only on the one-step path: the update steps need whole rows.
-    _for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
+    for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
     return _normalized(out, normalize, total)
 
 
@@ -274,7 +204,7 @@ def _transform_block(Q, *, memory, beta, n_steps, tol):
         )
         states[s, ...] = xi if memory.similarity == "cosine" else memory.external(xi)
 
-    _for_tiles(n, P, Q.dtype, work)
+    for_tiles(n, P, Q.dtype, work)
     return states, n_iter, converged
 
 
@@ -285,7 +215,7 @@ def _energy_block(Q, *, memory, beta):
     def work(s, buf):
         out[s] = memory.data_energy(Q[s, ...], beta)
 
-    _for_tiles(n, P, Q.dtype, work)
+    for_tiles(n, P, Q.dtype, work)
     return out
 
 
@@ -1378,7 +1308,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             )
         dtype = X.dtype if reset else self.patterns_.dtype
         # Train in the batch's own frame (centered for "euclidean", scaled by
-        # a power of two, exactly; see _core.modern.frame), so that data at
+        # a power of two, exactly; see _core.scoring.frame), so that data at
         # any scale float64 holds trains as at scale 1; beta scales as 4**k.
         # ("cosine" is scale free: its rows are scaled too, for the PCA and
         # k-means, but its beta is not.)

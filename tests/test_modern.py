@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skhopfield._core.modern as core
+import skhopfield._tiles as tiles
 from skhopfield import ModernHopfieldClassifier
 
 SIMILARITIES = ["euclidean", "dot", "cosine"]
@@ -294,7 +294,7 @@ def test_n_jobs_and_chunk_invariance(similarity, monkeypatch):
     expected = (ref.predict(Q), ref.predict_proba(Q), ref.transform(Q), ref.energy(Q))
     perm = np.random.default_rng(0).permutation(len(Q))
     # ~0.02 MiB: chunks of a few rows; tiles of 3 rows inside each chunk
-    monkeypatch.setattr(core, "TILE_BYTES", 3 * 400 * 8)
+    monkeypatch.setattr(tiles, "TILE_BYTES", 3 * 400 * 8)
     for n_jobs in (1, 2):
         clf = ModernHopfieldClassifier(
             similarity=similarity, max_iter=3, tol=0, n_jobs=n_jobs
@@ -407,9 +407,9 @@ def test_pattern_blocks_match_whole_rows(similarity, monkeypatch):
     Q = _data(n=300, seed=7)[0]
     clf = ModernHopfieldClassifier(similarity=similarity).fit(X, y)
     expected = clf.predict(Q), clf.predict_proba(Q)
-    monkeypatch.setattr(core, "MIN_TILE_ROWS", 16)
-    monkeypatch.setattr(core, "TILE_BYTES", 16 * 7 * 8)
-    assert core.tile_shape(400, 8) == (16, 7)
+    monkeypatch.setattr(tiles, "MIN_TILE_ROWS", 16)
+    monkeypatch.setattr(tiles, "TILE_BYTES", 16 * 7 * 8)
+    assert tiles.tile_shape(400, 8) == (16, 7)
     np.testing.assert_array_equal(clf.predict(Q), expected[0])
     np.testing.assert_allclose(clf.predict_proba(Q), expected[1], rtol=1e-12, atol=1e-15)
     with config_context(working_memory=0.02):

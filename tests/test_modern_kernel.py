@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skhopfield import ModernHopfieldClassifier, ModernHopfieldRegressor
-from skhopfield._core.modern import SIMILARITIES, make_memory
+from skhopfield._core.scoring import SIMILARITIES, make_memory
 
 FAST = settings(
     max_examples=int(os.environ.get("SKHOPFIELD_EXAMPLES", "25")),

@@ -237,7 +237,7 @@ def test_loo_block_matches_brute_force(similarity, dtype):
     from functools import partial
 
     from skhopfield._core.loo import loo_block, squared_error
-    from skhopfield._core.modern import ModernMemory
+    from skhopfield._core.scoring import ModernMemory
 
     X, T = _data(n=25, n_targets=2, seed=4)
     memory = ModernMemory(X.astype(dtype), similarity)

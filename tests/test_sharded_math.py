@@ -1,4 +1,4 @@
-"""The log-sum-exp algebra of the sharded memories (``skhopfield._core.modern``).
+"""The log-sum-exp algebra of the sharded memories (``skhopfield._core.shards``).
 
 No cluster here: the partials of any partition of the stored patterns into
 shards, merged by ``merge_lse``, must give what one block of all the
@@ -14,13 +14,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skhopfield._core.modern import (
-    ModernMemory,
-    SparseModernMemory,
-    energy_from_lse,
-    lse_partials,
-    merge_lse,
-)
+from skhopfield._core.scoring import ModernMemory, SparseModernMemory
+from skhopfield._core.shards import energy_from_lse, lse_partials, merge_lse
 
 
 def _dense(A):

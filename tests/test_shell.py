@@ -38,7 +38,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
-import skhopfield._core.modern as core_modern
+import skhopfield._tiles as tiles
 from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
 from skhopfield._core.binary import single_threaded_blas
 from skhopfield.baselines import GLVQClassifier
@@ -144,7 +144,7 @@ def many_blas_threads():
 def small_tiles(monkeypatch):
     # The modern kernels share tiles out to threads only when a chunk holds
     # several tiles; small tiles make that happen on small data.
-    monkeypatch.setattr(core_modern, "TILE_BYTES", 2048)
+    monkeypatch.setattr(tiles, "TILE_BYTES", 2048)
 
 
 def _retrieve_everything(est, Q):

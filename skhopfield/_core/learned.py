@@ -1,12 +1,12 @@
 """Pure math of learned memories: the classification loss of a modern Hopfield
 read-out, its analytic gradient, and its minimization.
 
-Notation as in :mod:`skhopfield._core.modern`: stored patterns ``X`` (``P``
+Notation as in :mod:`skhopfield._core.scoring`: stored patterns ``X`` (``P``
 rows, ``N`` features) with class labels, cues ``q`` (training rows), and an
 optional linear map ``W`` of shape ``(K, N)`` (the *association space*, the
 key/query projection of a Hopfield layer): cues and patterns are compared as
 ``u = W q`` and ``v_mu = W x^mu``.  The score ``z_mu`` is the similarity of
-:class:`~skhopfield._core.modern.ModernMemory` (``u . v_mu - ||v_mu||^2 / 2``
+:class:`~skhopfield._core.scoring.ModernMemory` (``u . v_mu - ||v_mu||^2 / 2``
 for ``"euclidean"``, ``u . v_mu`` for ``"dot"``, the dot product of unit
 vectors for ``"cosine"``), and the class probabilities of a cue are its
 attention summed per class, ``p_c(q) = sum_{mu in c} softmax(beta z)_mu``.
@@ -40,15 +40,16 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._batch import chunk_slices
-from .modern import ModernMemory, _ldexp, _scale_by_pow2, unit_rows
+from .namespace import _ldexp, _scale_by_pow2
+from .scoring import ModernMemory, unit_rows
 
 #: ``beta`` is kept in this range while it is learned: the range in which the
-#: kernels of :mod:`skhopfield._core.modern` are guaranteed finite.
+#: kernels of :mod:`skhopfield._core.scoring` are guaranteed finite.
 BETA_RANGE = (1e-6, 1e6)
 
 
 def to_frame(A, center, k):
-    """``(A - center) / 2**k`` in float64, without overflow (see ``modern.frame``)."""
+    """``(A - center) / 2**k`` in float64, without overflow (see ``scoring.frame``)."""
     A = np.asarray(A, dtype=np.float64)
     out = _ldexp(A, -k)
     if center is not None:
@@ -162,7 +163,7 @@ def cross_entropy(
         U = Xs if components is None else Xs @ components.T
         cues = unit_rows(U) if similarity == "cosine" else U
         # beta (z - max z) in the memory's own frame, which differs from the
-        # data's scores by a per-row constant only (see modern.frame)
+        # data's scores by a per-row constant only (see scoring.frame)
         a, _ = memory.exact_scores(memory.start(cues), memory.scale_beta(beta))
         if self_index is not None:
             a[np.arange(rows.size), self_index[rows]] = -np.inf
@@ -450,7 +451,7 @@ class MappedMemory(ModernMemory):
     the mapped patterns, since the softmax weights sum to one; so the energy
     never rises, as there.
 
-    The frame (center and power-of-two scale, :func:`modern.frame`) is that
+    The frame (center and power-of-two scale, :func:`~skhopfield._core.scoring.frame`) is that
     of the mapped patterns.  Internal states are the input-space states
     divided by the same power of two (the center lives in the association
     space and is subtracted after the map), so ``tol`` compares the step in

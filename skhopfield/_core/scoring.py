@@ -39,167 +39,45 @@ arrays they are given (float32 stays float32), and in their array namespace:
 numpy arrays take the numpy path (in-place ``exp``, ``out=`` buffers,
 ``einsum``), any other array API array (torch, cupy, array-api-strict) the
 same formulas through its namespace, on its device.  The few primitives that
-differ between the two are the helpers below (``_rowdot``, ``_matmul``,
-``_exp_inplace``, ``_ldexp``, ...); every formula is written once, on top of
-them.
+differ between the two are the helpers of :mod:`skhopfield._core.namespace`
+(``_rowdot``, ``_matmul``, ``_exp_inplace``, ``_ldexp``, ...); every formula
+is written once, on top of them.  The log-sum-exp algebra of blocks of
+patterns (sharded memories, and the energy) is in
+:mod:`skhopfield._core.shards`; the cache-sized tiles the block functions walk
+in, in :mod:`skhopfield._tiles`.
 """
 
 import math
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.externals import array_api_compat
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    _max_precision_float_dtype,
-    move_to,
+
+from .namespace import (
+    _astype,
+    _const,
+    _copy,
+    _device,
+    _exp_inplace,
+    _exponent,
+    _finfo,
+    _hi,
+    _idiv,
+    _is_host,
+    _is_np,
+    _isub,
+    _ldexp,
+    _matmul,
+    _move,
+    _ns,
+    _rowdot,
+    _scalar,
+    _scale_by_pow2,
+    _to_numpy,
 )
-
-
-# -- array namespace primitives ------------------------------------------------------
-def _is_np(A):
-    return isinstance(A, np.ndarray)
-
-
-def _is_host(A):
-    """numpy arrays and scipy.sparse matrices: the numpy path."""
-    return isinstance(A, np.ndarray) or sp.issparse(A)
-
-
-_NP = array_api_compat.array_namespace(np.empty(0))
-
-
-def _ns(A):
-    """The array API namespace of ``A`` (array-api-compat's, as scikit-learn's);
-    numpy's for numpy arrays and scipy.sparse matrices."""
-    if _is_host(A):
-        return _NP
-    return array_api_compat.array_namespace(A)
-
-
-def _to_numpy(A):
-    """``A`` as a numpy array on the host (works with or without dispatch)."""
-    if _is_np(A):
-        return A
-    return _convert_to_numpy(A, _ns(A))
-
-
-def _move(A, Q):
-    """``A`` in the namespace and on the device of ``Q`` (numpy for sparse ``Q``)."""
-    if _is_host(Q):
-        return _to_numpy(A)
-    return move_to(A, xp=_ns(Q), device=_device(Q))
-
-
-def _device(A):
-    return None if _is_np(A) else array_api_compat.device(A)
-
-
-def _astype(A, dtype):
-    if _is_np(A):
-        return A.astype(dtype, copy=False)
-    return _ns(A).astype(A, dtype, copy=False)
-
-
-def _hi(A):
-    """The most precise float dtype of ``A``'s namespace and device (float64 but
-    on devices without it)."""
-    if _is_np(A):
-        return np.float64
-    return _max_precision_float_dtype(_ns(A), _device(A))
-
-
-def _finfo(A):
-    return np.finfo(A.dtype) if _is_host(A) else _ns(A).finfo(A.dtype)
-
-
-def _scalar(A, value):
-    """``value`` as a scalar of ``A``'s dtype (numpy); a Python float otherwise
-    (array API scalars are weakly typed, so ``A``'s dtype wins)."""
-    return A.dtype.type(value) if _is_np(A) else float(value)
-
-
-def _const(A, value):
-    """``value`` as an operand of ``where`` / ``maximum`` next to ``A``: a
-    numpy scalar of its dtype, or a 0-d array on its device."""
-    if _is_np(A):
-        return A.dtype.type(value)
-    return _ns(A).asarray(value, dtype=A.dtype, device=_device(A))
-
-
-def _sqrt_eps(A):
-    """``sqrt(eps)`` of ``A``'s dtype, as a Python float (computed in that dtype,
-    as numpy's ``np.sqrt(np.finfo(dtype).eps)``)."""
-    info = _finfo(A)
-    return float(np.sqrt((np.float32 if info.bits == 32 else np.float64)(info.eps)))
-
-
-def _rowdot(A, B=None):
-    """``sum_j A_ij B_ij`` per row (``B = A`` by default)."""
-    B = A if B is None else B
-    if _is_np(A):
-        return np.einsum("ij,ij->i", A, B)
-    return _ns(A).sum(A * B, axis=1)
-
-
-def _matmul(A, B, out=None):
-    if _is_np(A):
-        return np.matmul(A, B, out=out)
-    return A @ B
-
-
-def _exp_inplace(A):
-    """``exp(A)``, in place on numpy arrays."""
-    if _is_np(A):
-        return np.exp(A, out=A)
-    return _ns(A).exp(A)
-
-
-def _iadd(A, B):
-    """``A + B``, in place on numpy arrays."""
-    if _is_np(A):
-        A += B
-        return A
-    return A + B
-
-
-def _isub(A, B):
-    """``A - B``, in place on numpy arrays."""
-    if _is_np(A):
-        A -= B
-        return A
-    return A - B
-
-
-def _imul(A, b):
-    """``A * b``, in place on numpy arrays."""
-    if _is_np(A):
-        A *= b
-        return A
-    return A * b
-
-
-def _idiv(A, B):
-    """``A / B``, in place on numpy arrays."""
-    if _is_np(A):
-        A /= B
-        return A
-    return A / B
-
-
-def _copy(A):
-    return np.array(A, copy=True) if _is_np(A) else _ns(A).asarray(A, copy=True)
+from .shards import energy_from_lse, lse_partials
 
 #: Similarities understood by :class:`ModernMemory`.
 SIMILARITIES = ("dot", "euclidean", "cosine")
-
-#: Target size of the score tile one block works on at a time (bytes).  The
-#: block functions walk their rows in tiles of about this many bytes of
-#: scores, reusing one buffer, so that no full-size (n, P) temporary is
-#: allocated and the tile is still warm in cache for the exp and label GEMM
-#: passes.  One such tile per thread.  Swept in
-#: ``benchmarks/predict_vs_knn.py --tiles`` on a shared 2-core machine.
-TILE_BYTES = 16 * 2**20
 
 
 def unit_rows(A):
@@ -226,49 +104,6 @@ def unit_rows(A):
         norms = xp.where(norms == 0, _const(norms, 1), norms)
         out[~ok] = B / norms[:, None]
     return out
-
-
-def _exponent(a):
-    """``k`` with ``a / 2**k`` in ``[0.5, 1)`` (0 for ``a == 0``)."""
-    return int(math.frexp(a)[1]) if a > 0 else 0
-
-
-def _ldexp(x, k):
-    """``x * 2**k`` without warnings (inf or 0 where out of range).
-
-    ``np.ldexp`` on numpy arrays and Python numbers; other namespaces have no
-    ``ldexp``, so there it is a product with powers of two no larger than
-    ``2**60`` (exact in float32 and float64 unless the result itself leaves
-    the range).
-    """
-    if _is_np(x) or isinstance(x, (int, float, np.generic)):
-        with np.errstate(over="ignore", under="ignore"):
-            return np.ldexp(x, k)
-    k = int(k)
-    while k != 0:
-        step = max(-60, min(60, k))
-        x = x * 2.0**step
-        k -= step
-    return x
-
-
-def _scale_by_pow2(A, k):
-    """``A * 2**k``, exact unless the result leaves the dtype's range.
-
-    In place on numpy arrays; a new array in other namespaces.
-    """
-    if k == 0:
-        return A
-    if not _is_np(A):
-        return _ldexp(A, k)
-    f = _ldexp(A.dtype.type(1), k)
-    info = np.finfo(A.dtype)
-    if np.isfinite(f) and f >= info.tiny:
-        A *= f
-    else:
-        with np.errstate(over="ignore", under="ignore"):
-            np.ldexp(A, k, out=A)
-    return A
 
 
 def frame(patterns, similarity, weights=None):
@@ -309,36 +144,6 @@ def frame(patterns, similarity, weights=None):
     c = _ldexp(_astype(_astype(center, patterns.dtype), X.dtype), -k0)
     spread = float(xp.max(xp.abs(Xs - c)))
     return center, (k0 + _exponent(spread)) if spread > 0 else k0
-
-
-#: Fewest cue rows a score tile of the predict path holds.  With many stored
-#: patterns a tile of ``TILE_BYTES`` would hold only a few rows, and every
-#: GEMM of so few rows streams (and packs) all the stored patterns from
-#: memory again; below this many rows the tile is cut into blocks of
-#: patterns instead (see :meth:`ModernMemory.class_scores`).
-MIN_TILE_ROWS = 256
-
-
-def tile_rows(n_patterns, itemsize, tile_bytes=None):
-    """Rows per score tile so that one tile is about ``tile_bytes``."""
-    if tile_bytes is None:
-        tile_bytes = TILE_BYTES
-    return max(1, int(tile_bytes) // max(1, n_patterns * itemsize))
-
-
-def tile_shape(n_patterns, itemsize, tile_bytes=None):
-    """``(rows, patterns)`` of a score tile of about ``tile_bytes``.
-
-    All the patterns when that leaves at least ``MIN_TILE_ROWS`` rows;
-    otherwise ``MIN_TILE_ROWS`` rows and a block of patterns.
-    """
-    if tile_bytes is None:
-        tile_bytes = TILE_BYTES
-    rows = tile_rows(n_patterns, itemsize, tile_bytes)
-    if rows >= MIN_TILE_ROWS:
-        return rows, n_patterns
-    rows = MIN_TILE_ROWS
-    return rows, min(n_patterns, max(1, int(tile_bytes) // (rows * itemsize)))
 
 
 class ModernMemory:
@@ -1060,222 +865,6 @@ def _iterate_xp(step, Q, n_steps, limit):
         converged[active] = xp.sqrt(_rowdot(diff)) <= limit
         active = active & ~converged
     return states, n_iter, converged
-
-
-# -- log-sum-exp over blocks of patterns (sharded memories) --------------------------
-#
-# The attention over all P patterns, ``w_mu exp(beta z_mu) / sum_nu w_nu
-# exp(beta z_nu)`` (``w`` the prior of :class:`ModernMemory`, 1 without
-# weights), splits over any partition of the patterns into blocks k.  With
-# the logits ``a_mu = beta z_mu + log w_mu``, block k reports, per row, ``m_k =
-# max_{mu in k} a_mu``, ``s_k = sum_{mu in k} exp(a_mu - m_k)`` and ``W_k =
-# sum_{mu in k} exp(a_mu - m_k) v_mu`` for per-pattern values ``v`` (one-hot
-# labels, ``[T | 1]``, or the patterns themselves for the next state).  With
-# ``m = max_k m_k`` and ``f_k = exp(m_k - m)``, ``s = sum_k f_k s_k`` and ``W =
-# sum_k f_k W_k`` are the unsplit sums shifted by the global maximum: ``m +
-# log s`` is ``log sum_mu w_mu exp(beta z_mu)`` and ``W / s`` the
-# attention-weighted mean of ``v``.  Every ``f_k`` is at most 1 and the block
-# holding the maximum has ``s_k >= 1``, so nothing overflows at any beta or
-# weight.  This is the merge of a numerically safe softmax computed block by
-# block (Milakov & Gimelshein 2018, "Online normalizer calculation for
-# softmax", arXiv:1805.02867).
-#
-# The energy needs its sums in the units of the scores, not of the logits,
-# to stay accurate as beta -> 0 (see :func:`energy_from_lse`): block k
-# reports ``z_k = max_{mu in k} z_mu`` and, with ``u = z - z_k <= 0`` and the
-# weights ``w`` (1 without), ``n = sum w``, ``u1 = sum w u``, ``u2 = sum w
-# u^2``, ``umin = min u``, ``e = sum w expm1(beta u)`` and ``l = log sum w
-# exp(beta u)``.  Moving to the global ``z = max_k z_k`` (``d = z_k - z <=
-# 0``): ``u + d`` summed and squared termwise, ``min (u + d) = umin + d``,
-# ``expm1(beta (u + d)) = exp(beta d) expm1(beta u) + expm1(beta d)`` and
-# ``l + beta d`` merged by a log-sum-exp over the blocks.
-
-
-def _prior(memory, A):
-    """``(w, log w)``: the patterns' weights in ``A``'s dtype (and namespace,
-    on its device), or ``(None, None)``."""
-    if memory.weights is None:
-        return None, None
-    w = memory.weights
-    if _is_host(A):
-        return w.astype(A.dtype), np.log(w).astype(A.dtype)
-    log_w = _astype(memory.log_weight, A.dtype)  # already on the device
-    return _ns(A).exp(log_w), log_w
-
-
-def lse_partials(memory, Q, beta, values=None, energy=False):
-    """One block of stored patterns' share of the attention, per row of ``Q``.
-
-    Parameters
-    ----------
-    memory : ModernMemory or SparseModernMemory
-        The block: a whole memory, or a shard from :meth:`ModernMemory.take`;
-        its pattern weights (if any) enter as the prior.
-    Q : ndarray or sparse matrix of shape (n, N)
-        States (internal coordinates).
-    beta : float
-        Internal inverse temperature.
-    values : ndarray or sparse matrix of shape (P_k, C), optional
-        Per-pattern values to weight by the attention.
-    energy : bool
-        Return the sums :func:`energy_from_lse` needs instead.
-
-    Returns
-    -------
-    part : dict of ndarray of shape (n,) or (n, C)
-        ``m`` ``max_mu a_mu`` of the logits ``a = beta z + log w``; ``s``
-        ``sum_mu exp(a_mu - m)`` (at least 1); with ``values``, ``W``
-        ``sum_mu exp(a_mu - m) values_mu``.  With ``energy``: ``z`` ``max_mu
-        z_mu``, and with ``u = z - max z``, ``n`` ``sum w``, ``u1`` ``sum w
-        u``, ``u2`` ``sum w u^2``, ``umin`` ``min u``, ``e`` ``sum w
-        expm1(beta u)`` and ``l`` ``log sum w exp(beta u)`` (``w`` = 1
-        without weights).
-    """
-    if energy:
-        return _energy_partials(memory, Q, beta)
-    a, m = memory.exact_scores(Q, beta)  # a = beta z + log w - m <= 0
-    with np.errstate(under="ignore"):
-        a = _exp_inplace(a)
-    part = {"m": m, "s": _ns(a).sum(a, axis=1)}
-    if values is not None:
-        if sp.issparse(values):
-            part["W"] = np.asarray((values.T @ a.T).T)
-        else:
-            part["W"] = a @ values
-    return part
-
-
-def _energy_partials(memory, Q, beta):
-    """The energy's sums of :func:`lse_partials` (``energy=True``)."""
-    u, z = memory.exact_scores(Q, 1.0, prior=False)  # u = z - max z <= 0
-    xp = _ns(u)
-    n_rows, P = u.shape
-    w, log_w = _prior(memory, u)
-    part = {"z": z, "umin": xp.min(u, axis=1)}
-    if w is None:
-        part["n"] = xp.full(n_rows, P, dtype=u.dtype, device=_device(u))
-        part["u1"] = xp.sum(u, axis=1)
-        part["u2"] = _rowdot(u)
-    else:
-        part["n"] = xp.full(n_rows, float(xp.sum(w)), dtype=u.dtype, device=_device(u))
-        part["u1"] = u @ w
-        part["u2"] = (u * u) @ w
-    with np.errstate(over="ignore", under="ignore"):
-        # beta u: bounded by the magnitude check of the caller
-        u = _imul(u, _scalar(u, beta))
-        e = xp.expm1(u)
-        part["e"] = xp.sum(e, axis=1) if w is None else e @ w
-        if log_w is not None:
-            u = _iadd(u, log_w)
-        top = xp.max(u, axis=1)
-        u = _exp_inplace(_isub(u, top[:, None]))
-    part["l"] = top + xp.log(xp.sum(u, axis=1))
-    return part
-
-
-def merge_lse(parts, beta):
-    """Merge the :func:`lse_partials` of blocks that partition the patterns.
-
-    Parameters
-    ----------
-    parts : list of dict
-        The partials of every block, for the same rows and with the same
-        keys.
-    beta : float
-        The inverse temperature of the partials.
-
-    Returns
-    -------
-    part : dict
-        What :func:`lse_partials` returns over all the blocks at once, up to
-        rounding (see the comment above :func:`lse_partials` for the
-        algebra).
-    """
-    first = parts[0]
-    if "z" in first:
-        return _merge_energy(parts, beta)
-    m = first["m"].copy()
-    for part in parts[1:]:
-        np.maximum(m, part["m"], out=m)
-    out = {"m": m, "s": np.zeros_like(first["s"])}
-    if "W" in first:
-        out["W"] = np.zeros_like(first["W"])
-    for part in parts:
-        with np.errstate(under="ignore"):
-            f = np.exp(part["m"] - m)
-        out["s"] += f * part["s"]
-        if "W" in part:
-            out["W"] += f[:, None] * part["W"]
-    return out
-
-
-def _merge_energy(parts, beta):
-    z = parts[0]["z"].copy()
-    for part in parts[1:]:
-        np.maximum(z, part["z"], out=z)
-    b = z.dtype.type(beta)
-    out = {"z": z}
-    for key in ("n", "u1", "u2", "e"):
-        out[key] = np.zeros_like(z)
-    out["umin"] = np.full_like(z, np.inf)
-    logs = []
-    for part in parts:
-        d = part["z"] - z
-        n = part["n"]
-        with np.errstate(over="ignore", under="ignore"):
-            bd = d * b
-            out["e"] += np.exp(bd) * part["e"] + n * np.expm1(bd)
-            logs.append(part["l"] + bd)
-        out["u2"] += part["u2"] + 2 * d * part["u1"] + n * d * d
-        out["u1"] += part["u1"] + n * d
-        out["n"] += n
-        np.minimum(out["umin"], part["umin"] + d, out=out["umin"])
-    logs = np.stack(logs)
-    top = logs.max(axis=0)
-    with np.errstate(under="ignore"):
-        out["l"] = top + np.log(np.exp(logs - top).sum(axis=0))
-    return out
-
-
-def energy_from_lse(Q, beta, part, max_norm):
-    """The energy of the states ``Q`` from the partials of all the patterns.
-
-    ``part`` from :func:`lse_partials` with ``energy=True`` (or
-    :func:`merge_lse` of such), over all the patterns; ``Q``, ``beta`` and
-    ``max_norm`` in internal coordinates.  The energy ``-lse(beta, z) + 1/2
-    xi^T xi + ln(sum w)/beta + 1/2 M^2`` (``lse`` with the prior ``w``;
-    ``sum w = P`` without weights) is written ``-zmax - log(mean_mu exp(beta
-    u_mu)) / beta + 1/2 xi^T xi + 1/2 M^2`` with ``u = z - zmax <= 0`` and
-    the means weighted by ``p = w / sum w``, so that the large terms
-    ``ln(P)/beta`` cancel analytically.  Where ``beta max|u|`` is at most
-    ``sqrt(eps)`` the middle term is its series ``mean(u) + beta var(u) /
-    2`` (truncation below ``eps max|u|``), which never divides by ``beta``:
-    accurate down to ``beta = 0``, including a ``beta`` below the range of
-    the dtype (e.g. ``1e-50`` in float32).  Elsewhere, where the mean is
-    close to 1, it is taken as ``log1p(mean(expm1(beta u)))`` to keep the
-    digits that ``/ beta`` magnifies.
-    """
-    z = part["z"]
-    xp = _ns(z)
-    if sp.issparse(Q):
-        sq = np.asarray(Q.multiply(Q).sum(axis=1)).ravel().astype(z.dtype)
-    else:
-        sq = _rowdot(Q)
-    half_sq = _scalar(z, 0.5) * sq
-    n = part["n"]
-    mean_u = part["u1"] / n
-    var_u = xp.maximum(part["u2"] / n - mean_u**2, _const(mean_u, 0))
-    b = _scalar(z, beta)
-    span = _astype(-part["umin"], _hi(z))  # max |u| per row
-    series = span * float(beta) <= _sqrt_eps(z)
-    mean_expm1 = part["e"] / n  # in [-1, 0]
-    log_mean_small = xp.log1p(xp.maximum(mean_expm1, _const(mean_expm1, -0.5)))
-    log_mean_large = part["l"] - xp.log(n)
-    log_mean = xp.where(mean_expm1 > -0.5, log_mean_small, log_mean_large)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        middle = xp.where(series, mean_u + (b * _scalar(z, 0.5)) * var_u, log_mean / b)
-    out = -z - middle + half_sq
-    return _astype(out + _scalar(z, 0.5 * max_norm**2), z.dtype)
 
 
 class SparseModernMemory(ModernMemory):
