@@ -4,7 +4,8 @@ from ._bam import BidirectionalAssociativeMemory
 from ._batch import sharded_memory
 from ._classical import HopfieldMemory
 from ._dense import DenseAssociativeMemory
-from ._modern import ModernHopfieldClassifier, ModernHopfieldRegressor
+from ._modern_classification import ModernHopfieldClassifier
+from ._modern_regression import ModernHopfieldRegressor
 from ._simplicial import SimplicialHopfieldMemory
 
 __all__ = [

@@ -226,7 +226,7 @@ def _bam(rule):
 
 
 
-def _modern(similarity, tag="", container=None, learned=None, **params):
+def _modern_case(similarity, tag="", container=None, learned=None, **params):
     return Case(
         f"modern-{similarity}{tag}" + ("-csr" if container is not None else ""),
         partial(Modern, similarity=similarity, **params),
@@ -295,16 +295,16 @@ CASES = [
         normalization="uniform",
     ),
     _simplicial("full2", "sync", max_dim=2),
-    _modern("dot", beta=1.0),
-    _modern("euclidean"),  # beta="auto", the default
-    _modern("cosine", beta=4.0),
+    _modern_case("dot", beta=1.0),
+    _modern_case("euclidean"),  # beta="auto", the default
+    _modern_case("cosine", beta=4.0),
     # A beta at which the bound b(q) is loose for most rows: the exact
     # (row-maximum) path of the predict kernel (issue 13).
-    _modern("euclidean", "-large-beta", learned=False, beta=1000.0),
-    _modern("euclidean", "-prototypes", prototypes_per_class=2, beta="learn", **_LEARNED),
-    _modern("dot", "-prototypes-map", prototypes_per_class=2, n_components=1, **_LEARNED),
-    _modern("euclidean", "-rows-map", beta="learn", n_components=1, **_LEARNED),
-    _modern(
+    _modern_case("euclidean", "-large-beta", learned=False, beta=1000.0),
+    _modern_case("euclidean", "-prototypes", prototypes_per_class=2, beta="learn", **_LEARNED),
+    _modern_case("dot", "-prototypes-map", prototypes_per_class=2, n_components=1, **_LEARNED),
+    _modern_case("euclidean", "-rows-map", beta="learn", n_components=1, **_LEARNED),
+    _modern_case(
         "cosine", "-prototypes-map", prototypes_per_class=1, n_components=1, **_LEARNED
     ),
 ]
@@ -317,9 +317,9 @@ if Modern is not None:
     import scipy.sparse as sp
 
     SPARSE_CASES = [
-        _modern("dot", container=sp.csr_matrix, beta=1.0),
-        _modern("euclidean", container=sp.csr_matrix),
-        _modern("cosine", container=sp.csr_matrix, beta=4.0),
+        _modern_case("dot", container=sp.csr_matrix, beta=1.0),
+        _modern_case("euclidean", container=sp.csr_matrix),
+        _modern_case("cosine", container=sp.csr_matrix, beta=4.0),
         _regressor("euclidean", container=sp.csr_matrix),
         _regressor("dot", container=sp.csr_matrix, beta="learn"),
         _regressor("cosine", container=sp.csr_matrix, beta=4.0),

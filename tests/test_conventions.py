@@ -469,7 +469,7 @@ def test_skops_round_trip_of_glvq_and_of_a_pipeline(tmp_path):
     data = sio.dumps(pipe)
     # scikit-learn's own classes are trusted by skops already
     assert sio.get_untrusted_types(data=data) == [
-        "skhopfield._modern.ModernHopfieldClassifier"
+        "skhopfield._modern_classification.ModernHopfieldClassifier"
     ]
     loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
     np.testing.assert_array_equal(
