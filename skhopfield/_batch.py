@@ -56,6 +56,15 @@ from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
 
 
+#: Target size of one (rows x patterns) float64 array of a retrieval chunk of
+#: a binary memory whose per-neuron loop makes temporaries of this size for
+#: the rows that flip (passed as ``max_rows`` to :func:`chunk_slices`); past
+#: about 1 MiB the allocator hands them out as fresh pages every time, and
+#: page faults then cost more than the arithmetic (see scaling in
+#: benchmarks/README.md).
+CACHE_BYTES = 2**19
+
+
 def chunk_slices(
     n_rows, row_bytes, *, n_jobs=None, working_memory=None, max_rows=None, fixed_bytes=0
 ):

@@ -18,21 +18,15 @@ from ._core.dense import INTERACTIONS, DenseModel
 #: below 1020, checked at retrieval); see :mod:`skhopfield._core.dense`.
 MAX_ORDER = 1000
 
-#: Target size of one (rows x patterns) float64 array of a retrieval chunk.
-#: The per-neuron loop makes temporaries of this size for the rows that flip;
-#: past about 1 MiB the allocator hands them out as fresh pages every time,
-#: and page faults then cost more than the arithmetic (see scaling in
-#: benchmarks/README.md).
-CACHE_BYTES = 2**19
-
-#: The same target for this memory's own sweeps: they refresh the rows that
+#: Target size of one (rows x patterns) float64 array of a retrieval chunk of
+#: this memory (``skhopfield._batch.CACHE_BYTES`` is that of memories whose
+#: per-neuron loop makes temporaries).  Its sweeps refresh the rows that
 #: flip in place (no temporaries) and decide blocks of neurons with one
 #: product, while the overlaps ``S X^T`` and the final nearest-pattern
 #: product stream all the patterns once per chunk.  Chunks of about 8 MiB
 #: (about 100 rows at 10,000 patterns, within the last-level cache) ran
 #: 1.3-1.7x faster than 512 KiB ones (16 rows) on the case of
-#: benchmarks/dense_vs_knn.py and at 200 patterns.  (``CACHE_BYTES`` stays
-#: for the simplicial memory, whose sweeps still make those temporaries.)
+#: benchmarks/dense_vs_knn.py and at 200 patterns.
 DENSE_CHUNK_BYTES = 2**23
 
 

@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseBinaryMemory
+from ._batch import CACHE_BYTES
 from ._core.simplicial import (
     MAX_DIM,
     SimplicialModel,
@@ -14,7 +15,6 @@ from ._core.simplicial import (
     sample_simplices,
     simplex_sums,
 )
-from ._dense import CACHE_BYTES
 
 
 def resolve_counts(n_simplices, max_dim, n_features):
