@@ -171,7 +171,11 @@ class BidirectionalAssociativeMemory(
         Maximum number of alternations (both half-steps) per query.
     threshold : float, default=0.0
         Binarization of every input, ``x`` and ``y`` patterns alike: ``v >
-        threshold`` is +1, otherwise -1.  NaN and infinity are rejected.
+        threshold`` is +1, otherwise -1.  Infinity is rejected.  NaN in a
+        cue (either layer) is a missing unit: it starts at 0 and is filled
+        in, while the cue's known units stay clamped (see the user guide,
+        "Partial cues"); NaN in an ``x`` pattern at fit takes the column's
+        majority sign, and ``y`` patterns at fit must be complete.
     random_state : int, RandomState instance or None, default=None
         Seeds the label codes.  The dynamics themselves are deterministic.
     n_jobs : int, default=None
@@ -330,7 +334,8 @@ class BidirectionalAssociativeMemory(
         ----------
         X : array-like of shape (n_pairs, n_features)
             The ``x`` patterns; any finite real values, binarized at
-            ``threshold``.
+            ``threshold``; a missing entry (NaN) takes the sign most
+            patterns have there (weighted; +1 on a tie).
         y : array-like of shape (n_pairs, n_targets) or (n_pairs,)
             The ``y`` patterns, binarized at ``threshold`` like ``X``; or
             1-D class labels (all numbers or all strings, no NaN, not
@@ -685,7 +690,8 @@ class BidirectionalAssociativeMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            ``x`` cues; any finite real values, binarized at ``threshold``.
+            ``x`` cues; any finite real values, binarized at ``threshold``;
+            NaN marks a missing unit (a partial cue: known units clamped).
 
         Returns
         -------

@@ -270,7 +270,9 @@ class BaseBinaryMemory(
         X : array-like of shape (n_patterns, n_features)
             Patterns.  Any finite real values (ints and bools too) are
             accepted and binarized at ``threshold``: ``x > threshold`` is
-            +1, anything else -1.  NaN and infinity are rejected.
+            +1, anything else -1.  A missing entry (NaN) takes the sign most
+            patterns of ``X`` have there (weighted; +1 on a tie), see the
+            user guide, "Partial cues".  Infinity is rejected.
         y : array-like of shape (n_patterns,), default=None
             Optional class label of each pattern, returned by
             :meth:`predict`: all numbers or all strings (a mix is rejected),
@@ -440,7 +442,11 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; any finite real values, binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.  NaN
+            marks a missing entry: a row with one is a partial cue, whose
+            missing neurons start at 0 (no evidence) and are filled in while
+            its known ones stay clamped (see the user guide, "Partial
+            cues").
 
         Returns
         -------
@@ -503,7 +509,11 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; any finite real values, binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.  NaN
+            marks a missing entry: a row with one is a partial cue, whose
+            missing neurons start at 0 (no evidence) and are filled in while
+            its known ones stay clamped (see the user guide, "Partial
+            cues").
 
         Returns
         -------
@@ -599,7 +609,9 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States; any finite real values, binarized at ``threshold``.
+            States; any finite real values, binarized at ``threshold``.  A
+            missing entry (NaN) is a neuron at 0: the energy of the partial
+            state, where it adds nothing to any term.
 
         Returns
         -------
