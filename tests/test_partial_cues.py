@@ -374,11 +374,11 @@ def test_fit_fills_missing_pattern_entries_with_the_column_majority(make):
     Xm = X.copy()
     Xm[0, 1] = Xm[1, 2] = Xm[2, 0] = np.nan
     Xm[:, 3] = np.nan  # a column with no entry: +1
-    est = make().fit(Xm, sample_weight=[1, 1, 3])
+    est = make(random_state=0).fit(Xm, sample_weight=[1, 1, 3])
     # column 0: +1 +1 (weights 1, 1); column 1: -1 (1) -1 (3); column 2: -1 (1) +1 (3)
     expected = np.array([[1, -1, -1, 1], [1, -1, 1, 1], [1, -1, 1, 1]], dtype=float)
     np.testing.assert_array_equal(est.patterns_, expected)
-    ref = make().fit(expected, sample_weight=[1, 1, 3])
+    ref = make(random_state=0).fit(expected, sample_weight=[1, 1, 3])
     Q = make_binary_patterns(6, 4, random_state=1)
     np.testing.assert_array_equal(est.transform(Q), ref.transform(Q))
 

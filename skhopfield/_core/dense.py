@@ -676,15 +676,15 @@ class DenseModel:
         The sweep then decides it as any +1 neuron: it goes to -1 only where
         that strictly lowers the energy, so a 0 takes the sign of the lower
         energy, +1 on a tie (:func:`~skhopfield._core.binary.settle`).  The
-        overlaps are moved to those of ``s_i = -1`` and the neuron flipped,
-        which brings the cached terms along.
+        overlaps of those rows and their terms are recomputed together.
         """
         rows = np.flatnonzero(ST[i] == 0)
         if rows.size:
             M = cache[0]
-            M[rows] -= self.XT[i].astype(M.dtype)
-            ST[i, rows] = -1.0
-            self._flip(ST, cache, rows, i)
+            M[rows] += self.XT[i].astype(M.dtype)
+            ST[i, rows] = 1.0
+            for a, new in zip(cache[1:], self._terms(M[rows])):
+                a[rows] = new
         return rows
 
     def _zero_fields(self, S):
