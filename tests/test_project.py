@@ -266,6 +266,7 @@ def test_readme_python_examples_each_run_alone(readme_runs):
     learned = next(ns for ns, _ in readme_runs if "learned" in ns)
     shape = learned["learned"][-1].patterns_.shape
     assert f"{shape}" == printed[3][0] == "(50, 64)"  # 5 learned patterns per class
+    assert printed[4][0] == "1.0"  # half-masked cues completed, the rest clamped
 
 
 def test_readme_beta_grid_brackets_the_optimum(readme_runs):
