@@ -65,9 +65,10 @@ def hebbian_energy(X):
     return energy
 
 
-def dense_energy(X, interaction, order=3, beta=1.0):
-    """``E(s) = -sum_mu F(x^mu . s)``: Python integers, or 60-digit decimals."""
+def dense_energy(X, interaction, order=3, beta=1.0, weights=None):
+    """``E(s) = -sum_mu w_mu F(x^mu . s)``: Python integers, or 60-digit decimals."""
     rows = [[int(v) for v in x] for x in X]
+    w = [1] * len(rows) if weights is None else [int(v) for v in weights]
 
     def overlaps(s):
         return [sum(a * b for a, b in zip(x, s)) for x in rows]
@@ -78,11 +79,19 @@ def dense_energy(X, interaction, order=3, beta=1.0):
         def energy(s):
             with localcontext() as ctx:
                 ctx.prec = 60
-                return -sum((b * m).exp() for m in overlaps(s))
+                return -sum(k * (b * m).exp() for k, m in zip(w, overlaps(s)))
 
         return energy
     rectified = interaction == "rectified_polynomial"
-    return lambda s: -sum((max(m, 0) if rectified else m) ** order for m in overlaps(s))
+
+    def energy(s):
+        return -sum(
+            k * (max(m, 0) if rectified else m) ** order for k, m in zip(w, overlaps(s))
+        )
+
+    # the size of the terms, for the rounding band of a floating-point memory
+    energy.scale = lambda s: sum(k * abs(m) ** order for k, m in zip(w, overlaps(s)))
+    return energy
 
 
 def simplicial_energy(X, simplices):
@@ -109,16 +118,32 @@ def all_simplices(N, max_dim):
 
 
 # -- the reference dynamics ------------------------------------------------------------
+class NearTie(Exception):
+    """A decision within a relative rounding band of a tie: a memory that
+    computes in floating point may take either side (documented), so the
+    reference does not decide it."""
+
+
 def _decide(energy, s, i, tie):
     """The sign of neuron ``i`` after its update: the lower energy; a tie
-    keeps a +/-1 neuron and sends a 0 to +1."""
+    keeps a +/-1 neuron and sends a 0 to +1.  ``tie``: the absolute size of
+    a tie, or a relative band (a float in a 1-tuple) that raises
+    :class:`NearTie` for a nonzero difference inside it (relative to the
+    size of the energy's terms, ``energy.scale``)."""
     cur = s[i]
     s[i] = 1
     e_plus = energy(s)
+    scale = energy.scale(s) if isinstance(tie, tuple) else 0
     s[i] = -1
     e_minus = energy(s)
+    if isinstance(tie, tuple):
+        scale = max(scale, energy.scale(s))
     s[i] = cur
     d = e_minus - e_plus  # > 0: +1 has the lower energy
+    if isinstance(tie, tuple):
+        if d and abs(d) <= tie[0] * scale:
+            raise NearTie
+        tie = 0
     if cur == -1:
         return 1 if d > tie else -1
     return -1 if d < -tie else 1
@@ -187,6 +212,12 @@ MEMORIES = {
         lambda est, X: dense_energy(X, "polynomial", 4),
         0,
     ),
+    # past exact float64 integers: the masked sums and their tolerances
+    "order-25": (
+        lambda: DenseAssociativeMemory("polynomial", order=25, random_state=3),
+        lambda est, X: dense_energy(X, "polynomial", 25),
+        (1e-12,),
+    ),
     "rectified": (
         lambda: DenseAssociativeMemory("rectified_polynomial", order=5, random_state=3),
         lambda est, X: dense_energy(X, "rectified_polynomial", 5),
@@ -195,6 +226,18 @@ MEMORIES = {
     "exponential": (
         lambda: DenseAssociativeMemory("exponential", beta=0.5, random_state=3),
         lambda est, X: dense_energy(X, "exponential", beta=0.5),
+        Decimal("1e-40"),
+    ),
+    # whole-number sample weights: the weighted terms (the exponential's
+    # prior in log space, a path of its own)
+    "quartic-weighted": (
+        lambda: DenseAssociativeMemory("polynomial", order=4, random_state=3),
+        lambda est, X: dense_energy(X, "polynomial", 4, weights=_weights(len(X))),
+        0,
+    ),
+    "exponential-weighted": (
+        lambda: DenseAssociativeMemory("exponential", beta=0.5, random_state=3),
+        lambda est, X: dense_energy(X, "exponential", beta=0.5, weights=_weights(len(X))),
         Decimal("1e-40"),
     ),
     "simplicial": (
@@ -216,13 +259,18 @@ MEMORIES = {
 #: (multilinear, or a convex F); the odd plain polynomial only from the
 #: first sweep's end.
 CONVEX = {"hebbian", "quartic", "rectified", "exponential", "simplicial",
-          "simplicial-diluted"}
+          "simplicial-diluted", "quartic-weighted", "exponential-weighted"}
+
+
+def _weights(P):
+    return np.arange(P) % 3 + 1
 
 
 def _fit(name, P, N, seed):
     make, reference_energy, tie = MEMORIES[name]
     X = make_binary_patterns(P, N, random_state=seed)
-    est = make().fit(X)
+    weights = _weights(P) if name.endswith("-weighted") else None
+    est = make().fit(X, sample_weight=weights)
     return est, X, reference_energy(est, X), tie
 
 
@@ -236,7 +284,12 @@ def test_async_retrieval_equals_the_reference(name, seed, P, N, share):
     result = est.retrieve(C)
     dyn_seed = est._dynamics_seed()
     for cue, got, n_iter in zip(C, result.states, result.n_iter):
-        expected, energies = reference_async(energy, cue, dyn_seed, est.max_iter, tie)
+        try:
+            expected, energies = reference_async(
+                energy, cue, dyn_seed, est.max_iter, tie
+            )
+        except NearTie:
+            continue
         np.testing.assert_array_equal(got, expected)
         assert n_iter == len(energies) - 1
         # clamped entries unchanged, none left at 0
@@ -247,7 +300,8 @@ def test_async_retrieval_equals_the_reference(name, seed, P, N, share):
         # the exact energy never rises, from the partial state with its
         # zeros (convex energies) or from the end of the first sweep
         tail = energies if name in CONVEX else energies[1:]
-        assert all(b - a <= tie for a, b in zip(tail, tail[1:]))
+        slack = 0 if isinstance(tie, tuple) else tie
+        assert all(b - a <= slack for a, b in zip(tail, tail[1:]))
 
 
 @pytest.mark.parametrize("name", MEMORIES)
@@ -265,7 +319,8 @@ def test_exact_energy_of_the_retrieved_states_never_rises(name, seed, P, share):
             t.append(energy([int(v) for v in state]))
     for t in trail:
         t = t if name in CONVEX else t[1:]
-        assert all(b - a <= tie for a, b in zip(t, t[1:]))
+        slack = 0 if isinstance(tie, tuple) else tie
+        assert all(b - a <= slack for a, b in zip(t, t[1:]))
 
 
 @pytest.mark.parametrize("name", MEMORIES)
@@ -282,7 +337,11 @@ def test_sync_steps_equal_the_reference(name, seed, P, N, share, n_steps):
     for cue, got, n_iter, cycled in zip(C, result.states, result.n_iter, result.cycled):
         if cycled:
             continue
-        np.testing.assert_array_equal(got, reference_sync(energy, cue, n_iter, tie))
+        try:
+            expected = reference_sync(energy, cue, n_iter, tie)
+        except NearTie:
+            continue
+        np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("name", MEMORIES)
@@ -294,10 +353,14 @@ def test_energy_of_a_partial_state_is_that_of_its_zeros(name, seed, share):
     got = est.energy(C)
     for cue, e in zip(C, got):
         exact = energy(start_state(cue))
-        if name == "exponential":
+        # float64 sums of the terms: within rounding of their size
+        atol = 1e-12 * float(energy.scale(start_state(cue))) if name == "order-25" else 1e-12
+        if name.startswith("exponential"):
             # reported as -(1/beta) log(mean exp(beta m)), a monotone map
-            exact = -(Decimal(2) * (-exact / 4).ln())
-        np.testing.assert_allclose(e, float(exact), rtol=1e-12, atol=1e-12)
+            # (the weighted mean with weights)
+            total = 4 if name == "exponential" else int(_weights(4).sum())
+            exact = -(Decimal(2) * (-exact / total).ln())
+        np.testing.assert_allclose(e, float(exact), rtol=1e-12, atol=atol)
 
 
 # -- nothing missing: the whole-cue path, bit for bit ---------------------------------
@@ -345,9 +408,12 @@ def test_a_cue_with_every_entry_missing(name, update):
     # every row the same answer: the dynamics from the zero state
     assert (result.states == result.states[0]).all()
     if update == "async":
-        expected, _ = reference_async(
-            energy, np.full(8, np.nan), est._dynamics_seed(), est.max_iter, tie
-        )
+        try:
+            expected, _ = reference_async(
+                energy, np.full(8, np.nan), est._dynamics_seed(), est.max_iter, tie
+            )
+        except NearTie:
+            return
         np.testing.assert_array_equal(result.states[0], expected)
         assert result.converged.all()
 
@@ -381,6 +447,21 @@ def test_fit_fills_missing_pattern_entries_with_the_column_majority(make):
     ref = make(random_state=0).fit(expected, sample_weight=[1, 1, 3])
     Q = make_binary_patterns(6, 4, random_state=1)
     np.testing.assert_array_equal(est.transform(Q), ref.transform(Q))
+
+
+def test_an_odd_polynomial_may_rise_when_a_missing_neuron_is_filled():
+    # Documented: F(z) = z^3 is not convex.  Both known overlaps are -2, and
+    # the missing neuron agrees with one pattern and not the other: either
+    # sign gives -((-1)^3 + (-3)^3) = 28 > 16 = -((-2)^3 + (-2)^3).
+    X = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, -1]], dtype=float)
+    est = DenseAssociativeMemory("polynomial", order=3, random_state=0).fit(X)
+    cue = np.array([[-1, -1, -1, 1, np.nan]])
+    done = est.transform(cue)
+    np.testing.assert_array_equal(done, [[-1, -1, -1, 1, 1]])  # the tie: +1
+    assert est.energy(cue)[0] == 16.0 and est.energy(done)[0] == 28.0
+    # an even order fills it without a rise (convex)
+    even = DenseAssociativeMemory("polynomial", order=4, random_state=0).fit(X)
+    assert even.energy(even.transform(cue))[0] <= even.energy(cue)[0]
 
 
 def test_inf_is_still_refused():
