@@ -11,6 +11,11 @@ Two parts, both on built-in data and together well under a minute:
    time on one stratified split.  Features are standardized; the binary
    memories see them binarized at 0 (above or below the feature's mean).
 
+``--mask FRACTION`` hides that share of every cue's pixels as missing
+(NaN): the binary memories then complete partial cues, the visible pixels
+clamped (see the user guide, "Partial cues"), and the recall table adds the
+share of hidden pixels recalled right.
+
 On request (``--estimators``): ``bam``, the bidirectional associative memory
 in the completion part (each glyph paired with a code of its name), and
 ``regressor``, a third part: ModernHopfieldRegressor beside
@@ -86,6 +91,18 @@ def _parser():
         help="fraction of pixels flipped in each glyph cue, in [0, 0.5] (default: 0.15)",
     )
     parser.add_argument(
+        "--mask",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help=(
+            "fraction of each glyph cue's pixels hidden as missing (NaN), in [0, 1] "
+            "(default: 0): the binary memories fill them in and keep the visible "
+            "ones clamped (flipped visible pixels stay flipped: try --noise 0); "
+            "memories that do not take missing values are skipped"
+        ),
+    )
+    parser.add_argument(
         "--n-cues",
         type=int,
         default=200,
@@ -100,6 +117,8 @@ def _parse(argv):
     args = parser.parse_args(argv)
     if not 0.0 <= args.noise <= 0.5:
         parser.error(f"--noise must be in [0, 0.5], got {args.noise}")
+    if not 0.0 <= args.mask <= 1.0:
+        parser.error(f"--mask must be in [0, 1], got {args.mask}")
     if args.n_cues < 1:
         parser.error(f"--n-cues must be at least 1, got {args.n_cues}")
     if args.n_jobs == 0:
@@ -145,6 +164,24 @@ def _memories(args):
             "pseudoinverse", random_state=args.seed, n_jobs=args.n_jobs
         )
     return memories
+
+
+def _hide(cues, fraction, seed):
+    """The cues with ``round(fraction * n_pixels)`` pixels of each row NaN."""
+    n_hidden = int(round(fraction * cues.shape[1]))
+    if not n_hidden:
+        return cues
+    rng = np.random.default_rng([seed, 1])
+    hidden = rng.random(cues.shape).argsort(axis=1)[:, :n_hidden]
+    cues = cues.copy()
+    np.put_along_axis(cues, hidden, np.nan, axis=1)
+    return cues
+
+
+def _takes_missing(memory):
+    from sklearn.utils import get_tags
+
+    return get_tags(memory).input_tags.allow_nan
 
 
 def _states(memory, X):
@@ -207,9 +244,21 @@ def completion_demo(args):
 
     print("== Pattern completion")
     print("Five 10x10 glyphs (H O P F X) stored in each memory, one neuron per pixel.")
-    print(f"Cue: the glyph 'P' with {args.noise:.0%} of its pixels flipped.\n")
+    hiding = ""
+    if args.mask:
+        hiding = f" and {args.mask:.0%} hidden ('?': missing, the rest clamped)"
+        skipped = [name for name, m in memories.items() if not _takes_missing(m)]
+        for name in skipped:
+            del memories[name]
+        if skipped:
+            print(
+                f"(skipped with --mask: {', '.join(skipped)}, which does not take "
+                "missing values yet)"
+            )
+    print(f"Cue: the glyph 'P' with {args.noise:.0%} of its pixels flipped{hiding}.\n")
     target = names.index("P")
     cue = flip_bits(X[target : target + 1], args.noise, random_state=args.seed)
+    cue = _hide(cue, args.mask, args.seed)
     blocks = [render(X[target]), render(cue[0])]
     titles = ["stored", "cue"]
     shown = {
@@ -229,10 +278,16 @@ def completion_demo(args):
 
     truth = np.repeat(X, args.n_cues, axis=0)
     labels = np.repeat(names, args.n_cues)
-    cues = flip_bits(truth, args.noise, random_state=args.seed)
-    print(f"Recall over {len(cues)} cues ({args.noise:.0%} flipped pixels):")
+    cues = _hide(flip_bits(truth, args.noise, random_state=args.seed), args.mask, args.seed)
+    hidden = np.isnan(cues)
+    print(
+        f"Recall over {len(cues)} cues ({args.noise:.0%} flipped pixels"
+        + (f", {args.mask:.0%} hidden" if args.mask else "")
+        + "):"
+    )
     print(
         f"{'memory':<15}{'stable':>8}{'exact recall':>14}{'label acc.':>12}{'time (s)':>10}"
+        + (f"{'hidden right':>14}" if args.mask else "")
     )
     for name, memory in memories.items():
         start = time.perf_counter()
@@ -246,7 +301,10 @@ def completion_demo(args):
         else:  # stored patterns that one retrieval step leaves on their own sign
             n_stable = int((_states(memory, X) == X).all(axis=1).sum())
         stable = f"{n_stable}/{len(X)}"
-        print(f"{name:<15}{stable:>8}{exact:>14.1%}{accuracy:>12.1%}{elapsed:>10.3f}")
+        row = f"{name:<15}{stable:>8}{exact:>14.1%}{accuracy:>12.1%}{elapsed:>10.3f}"
+        if args.mask:
+            row += f"{(states == truth)[hidden].mean():>14.1%}"
+        print(row)
     if warned:
         print(
             "\n"

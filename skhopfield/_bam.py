@@ -29,6 +29,7 @@ from ._core.bam import (
 )
 from ._core.binary import (
     binarize,
+    fill_majority,
     nearest_pattern,
     pack_signs,
     run_dynamics,
@@ -67,8 +68,15 @@ def _recall_block(
         S = binarize(S, threshold)
     rest = model.recall_other(S, given)
     start = np.hstack([S, rest] if given == "x" else [rest, S])
+    # A partial cue (zeros: missing entries) clamps its known entries.
+    free = None
+    missing = S == 0
+    if missing.any():
+        known = np.where(missing.any(axis=1)[:, None], missing, True)
+        other = np.ones(rest.shape, dtype=bool)
+        free = np.hstack([known, other] if given == "x" else [other, known])
     states, n_iter, converged, _ = run_dynamics(
-        model, start, update="sync", max_iter=max_iter
+        model, start, update="sync", max_iter=max_iter, free=free
     )
     n_x = model.n_x
     if read == "x":
@@ -163,7 +171,11 @@ class BidirectionalAssociativeMemory(
         Maximum number of alternations (both half-steps) per query.
     threshold : float, default=0.0
         Binarization of every input, ``x`` and ``y`` patterns alike: ``v >
-        threshold`` is +1, otherwise -1.  NaN and infinity are rejected.
+        threshold`` is +1, otherwise -1.  Infinity is rejected.  NaN in a
+        cue (either layer) is a missing unit: it starts at 0 and is filled
+        in, while the cue's known units stay clamped (see the user guide,
+        "Partial cues"); NaN in an ``x`` pattern at fit takes the column's
+        majority sign, and ``y`` patterns at fit must be complete.
     random_state : int, RandomState instance or None, default=None
         Seeds the label codes.  The dynamics themselves are deterministic.
     n_jobs : int, default=None
@@ -322,7 +334,8 @@ class BidirectionalAssociativeMemory(
         ----------
         X : array-like of shape (n_pairs, n_features)
             The ``x`` patterns; any finite real values, binarized at
-            ``threshold``.
+            ``threshold``; a missing entry (NaN) takes the sign most
+            patterns have there (weighted; +1 on a tie).
         y : array-like of shape (n_pairs, n_targets) or (n_pairs,)
             The ``y`` patterns, binarized at ``threshold`` like ``X``; or
             1-D class labels (all numbers or all strings, no NaN, not
@@ -383,7 +396,14 @@ class BidirectionalAssociativeMemory(
             )
         check_label_types(Y)
         X, Y = validate_data(
-            self, X, Y, reset=reset, dtype=np.float64, multi_output=True, y_numeric=False
+            self,
+            X,
+            Y,
+            reset=reset,
+            dtype=np.float64,
+            multi_output=True,
+            y_numeric=False,
+            ensure_all_finite="allow-nan",
         )
         Y = np.asarray(Y)
         weights = _check_sample_weight(
@@ -412,7 +432,8 @@ class BidirectionalAssociativeMemory(
                     f"Y has {T.shape[1]} columns, but {type(self).__name__} is "
                     f"expecting {self._n_targets} (units of its y layer)."
                 )
-        S = binarize(X, self.threshold)
+        # Missing entries (NaN) of an x pattern: the column's majority sign.
+        S = fill_majority(binarize(X, self.threshold), weights)
         # Every input is valid: replace the fitted state now.
         if reset:
             labels_state = ("classes_", "codes_", "pattern_labels_")
@@ -624,7 +645,9 @@ class BidirectionalAssociativeMemory(
     def _check_X(self, X):
         check_is_fitted(self)
         self._validate_params()
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        return validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
 
     def _check_Y(self, Y):
         """+/-1 ``y`` states of ``Y``: labels encoded, patterns binarized."""
@@ -635,7 +658,9 @@ class BidirectionalAssociativeMemory(
             labels = np.asarray(Y)
             if labels.ndim == 1:
                 return self.codes_[self._class_index(labels)]
-        Y = check_array(Y, dtype=np.float64, input_name="Y")
+        Y = check_array(
+            Y, dtype=np.float64, input_name="Y", ensure_all_finite="allow-nan"
+        )
         n_targets = self._n_targets
         if Y.shape[1] != n_targets:
             raise ValueError(
@@ -665,7 +690,8 @@ class BidirectionalAssociativeMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            ``x`` cues; any finite real values, binarized at ``threshold``.
+            ``x`` cues; any finite real values, binarized at ``threshold``;
+            NaN marks a missing unit (a partial cue: known units clamped).
 
         Returns
         -------
@@ -783,7 +809,7 @@ class BidirectionalAssociativeMemory(
             ``x`` cues.
         y : array-like of shape (n_samples, n_targets) or (n_samples,)
             True ``y`` patterns (binarized at ``threshold``; a row counts only
-            if every unit is right) or labels.
+            if every unit is right, missing units (NaN) not scored) or labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
 
@@ -804,7 +830,9 @@ class BidirectionalAssociativeMemory(
                 f"Found input variables with inconsistent numbers of samples: "
                 f"[{len(pred)}, {len(T)}]"
             )
-        return float(np.average((T == pred).all(axis=1), weights=sample_weight))
+        # a missing true unit (NaN: 0 here) is not scored
+        right = ((T == pred) | (T == 0)).all(axis=1)
+        return float(np.average(right, weights=sample_weight))
 
     def energy(self, X, y=None):
         """Energy of each pair, or of each ``x`` with its best ``y``.
@@ -843,4 +871,6 @@ class BidirectionalAssociativeMemory(
         tags.target_tags.required = True
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        # Missing entries (NaN) of the cues are partial cues.
+        tags.input_tags.allow_nan = True
         return tags

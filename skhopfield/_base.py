@@ -38,9 +38,11 @@ from sklearn.utils.validation import (
 from ._batch import batch_retrieve, report
 from ._core.binary import (
     binarize,
+    fill_majority,
     nearest_label,
     nearest_pattern,
     pack_signs,
+    partial_cue,
     pattern_tile_rows,
     run_dynamics,
     search_row_bytes,
@@ -80,9 +82,9 @@ def _retrieve_block(
     come back bit-packed: the engine then gathers 1/64 of the bytes, and
     the caller unpacks them once, or not at all.
     """
-    S = binarize(X, threshold)
+    S, free = partial_cue(X, threshold)
     states, n_iter, converged, cycled = run_dynamics(
-        model, S, update=update, max_iter=max_iter, seed=seed
+        model, S, update=update, max_iter=max_iter, seed=seed, free=free
     )
     search = dict(ghosts=model.symmetric, tile_rows=tile_rows)
     if votes is None:
@@ -268,7 +270,9 @@ class BaseBinaryMemory(
         X : array-like of shape (n_patterns, n_features)
             Patterns.  Any finite real values (ints and bools too) are
             accepted and binarized at ``threshold``: ``x > threshold`` is
-            +1, anything else -1.  NaN and infinity are rejected.
+            +1, anything else -1.  A missing entry (NaN) takes the sign most
+            patterns of ``X`` have there (weighted; +1 on a tie), see the
+            user guide, "Partial cues".  Infinity is rejected.
         y : array-like of shape (n_patterns,), default=None
             Optional class label of each pattern, returned by
             :meth:`predict`: all numbers or all strings (a mix is rejected),
@@ -334,10 +338,18 @@ class BaseBinaryMemory(
         if y is None:
             if classes is not None:
                 raise ValueError("classes is only meaningful with labels y.")
-            X = validate_data(self, X, reset=reset, dtype=np.float64)
+            X = validate_data(
+                self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan"
+            )
         else:
             X, y = validate_data(
-                self, X, y, reset=reset, dtype=np.float64, y_numeric=False
+                self,
+                X,
+                y,
+                reset=reset,
+                dtype=np.float64,
+                y_numeric=False,
+                ensure_all_finite="allow-nan",
             )
             check_pattern_labels(y)
             y = np.asarray(y)
@@ -355,7 +367,8 @@ class BaseBinaryMemory(
                     "was first fitted with labels."
                 )
             check_same_label_kind(y, getattr(self, "pattern_labels_", None))
-        S = binarize(X, self.threshold)
+        # Missing entries (NaN) of a pattern: the column's majority sign.
+        S = fill_majority(binarize(X, self.threshold), weights)
         # Stored one bit per entry (see ``packed_patterns_``).
         packed = pack_signs(S)
         if not reset:
@@ -429,7 +442,11 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; any finite real values, binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.  NaN
+            marks a missing entry: a row with one is a partial cue, whose
+            missing neurons start at 0 (no evidence) and are filled in while
+            its known ones stay clamped (see the user guide, "Partial
+            cues").
 
         Returns
         -------
@@ -451,7 +468,9 @@ class BaseBinaryMemory(
         """
         check_is_fitted(self)
         self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
         result = self._run(X, threshold=self.threshold)
         self._warn_convergence(result.converged, result.cycled)
         return result
@@ -490,7 +509,11 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues; any finite real values, binarized at ``threshold``.
+            Cues; any finite real values, binarized at ``threshold``.  NaN
+            marks a missing entry: a row with one is a partial cue, whose
+            missing neurons start at 0 (no evidence) and are filled in while
+            its known ones stay clamped (see the user guide, "Partial
+            cues").
 
         Returns
         -------
@@ -532,7 +555,9 @@ class BaseBinaryMemory(
             return self.retrieve(X).nearest
         check_is_fitted(self)
         self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
         idx = np.searchsorted(self.classes_, self.pattern_labels_)
         votes = np.zeros((len(idx), len(self.classes_)))
         votes[np.arange(len(idx)), idx] = self.pattern_weights_
@@ -584,7 +609,9 @@ class BaseBinaryMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States; any finite real values, binarized at ``threshold``.
+            States; any finite real values, binarized at ``threshold``.  A
+            missing entry (NaN) is a neuron at 0: the energy of the partial
+            state, where it adds nothing to any term.
 
         Returns
         -------
@@ -592,7 +619,9 @@ class BaseBinaryMemory(
         """
         check_is_fitted(self)
         self._validate_params()
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
         block = partial(_energy_block, threshold=self.threshold)
         return self._batch(
             block, X, what="energy", search=False, model=self._model()
@@ -628,4 +657,6 @@ class BaseBinaryMemory(
         # the memories are real classifiers (e.g. about 0.87 with the
         # exponential memory on binarized digits, see tests/test_shell.py).
         tags.classifier_tags.poor_score = True
+        # Missing entries (NaN) are partial cues, and "no evidence" at fit.
+        tags.input_tags.allow_nan = True
         return tags

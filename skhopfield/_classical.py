@@ -60,7 +60,10 @@ class HopfieldMemory(BaseBinaryMemory):
         Binarization of every input: ``x > threshold`` is +1, otherwise -1.
         So ``{0, 1}``, ``{-1, +1}`` and standardized real data all work:
         any finite real input is accepted (its result is exactly that of its
-        +/-1 version); NaN and infinity are rejected with a ``ValueError``.
+        +/-1 version); infinity is rejected with a ``ValueError``.  NaN is a
+        missing entry: a cue with one is a partial cue (its missing neurons
+        are filled in, its known ones clamped; see the user guide, "Partial
+        cues").
     random_state : int, RandomState instance or None, default=None
         Seeds the neuron visiting orders of asynchronous updates.  The same
         order is used for every query, so results do not depend on

@@ -76,6 +76,8 @@ def glyph_patterns():
 
 
 def render(pattern, width=10):
-    """A +/-1 row as lines of text: '#' for +1, '.' for -1."""
-    cells = np.where(np.asarray(pattern) > 0, "#", ".").reshape(-1, width)
+    """A +/-1 row as lines of text: '#' for +1, '.' for -1, '?' for NaN."""
+    pattern = np.asarray(pattern)
+    cells = np.where(pattern > 0, "#", np.where(np.isnan(pattern), "?", "."))
+    cells = cells.reshape(-1, width)
     return ["".join(row) for row in cells]

@@ -119,6 +119,9 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
         Maximum number of sweeps (async) or steps (sync) per query.
     threshold : float, default=0.0
         Binarization of every input: ``x > threshold`` is +1, otherwise -1.
+        NaN is a missing entry: a cue with one is a partial cue (its missing
+        neurons are filled in, its known ones clamped; see the user guide,
+        "Partial cues").
     random_state : int, RandomState instance or None, default=None
         Seeds the random choice of simplices (when diluted) and the neuron
         visiting orders of asynchronous updates.  The same order is used for

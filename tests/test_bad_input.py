@@ -15,6 +15,9 @@ Documented contracts exercised here:
 - ``fit`` starts afresh, so a new number of features is accepted there (and
   by the first ``partial_fit``); every later call must match it.
 - Labels may be numbers or strings, not a mix of both, and not NaN.
+- NaN in X is a missing entry where the estimator's ``allow_nan`` tag says
+  so (the binary memories: partial cues, see ``test_partial_cues.py``), and
+  refused elsewhere; infinity is refused everywhere.
 """
 
 import numpy as np
@@ -22,6 +25,7 @@ import pytest
 import scipy.sparse as sp
 from _cases import CASES, Dense, fit_args, labels_for, patterns
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils import get_tags
 
 from skhopfield.datasets import make_binary_patterns
 
@@ -85,13 +89,24 @@ def _methods(case):
     return [m for m in METHODS if m.split("(")[0] in case.methods]
 
 
-def _cells(inputs):
+#: Inputs that are missing entries, not errors, where ``allow_nan`` is set.
+MISSING = ("nan", "none_entries")
+
+
+def _allows_nan(case):
+    return get_tags(case.make()).input_tags.allow_nan
+
+
+def _cells(inputs, missing_ok=False):
+    """Cells of ``inputs``; ``missing_ok``: only the NaN inputs of the
+    estimators that take them (otherwise those are left out)."""
     return [
         pytest.param(case, method, name, id=f"{case.id}-{method}-{name}")
         for case in CASES
         for method in _methods(case)
         for name in inputs
         if not (case.sparse and name.startswith("sparse"))
+        and (name in MISSING and _allows_nan(case)) == missing_ok
     ]
 
 
@@ -152,6 +167,26 @@ def test_rejected_input(case, method, name):
     make, error, match = REJECTED[name]
     with pytest.raises(error, match=match):
         _call(case, method, make(case))
+
+
+@pytest.mark.parametrize("case, method, name", _cells(MISSING, missing_ok=True))
+def test_missing_entries_where_accepted(case, method, name):
+    # NaN (and None, which numpy reads as NaN) is a missing entry: a
+    # documented result, +/-1 states and stored labels, never NaN out.
+    X = REJECTED[name][0](case)
+    out = _call(case, method, X)
+    if method.startswith(("fit", "partial_fit")):
+        assert np.isin(out.patterns_, (-1.0, 1.0)).all()
+        out = out.transform(_train(case))
+    elif method == "retrieve":
+        out = out.states
+    out = np.asarray(out)
+    if method in ("transform", "retrieve") or method.startswith(("fit", "partial")):
+        assert np.isin(out, (-1.0, 1.0)).all()
+    elif method == "predict":
+        assert set(out.tolist()) <= set(labels_for(N_TRAIN).tolist())
+    else:  # score, energy
+        assert np.isfinite(out).all()
 
 
 @pytest.mark.parametrize(

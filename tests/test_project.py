@@ -159,6 +159,32 @@ def test_demo_shows_the_bidirectional_memory_on_request():
     assert _percent(row[2]) > 80.0 and _percent(row[3]) > 90.0
 
 
+def test_demo_mask_hides_pixels_that_the_binary_memories_fill_in():
+    out = _demo(
+        "--estimators", "hopfield,dense,modern", "--mask", "0.5", "--noise", "0",
+        "--n-cues", "10",
+    ).stdout
+    # the modern memory does not take missing values (yet): said, not shown
+    assert "skipped with --mask: modern" in out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
+    assert lines[start].split() == ["stored", "cue", "hebbian", "storkey", "pinv", "dense"]
+    picture = [line.split() for line in lines[start + 1 : start + 11]]
+    cue = "".join(row[1] for row in picture)
+    assert cue.count("?") == 50  # half of the 100 pixels hidden
+    stored = "".join(row[0] for row in picture)
+    for k in range(2, 6):  # every visible pixel clamped
+        shown = "".join(row[k] for row in picture)
+        assert all(c == s for c, s in zip(cue, shown) if c != "?")
+    rows = {r.split()[0]: r.split() for r in _table(out, "memory ")}
+    assert set(rows) == {"hebbian", "storkey", "pseudoinverse", "dense"}
+    assert "hidden right" in next(line for line in lines if line.startswith("memory "))
+    # the dense memory completes the hidden half; the Hebbian one cannot
+    assert _percent(rows["dense"][-1]) > 95.0 and _percent(rows["dense"][2]) > 90.0
+    assert _percent(rows["hebbian"][2]) < _percent(rows["dense"][2])
+    assert "".join(row[5] for row in picture) == stored
+
+
 def test_demo_help_lists_the_options():
     out = _demo("--help").stdout
     for option in (
@@ -166,6 +192,7 @@ def test_demo_help_lists_the_options():
         "--estimators",
         "--n-jobs",
         "--noise",
+        "--mask",
         "--n-cues",
         "--seed",
     ):
@@ -192,6 +219,8 @@ def test_demo_regression_table_on_request():
     "args, message",
     [
         (["--noise", "0.9"], "--noise"),
+        (["--mask", "1.5"], "--mask"),
+        (["--mask", "-0.1"], "--mask"),
         (["--n-cues", "0"], "--n-cues"),
         (["--bogus"], "unrecognized arguments"),
         (["--dataset", "mnist"], "invalid choice"),
@@ -237,6 +266,7 @@ def test_readme_python_examples_each_run_alone(readme_runs):
     learned = next(ns for ns, _ in readme_runs if "learned" in ns)
     shape = learned["learned"][-1].patterns_.shape
     assert f"{shape}" == printed[3][0] == "(50, 64)"  # 5 learned patterns per class
+    assert printed[4][0] == "1.0"  # half-masked cues completed, the rest clamped
 
 
 def test_readme_beta_grid_brackets_the_optimum(readme_runs):

@@ -7,6 +7,8 @@ energy of a pair is ``E(x, y) = -x^T W y``; recall alternates
     y <- sign(W^T x),    x <- sign(W y)
 
 where a field within a tie tolerance of zero keeps the unit's current state.
+A unit at 0 (a missing entry of a partial cue: no evidence) takes the sign
+of its field, +1 on a tie (:func:`~skhopfield._core.binary.settle`).
 Since the units of one layer do not interact, updating a whole layer at once
 is an asynchronous update of the bipartite network: each half-step can only
 lower ``E`` (by at least twice the tolerance for each flipped unit), the
@@ -26,7 +28,7 @@ Systems, Man, and Cybernetics 18(1), 49-60.
 
 import numpy as np
 
-from .binary import flip_mask
+from .binary import settle
 
 
 def correlation_weights(X, Y, weights=None):
@@ -154,12 +156,10 @@ class BAMModel:
         return np.where(H > self.tol, 1.0, -1.0)
 
     def _half_y(self, XT, YT):
-        H = self.W.T @ XT
-        return np.where(flip_mask(H, YT, self.tol), -YT, YT)
+        return settle(self.W.T @ XT, YT, self.tol)
 
     def _half_x(self, XT, YT):
-        H = self.W @ YT
-        return np.where(flip_mask(H, XT, self.tol), -XT, XT)
+        return settle(self.W @ YT, XT, self.tol)
 
     def sync_step(self, ST):
         XT, YT = ST[: self.n_x], ST[self.n_x :]

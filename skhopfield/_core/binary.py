@@ -9,16 +9,26 @@ has five methods:
     Whatever per-query state makes an update cheap (local fields for the
     classical network, pattern overlaps for the dense one), also with one
     column per query.
-``async_sweep(ST, cache, order)``
+``async_sweep(ST, cache, order, free=None)``
     One asynchronous sweep: visit the neurons in ``order`` one at a time,
     set each to the sign that lowers the energy, keep ``cache`` in step.
     Works in place; returns a boolean mask of the queries that changed.
+    ``free`` (same shape as ``ST``, or None: all free) marks the neurons
+    that may change: a clamped neuron (``False``) is never updated.
 ``sync_step(ST)``
-    All neurons at once from the same state; returns the new states.
+    All neurons at once from the same state; returns the new states
+    (:func:`run_dynamics` keeps the clamped neurons).
 ``take(cache, cols)``
     The cache restricted to a subset of queries.
 ``energy(S)``
     Energy of each row of a query-major ``S`` (n_queries, n_features).
+
+States may hold zeros: a missing neuron of a partial cue starts at 0, "no
+evidence" (it adds nothing to any field or overlap).  A neuron at 0 that is
+updated takes the sign that gives the lower energy, given the others as
+they are; a tie (both signs within the model's tolerance of each other)
+gives +1 (see :func:`settle`).  Every neuron is updated in the first sweep
+or step, so no zero survives it.
 
 and an attribute ``symmetric``: whether ``E(s) = E(-s)``, so that the
 sign-reversed pattern is a memory too (see :func:`nearest_pattern`).
@@ -36,8 +46,61 @@ from threadpoolctl import ThreadpoolController
 
 
 def binarize(X, threshold):
-    """Map real values to +/-1: ``x > threshold`` is +1, everything else -1."""
-    return np.where(X > threshold, 1.0, -1.0)
+    """Map real values to +/-1: ``x > threshold`` is +1, everything else -1.
+
+    A missing value (NaN) maps to 0, "no evidence".
+    """
+    S = np.where(X > threshold, 1.0, -1.0)
+    missing = np.isnan(X)
+    if missing.any():
+        S[missing] = 0.0
+    return S
+
+
+def partial_cue(X, threshold):
+    """``(S, free)``: the binarized cues and which of their neurons may change.
+
+    A row with missing entries (NaN) is a partial cue: its missing neurons
+    start at 0 and are free, its known ones are clamped.  A row with none
+    is a whole cue, every neuron free (the dynamics may correct any of
+    them).  ``free`` is None when no row has a missing entry.
+    """
+    S = binarize(X, threshold)
+    missing = np.isnan(X)
+    if not missing.any():
+        return S, None
+    whole = ~missing.any(axis=1)
+    return S, missing | whole[:, None]
+
+
+def fill_majority(S, weights=None):
+    """Stored patterns without zeros: each 0 (a missing entry) takes the sign
+    held by the most (sample-weighted) patterns of ``S`` that have that
+    entry, +1 on a tie or where none has it.
+
+    What ``SimpleImputer(strategy="most_frequent")`` does on the binarized
+    patterns, with ties to +1.  A new array; ``S`` when nothing is missing.
+    """
+    zero = S == 0
+    if not zero.any():
+        return S
+    votes = S.sum(axis=0) if weights is None else np.asarray(weights) @ S
+    return np.where(zero, np.where(votes < 0, -1.0, 1.0), S)
+
+
+def settle(field, state, tol):
+    """The states after updating every neuron from its ``field``.
+
+    A +/-1 neuron flips where the field strictly disagrees with it
+    (:func:`flip_mask`); a neuron at 0 takes the sign of its field, and a
+    field within ``tol`` of zero gives +1.  Both are "the sign of the lower
+    energy, a tie going to +1 for a neuron at 0 and to the current sign
+    otherwise": a neuron at 0 is decided as if it were +1.
+    """
+    zero = state == 0
+    if zero.any():
+        state = np.where(zero, 1.0, state)
+    return np.where(flip_mask(field, state, tol), -state, state)
 
 
 def sweep_order(seed, sweep, n_features):
@@ -132,7 +195,7 @@ def flip_mask(field, state, tol):
     return field * state < -tol
 
 
-def run_dynamics(model, S, *, update, max_iter, seed=0):
+def run_dynamics(model, S, *, update, max_iter, seed=0, free=None):
     """Run retrieval dynamics from every row of ``S``.
 
     Parameters
@@ -140,7 +203,8 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
     model : object
         A binary memory model (see the module docstring).
     S : ndarray of shape (n_rows, n_features)
-        Initial states, +/-1 floats.  Not modified.
+        Initial states, +/-1 floats, 0 for a neuron with no evidence (see
+        the module docstring).  Not modified.
     update : {"async", "sync"}
         Asynchronous sweeps (energy never rises, always converges) or
         synchronous steps (may end in a cycle, which is detected: a 2-cycle
@@ -153,6 +217,9 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
         Maximum number of sweeps (async) or steps (sync).
     seed : int
         Seed of the asynchronous visiting orders (see :func:`sweep_order`).
+    free : ndarray of shape (n_rows, n_features), dtype=bool, default=None
+        The neurons that may change; the others are clamped at their value
+        in ``S`` through every sweep or step.  None: all free.
 
     Returns
     -------
@@ -175,14 +242,24 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
 
     active = np.arange(n_rows)
     cur = np.ascontiguousarray(out.T)  # neuron-major working copy
+    if free is None and not out.all():
+        free = np.ones(out.shape, dtype=bool)  # zeros: the sweeps look for them
+    if free is not None:
+        free = np.ascontiguousarray(np.asarray(free, dtype=bool).T)
     cache = model.init_cache(cur) if update == "async" else None
     prev = anchor = None
     for sweep in range(max_iter):
         if update == "async":
-            changed = model.async_sweep(cur, cache, sweep_order(seed, sweep, n_features))
+            order = sweep_order(seed, sweep, n_features)
+            if free is None:
+                changed = model.async_sweep(cur, cache, order)
+            else:
+                changed = model.async_sweep(cur, cache, order, free)
             cyc = np.zeros(cur.shape[1], dtype=bool)
         else:
             new = model.sync_step(cur)
+            if free is not None:
+                new = np.where(free, new, cur)
             changed = (new != cur).any(axis=0)
             cyc = np.zeros(cur.shape[1], dtype=bool)
             if prev is not None:
@@ -209,6 +286,8 @@ def run_dynamics(model, S, *, update, max_iter, seed=0):
                 prev = prev[:, keep]
             if anchor is not None:
                 anchor = anchor[:, keep]
+            if free is not None:
+                free = free[:, keep]
         if active.size == 0:
             break
     out[active] = cur.T

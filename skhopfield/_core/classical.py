@@ -9,7 +9,7 @@ import math
 import numpy as np
 from scipy.linalg import get_blas_funcs
 
-from .binary import flip_mask, single_threaded_blas
+from .binary import flip_mask, settle, single_threaded_blas
 
 #: Neurons processed per block in an asynchronous sweep (see ClassicalModel).
 ASYNC_BLOCK = 64
@@ -235,9 +235,9 @@ class ClassicalModel:
 
     def sync_step(self, ST):
         HT = self.W @ ST
-        return np.where(flip_mask(HT, ST, self.tol), -ST, ST)
+        return settle(HT, ST, self.tol)
 
-    def async_sweep(self, ST, HT, order):
+    def async_sweep(self, ST, HT, order, free=None):
         tol, n_features = self.tol, len(order)
         W = self.W[np.ix_(order, order)]  # in visiting order
         dS = np.zeros_like(ST)  # flips of this sweep, in visiting order
@@ -246,13 +246,16 @@ class ClassicalModel:
             slice(start, min(start + ASYNC_BLOCK, n_features))
             for start in range(0, n_features, ASYNC_BLOCK)
         ]
+        # partial cues: clamped neurons, and missing ones still at 0
+        partial = free is not None
         for blk in blocks:
             idx = order[blk]
             Hb = HT[idx]
             Sb = ST[idx]
+            Fb = free[idx] if partial else None
             _add_flips(Hb, dS, W[blk], flipped, slice(0, blk.start))
             with single_threaded_blas():  # many tiny products: no thread fork-join
-                _visit_block(blk, Hb, Sb, dS, W, flipped, tol)
+                _visit_block(blk, Hb, Sb, dS, W, flipped, tol, Fb)
             ST[idx] = Sb
             HT[idx] = Hb
         for blk in blocks:
@@ -264,12 +267,14 @@ class ClassicalModel:
         return flipped
 
 
-def _visit_block(blk, Hb, Sb, dS, W, flipped, tol):
+def _visit_block(blk, Hb, Sb, dS, W, flipped, tol, Fb=None):
     """Visit the neurons of one block in order, each with its current field.
 
     ``Hb`` holds the block's fields as of the block start; the field of the
     neuron at position ``pos`` adds the flips made in the block before it.
-    Updates ``Sb``, ``dS`` and ``flipped`` in place.
+    Updates ``Sb``, ``dS`` and ``flipped`` in place.  ``Fb`` (partial cues):
+    which neurons of the block may change; a neuron at 0 takes a sign
+    (:func:`~skhopfield._core.binary.settle`), a change of ``+/-1``.
     """
     first = None  # position of the block's first flip so far
     for j in range(blk.stop - blk.start):
@@ -277,9 +282,14 @@ def _visit_block(blk, Hb, Sb, dS, W, flipped, tol):
         field = Hb[j]
         if first is not None:
             field = field + W[pos, first:pos] @ dS[first:pos]
-        flip = flip_mask(field, Sb[j], tol)
+        if Fb is None:
+            flip = flip_mask(field, Sb[j], tol)
+            step = -2.0 * Sb[j]
+        else:
+            step = settle(field, Sb[j], tol) - Sb[j]
+            flip = (step != 0) & Fb[j]
         if flip.any():
-            dS[pos] = np.where(flip, -2.0 * Sb[j], 0.0)
+            dS[pos] = np.where(flip, step, 0.0)
             Sb[j] += dS[pos]
             flipped |= flip
             if first is None:

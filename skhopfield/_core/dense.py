@@ -496,6 +496,17 @@ class DenseModel:
         )
 
     def sync_step(self, ST):
+        new = self._sync_step(ST)
+        zero = ST == 0
+        if zero.any():  # partial cues: missing neurons take a sign
+            cols = np.flatnonzero(zero.any(axis=0))
+            H, tol = self._zero_fields(ST[:, cols].T)
+            sub = new[:, cols]
+            sub[zero[:, cols]] = np.where(H.T < -tol.T, -1.0, 1.0)[zero[:, cols]]
+            new[:, cols] = sub
+        return new
+
+    def _sync_step(self, ST):
         S = ST.T
         M = self._overlaps(S, integer=self._lookup())
         if self.exact:
@@ -515,7 +526,7 @@ class DenseModel:
         G, tol = self._gains(self._terms(M), self._masks_all(), S > 0)
         return np.where((G > tol).T, -ST, ST)
 
-    def async_sweep(self, ST, cache, order):
+    def async_sweep(self, ST, cache, order, free=None):
         """One asynchronous sweep (see the module docstring of ``binary``).
 
         Exact and exponential models decide a block of consecutive neurons
@@ -530,7 +541,7 @@ class DenseModel:
         (:meth:`_exp_screen`) that agrees with the masked sums.
         """
         if not (self.exact or self.interaction == "exponential"):
-            return self._async_sweep_masked(ST, cache, order)
+            return self._async_sweep_masked(ST, cache, order, free)
         main, aux = cache[1:]
         XT = self.XT
         exponential = self.interaction == "exponential"
@@ -546,6 +557,12 @@ class DenseModel:
                 dirty = np.zeros(n_rows, dtype=bool)
                 n_dirty = n_flips = 0
                 for j, i in enumerate(visit):
+                    if free is not None:  # partial cues: missing neurons first
+                        z = self._fill(ST, cache, i)
+                        if z.size:
+                            changed[z] = True
+                            n_dirty += int((~dirty[z]).sum())
+                            dirty[z] = True
                     s = ST[i]  # neuron i of every query: a contiguous row
                     if Gb is None or 2 * n_dirty > n_rows:
                         g = main @ XT[i]
@@ -560,6 +577,8 @@ class DenseModel:
                         G = g * s
                         G += aux
                         rows = np.flatnonzero(G > 0)
+                    if free is not None:
+                        rows = rows[free[i, rows]]
                     if rows.size == 0:
                         continue
                     self._flip(ST, cache, rows, i)
@@ -630,18 +649,77 @@ class DenseModel:
                 np.take(table, idx, out=t, mode="wrap")
                 aux[r] = t.sum()
 
-    def _async_sweep_masked(self, ST, cache, order):
+    def _async_sweep_masked(self, ST, cache, order, free=None):
         """The sweep of the polynomials past exact integers: masked sums and
         tolerances, one neuron at a time."""
         terms = cache[1:]
         changed = np.zeros(ST.shape[1], dtype=bool)
         with single_threaded_blas():  # small products, one per neuron
             for i in order:
+                if free is not None:  # partial cues: missing neurons first
+                    changed[self._fill(ST, cache, i)] = True
                 s = ST[i]
                 G, tol = self._gains(terms, self._masks_one(i), (s > 0)[:, None])
                 rows = np.flatnonzero(G[:, 0] > tol[:, 0])
+                if free is not None:
+                    rows = rows[free[i, rows]]
                 if rows.size == 0:
                     continue
                 self._flip(ST, cache, rows, i)
                 changed[rows] = True
         return changed
+
+    # -- partial cues: neurons at 0 (missing, not yet updated) -----------------------
+    def _fill(self, ST, cache, i):
+        """Set neuron ``i`` to +1 in the rows where it is 0; return those rows.
+
+        The sweep then decides it as any +1 neuron: it goes to -1 only where
+        that strictly lowers the energy, so a 0 takes the sign of the lower
+        energy, +1 on a tie (:func:`~skhopfield._core.binary.settle`).  The
+        overlaps of those rows and their terms are recomputed together.
+        """
+        rows = np.flatnonzero(ST[i] == 0)
+        if rows.size:
+            M = cache[0]
+            M[rows] += self.XT[i].astype(M.dtype)
+            ST[i, rows] = 1.0
+            for a, new in zip(cache[1:], self._terms(M[rows])):
+                a[rows] = new
+        return rows
+
+    def _zero_fields(self, S):
+        """Fields ``h_i = sum_mu w_mu (F(m_mu + x^mu_i) - F(m_mu - x^mu_i))`` of
+        neurons at 0 (``m`` the overlaps of the rows of ``S``, which do not
+        count them) and their tie tolerance, per row.
+
+        ``h_i > 0``: +1 has the lower energy.  Computed in each row's units
+        (polynomials: overlaps divided by a power of two; exponential: the
+        weights ``exp(beta (m - max m))``, as the sweeps), exact where the
+        sweeps are (then the tolerance is 0).
+        """
+        M = self._overlaps(S)
+        if self.interaction == "exponential":
+            with np.errstate(over="ignore"):  # huge beta: -inf, exp(-inf) = 0
+                a = self._beta_eff * (M - M.max(axis=1, keepdims=True))
+            if self._log_w is not None:
+                a += self._log_w
+                a -= a.max(axis=1, keepdims=True)
+            w = np.exp(np.maximum(a, EXP_FLOOR))
+            w *= a >= EXP_FLOOR
+            return w @ self.X, self._kappa * w.sum(axis=1)[:, None]
+        rectified = self.interaction == "rectified_polynomial"
+        mx = _largest(M, rectified)
+        e = np.frexp(mx + 1.0)[1] - 1  # (mx + 1) / 2^e in [1, 2)
+        scale = np.ldexp(1.0, -e)[:, None]
+        Fp = _poly((M + 1.0) * scale, self.order, rectified)
+        Fm = _poly((M - 1.0) * scale, self.order, rectified)
+        size = np.abs(Fp) + np.abs(Fm)
+        D = Fp - Fm
+        if self._w is not None:
+            D *= self._w
+            size *= self._w
+        exact = self._integer_weights & (
+            self.order * np.log2(mx + 2.0) + self._log2_2p <= 52.0
+        )
+        tol = np.where(exact, 0.0, (self._kappa_f + self._kappa_s) * size.sum(axis=1))
+        return D @ self.X, tol[:, None]

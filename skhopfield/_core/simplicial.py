@@ -45,6 +45,11 @@ prod_sigma(s)``, read through the sparse simplex-by-neuron incidence matrix
 (scipy.sparse), and a flip of ``s_j`` flips the sign of the products of the
 simplices that contain ``j``.
 
+Partial cues.  A neuron at 0 (missing) drops out of every product: the
+sums over simplices are those of the ``K`` nonzero neurons, so every
+``phi_d`` and ``e_d`` above holds with ``N`` replaced by ``K``, per query
+(the field on a nonzero neuron counts ``K - 1`` others, on a zero one ``K``).
+
 Exactness.  All fields and energies are computed in units of ``N^-D``
 (``D`` the largest dimension): every ``phi_d`` and every ``N^d w_sigma`` is an
 integer, so fields are integers, exact in float64 while they stay below
@@ -56,7 +61,7 @@ import math
 import numpy as np
 from scipy import sparse
 
-from .binary import flip_mask, single_threaded_blas
+from .binary import flip_mask, settle, single_threaded_blas
 
 #: Largest simplex dimension with a closed form for the full skeleton.
 MAX_DIM = 3
@@ -197,8 +202,9 @@ class SimplicialModel:
             else np.zeros(0)
         )
         n_simplices = len(self.w)
+        self._offsets = np.cumsum([0] + [len(s) for s in self.groups])[:-1]
         if n_simplices:
-            offsets = np.cumsum([0] + [len(s) for s in self.groups])[:-1]
+            offsets = self._offsets
             rows = np.concatenate(
                 [
                     np.repeat(np.arange(len(s)) + o, s.shape[1])
@@ -224,16 +230,58 @@ class SimplicialModel:
         self.tol = TIE_TOL
 
     # -- pieces ------------------------------------------------------------------------
-    def _g(self, r):
+    def _g(self, r, n=None):
+        """The field polynomial; ``n``: nonzero neurons (default ``N``), a
+        scalar or a column of one per query."""
+        n = self.n if n is None else n
         out = None
         for d in self.full_dims:
-            term = self._coef[d] * _phi(r, d, self.n)
+            term = self._coef[d] * _phi(r, d, n)
             out = term if out is None else out + term
         return out
 
-    def _terms(self, M):
-        gm, gp = self._g(M - 1.0), self._g(M + 1.0)
+    def _terms(self, M, n=None):
+        gm, gp = self._g(M - 1.0, n), self._g(M + 1.0, n)
         return 0.5 * (gm + gp), 0.5 * (gm - gp).sum(axis=1)
+
+    def _nonzero(self, ST):
+        """Nonzero neurons of each query (column), as a column; None when
+        every neuron is nonzero (the plain path)."""
+        K = np.count_nonzero(ST, axis=0)
+        if (K == self.n).all():
+            return None
+        return K.astype(float)[:, None]
+
+    def _products_of(self, ST, ids, cols):
+        """``prod_{j in sigma} s_j`` for the kept simplices ``ids``, queries ``cols``."""
+        out = np.empty((len(ids), len(cols)))
+        for group, offset in zip(self.groups, self._offsets):
+            sel = (ids >= offset) & (ids < offset + len(group))
+            if sel.any():
+                members = group[ids[sel] - offset]
+                prod = ST[np.ix_(members[:, 0], cols)]
+                for k in range(1, members.shape[1]):
+                    prod *= ST[np.ix_(members[:, k], cols)]
+                out[sel] = prod
+        return out
+
+    def _zero_fields(self, ST, K):
+        """Fields of neurons at 0: the sum over the simplices containing
+        ``i`` of the products of their other neurons (with ``K`` nonzero
+        neurons besides ``i``)."""
+        H = np.zeros_like(ST)
+        if self.has_full:
+            M = ST.T @ self.XT
+            H += self.X.T @ self._g(M, self.n if K is None else K + 1.0).T
+        for group, offset in zip(self.groups, self._offsets):
+            w = self.w[offset : offset + len(group), None]
+            for p in range(group.shape[1]):
+                others = np.broadcast_to(w, (len(group), ST.shape[1])).copy()
+                for k in range(group.shape[1]):
+                    if k != p:
+                        others *= ST[group[:, k]]
+                np.add.at(H, group[:, p], others)
+        return H
 
     def _products(self, ST):
         """``prod_{j in sigma} s_j`` for every kept simplex (rows) and query."""
@@ -252,42 +300,64 @@ class SimplicialModel:
 
     # -- model interface ---------------------------------------------------------------
     def init_cache(self, ST):
-        M = V = c0 = Pt = None
+        M = V = c0 = Pt = K = None
         if self.has_full:
             M = ST.T @ self.XT
-            V, c0 = self._terms(M)
+            K = self._nonzero(ST)
+            V, c0 = self._terms(M, K)
         if self.has_diluted:
             Pt = self._products(ST)
-        return (M, V, c0, Pt)
+        return (M, V, c0, Pt, K)
 
     def take(self, cache, cols):
-        M, V, c0, Pt = cache
+        M, V, c0, Pt, K = cache
         if M is not None:
             M, V, c0 = M[cols], V[cols], c0[cols]
         if Pt is not None:
             Pt = Pt[:, cols]
-        return (M, V, c0, Pt)
+        if K is not None:
+            K = K[cols]
+        return (M, V, c0, Pt, K)
 
     def field(self, ST):
         """Local fields of every neuron (rows) and query (columns), in units of N^-E."""
         H = np.zeros_like(ST)
+        K = self._nonzero(ST)
         if self.has_full:
-            V, c0 = self._terms(ST.T @ self.XT)
+            V, c0 = self._terms(ST.T @ self.XT, K)
             H += self.X.T @ V.T + ST * c0
         if self.has_diluted:
             H += ST * (self._incT @ (self.w[:, None] * self._products(ST)))
+        zero = ST == 0
+        if zero.any():  # partial cues: neurons at 0
+            H = np.where(zero, self._zero_fields(ST, K), H)
         return H
 
     def sync_step(self, ST):
-        return np.where(flip_mask(self.field(ST), ST, self.tol), -ST, ST)
+        return settle(self.field(ST), ST, self.tol)
 
-    def async_sweep(self, ST, cache, order):
-        M, V, c0, Pt = cache
+    def async_sweep(self, ST, cache, order, free=None):
+        M, V, c0, Pt, K = cache
         XT, w, tol = self.XT, self.w, self.tol
         changed = np.zeros(ST.shape[1], dtype=bool)
         with single_threaded_blas():  # one small product per neuron
             for i in order:
                 s = ST[i]
+                if free is not None:
+                    # partial cues: a neuron at 0 is set to +1, then decided
+                    # as any +1 neuron (-1 only if strictly lower energy)
+                    z = np.flatnonzero(s == 0)
+                    if z.size:
+                        s[z] = 1.0
+                        changed[z] = True
+                        if M is not None:
+                            M[z] += XT[i]
+                            K[z] += 1.0
+                            V[z], c0[z] = self._terms(M[z], K[z])
+                        if Pt is not None:
+                            ids = self.neuron_simplices(i)
+                            if ids.size:
+                                Pt[np.ix_(ids, z)] = self._products_of(ST, ids, z)
                 field = np.zeros(len(s))
                 if M is not None:
                     field += V @ XT[i] + s * c0
@@ -296,13 +366,17 @@ class SimplicialModel:
                     if ids.size:
                         field += s * (w[ids] @ Pt[ids])
                 rows = np.flatnonzero(flip_mask(field, s, tol))
+                if free is not None:
+                    rows = rows[free[i, rows]]
                 if rows.size == 0:
                     continue
                 old = s[rows]
                 s[rows] = -old
                 if M is not None:
                     M[rows] -= (2.0 * old)[:, None] * XT[i]
-                    V[rows], c0[rows] = self._terms(M[rows])
+                    V[rows], c0[rows] = self._terms(
+                        M[rows], None if K is None else K[rows]
+                    )
                 if Pt is not None and ids.size:
                     Pt[np.ix_(ids, rows)] *= -1.0
                 changed[rows] = True
@@ -314,8 +388,10 @@ class SimplicialModel:
         total = np.zeros(S.shape[0])
         if self.has_full:
             M = S @ self.XT
+            K = self._nonzero(np.ascontiguousarray(S.T))  # zeros drop out
+            n = self.n if K is None else K
             for d in self.full_dims:
-                total += self._coef[d] * _elementary(M, d + 1, self.n).sum(axis=1)
+                total += self._coef[d] * _elementary(M, d + 1, n).sum(axis=1)
         if self.has_diluted:
             total += self._products(np.ascontiguousarray(S.T)).T @ self.w
         return -total / float(self.n) ** self.unit_exp
