@@ -138,3 +138,40 @@ def test_estimator_results_do_not_depend_on_the_certificate(update, beta, monkey
     assert fast.n_iter_ == slow.n_iter_
     for key in ("states", "n_iter", "converged", "cycled", "nearest"):
         np.testing.assert_array_equal(fast_result[key], slow_result[key])
+
+
+def test_the_threshold_keeps_out_the_rows_whose_dynamics_go_elsewhere(monkeypatch):
+    # The cue is x1 (all +1) with its last bit flipped: overlap N - 2 with
+    # x1; k copies of y (x1 with bits 0 and 1 flipped) have overlap N - 6.
+    # So R = k e^{-4 beta} and e^{2 beta} R = k e^{-2 beta}: above 1, neuron
+    # 0 leaves x1 for y when it is visited first.  The certificate takes the
+    # row exactly where k e^{-2 beta} <= 0.4, and the dynamics agree with the
+    # sweeps on both sides; with the threshold raised past 1 they would not.
+    import skhopfield._core.dense as dense
+
+    N, k = 9, 3
+    x1 = np.ones(N)
+    y = x1.copy()
+    y[:2] = -1
+    X = np.vstack([x1] + [y] * k)
+    S = x1[None].copy()
+    S[0, -1] = -1
+    orders = [np.arange(N), np.arange(N)[::-1]]
+
+    def run(model, visit):
+        ST = np.array(S.T, order="C")
+        cache = model.init_cache(ST)
+        model.async_sweep(ST, cache, visit)
+        return ST.T, cache[3][0] if model._certifiable() else None
+
+    for beta in np.linspace(0.05, 1.5, 30):
+        fast, slow = _models(X, beta=beta)
+        for visit in orders:
+            (got, target), (expected, _) = run(fast, visit), run(slow, visit)
+            np.testing.assert_array_equal(got, expected)
+            assert (target == 0) == (k * np.exp(-2 * beta) <= 0.4 * (1 - 1e-9))
+    beta = 0.3  # k e^{-2 beta} = 1.6: the first neuron goes to y
+    monkeypatch.setattr(dense, "DOMINANCE", 50.0)
+    fast, slow = _models(X, beta=beta)
+    (got, target), (expected, _) = run(fast, orders[0]), run(slow, orders[0])
+    assert target == 0 and (got != expected).any()
