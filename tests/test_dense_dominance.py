@@ -12,9 +12,9 @@ states at every distance from the patterns.
 """
 
 import warnings
+from unittest import mock
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
@@ -59,13 +59,17 @@ def _models(X, float32=False, **params):
     seed=st.integers(0, 2**16),
 )
 def test_certified_rows_match_the_per_neuron_dynamics_bit_for_bit(
-    log10_beta, n_features, n_patterns, noise, duplicates, update, max_iter, float32, seed
+    log10_beta, n_features, n_patterns, noise, duplicates, update, max_iter, float32,
+    seed,
 ):
     X, S = _case(seed, n_patterns, n_features, 8, noise, duplicates)
     beta = 10.0**log10_beta
     fast, slow = _models(X, float32, beta=beta)
     assert fast._certifiable()  # the exponential without weights
-    out = [run_dynamics(m, S, update=update, max_iter=max_iter, seed=seed) for m in (fast, slow)]
+    out = [
+        run_dynamics(m, S, update=update, max_iter=max_iter, seed=seed)
+        for m in (fast, slow)
+    ]
     for a, b in zip(*out):
         np.testing.assert_array_equal(a, b)
     # a synchronous step alone, from the same states
@@ -121,19 +125,29 @@ def _fit_and_retrieve(X, cues, **params):
         return memory, memory.retrieve(cues)
 
 
-@pytest.mark.parametrize("update", ["async", "sync"])
-@pytest.mark.parametrize("beta", [0.05, 0.3, 1.0, 50.0])
-def test_estimator_results_do_not_depend_on_the_certificate(update, beta, monkeypatch):
+@settings(max_examples=25, deadline=None)
+@given(
+    log10_beta=st.floats(-2, 2),
+    n_features=st.integers(2, 80),
+    n_patterns=st.integers(1, 300),
+    noise=st.sampled_from([0.0, 0.1, 0.25, 0.45]),
+    update=st.sampled_from(["async", "sync"]),
+    random_state=st.integers(0, 2**16),
+)
+def test_estimator_results_do_not_depend_on_the_certificate(
+    log10_beta, n_features, n_patterns, noise, update, random_state
+):
     # fit's self-check (a synchronous step from every stored pattern) and
     # retrieval, with and without the certificate: the same fitted
     # attributes and the same results, including sweep counts.
-    X = make_binary_patterns(400, 60, random_state=0)
+    X = make_binary_patterns(n_patterns, n_features, random_state=random_state)
     X = np.vstack([X, X[:3]])  # stored twice: ties at the top
-    cues = flip_bits(X[np.random.RandomState(1).randint(len(X), size=80)], 0.25, random_state=2)
-    params = dict(beta=beta, update=update, random_state=3, max_iter=20)
-    fast, fast_result = _fit_and_retrieve(X, cues, **params)
-    monkeypatch.setattr(DenseModel, "_certifiable", lambda self: False)
-    slow, slow_result = _fit_and_retrieve(X, cues, **params)
+    picks = np.random.RandomState(random_state).randint(len(X), size=40)
+    cues = flip_bits(X[picks], noise, random_state=random_state + 1)
+    params = dict(beta=10.0**log10_beta, update=update, random_state=random_state)
+    fast, fast_result = _fit_and_retrieve(X, cues, max_iter=20, **params)
+    with mock.patch.object(DenseModel, "_certifiable", lambda self: False):
+        slow, slow_result = _fit_and_retrieve(X, cues, max_iter=20, **params)
     np.testing.assert_array_equal(fast.stable_patterns_, slow.stable_patterns_)
     assert fast.n_iter_ == slow.n_iter_
     for key in ("states", "n_iter", "converged", "cycled", "nearest"):
