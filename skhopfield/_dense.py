@@ -167,7 +167,14 @@ class DenseAssociativeMemory(BaseBinaryMemory):
     value is an integer below ``2^53`` (``2 P (N + 2)^n < 2^53``) decisions
     and ties are exact.  The overlaps ``x^mu . s`` are kept up to date as
     neurons flip, so one neuron costs ``O(P)`` per query and a sweep
-    ``O(N P)``, vectorized over the batch.
+    ``O(N P)``, vectorized over the batch.  With the exponential
+    interaction (no sample weights) a state whose best-matching pattern
+    outweighs all the others together, ``exp(beta x^mu . s)`` more than
+    ``2.5 e^{2 beta}`` times their sum (the usual case near a stored
+    pattern), goes to that pattern in one step: the neuron-by-neuron
+    updates provably take it there, in any order, and stop, so the states,
+    sweep counts and fixed points are the same, at the cost of the overlaps
+    alone (see :mod:`skhopfield._core.dense`).
 
     Capacity.  For random patterns the polynomial energy of order ``n``
     recalls about ``N^(n-1) / (2 (2n-3)!! ln N)`` patterns without errors

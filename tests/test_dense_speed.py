@@ -70,7 +70,12 @@ def _model_results(model, S, visit, block):
     cache = model.init_cache(ST)
     model._block = block  # the first block's size (adapts after it)
     model.async_sweep(ST, cache, visit)
-    np.testing.assert_array_equal(cache[0], ST.T @ model.X.T)  # overlaps in step
+    # overlaps in step, except for rows sent to a dominant pattern at once
+    # (the exponential's certificate, flagged in the cache): those are it
+    kept = cache[3] < 0 if model._certifiable() else np.ones(len(S), dtype=bool)
+    np.testing.assert_array_equal(cache[0][kept], ST.T[kept] @ model.X.T)
+    if not kept.all():
+        np.testing.assert_array_equal(ST.T[~kept], model.X[cache[3][~kept]])
     return ST.T, model.sync_step(np.array(S.T, order="C")).T
 
 
@@ -163,6 +168,7 @@ def test_blocks_grow_on_a_quiet_sweep_and_the_states_do_not_depend_on_them():
         try:
             for interaction in ("exponential", "polynomial"):
                 model = DenseModel(X, interaction, 3)
+                model._dominance = False  # every row through the blocks
                 out = run_dynamics(model, S, update="async", max_iter=20, seed=3)
                 results.append(out)
                 if max_block == 64:

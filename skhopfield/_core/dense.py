@@ -91,6 +91,39 @@ decide (see ``DenseModel._exp_screen``).  An asynchronous sweep decides a
 block of neurons with one matrix product and recomputes only the rows
 that flipped inside the block (``DenseModel.async_sweep``).
 
+Dominance (the exponential without sample weights).  Let ``mu*`` be the
+pattern of the unique largest overlap ``m*`` (weight ``exp(0) = 1``
+exactly) and ``R`` the sum of the other weights.  If ``e^{2 beta} R <= 1/2``
+every neuron's decision is ``x*_i``: where ``s_i = x*_i``, ``S_agree >= 1``
+and ``S_disagree <= R``, so ``e^{2 beta} S_disagree - S_agree <= -1/2``;
+elsewhere ``S_disagree >= 1`` and ``S_agree <= R <= e^{-2 beta} / 2``, so
+it is at least ``e^{2 beta} - 1/2 >= 1/2``; and ``T = 1 + R <= 3/2``.
+What the code computes agrees.  Every sum of ``P`` weights, in any order
+(BLAS blocks, FMA), is within ``gamma = P u / (1 - P u)`` of the sum of
+their sizes, at most ``T``, so the one-product gain is within ``(e^{2
+beta} + 1) (gamma + 4 u) T`` of the exact one, less than its margin
+``screen T`` (``screen / (e^{2 beta} + 1) > 2 u (P + 3)``): the screen
+never flips in the first case nor keeps in the second.  Where it is unsure
+(large ``beta``) the masked sums decide: within ``gamma`` of their values,
+the first case gives ``G <= (1 + 3 gamma) / 2 - (1 - gamma) < 0`` (a keep)
+and the second ``G >= e^{2 beta} (1 - 3 gamma) - (1 + gamma) / 2``, above
+``tol <= 2.02 kappa e^{2 beta}`` while ``P u < 10^-6``.  Along an
+asynchronous sweep the state moves only towards ``x*``: each flip raises
+``m*`` by 2 and moves every other overlap by 2 either way, so ``m* -
+m_mu`` never falls, ``mu*`` stays the unique maximum and, the weight table
+being non-increasing in ``m* - m`` (checked when it is built), no weight
+grows: the ``R`` of the sweep's start bounds it all along, and the sweep
+ends at ``x*``, which the bound shows is a fixed point.  ``R`` is bounded
+at the start of each sweep from the cached sum, ``R <= T' - 1 + 2 (P + 1)
+u T'`` for the computed ``T'``, and in a synchronous step (no cache) by
+``(P - 1) w(m* - m_2)``, ``m_2`` the second-largest overlap (a tie at the
+top makes either bound at least 1: no certificate); the test asks for
+``e^{2 beta} R <= 0.4`` (room for its own rounding).  A certified row is
+set to ``x*`` at once and flagged in the cache: its later sweeps change
+nothing.  States, sweep counts and fixed points are those of the per-neuron
+sweep, which the tests compare bit for bit; the flagged rows' cached
+overlaps are left as they were (nothing reads them again).
+
 The *field* of :mod:`skhopfield._core.binary`,
 ``h_i = sum_mu F(x^mu_i + r_mu) - F(-x^mu_i + r_mu)`` with ``r_mu`` the
 overlap without neuron ``i``, is ``h_i = -s_i G_i``.
@@ -123,6 +156,11 @@ BETA_MARGIN = 20.0
 
 #: Most neurons an asynchronous sweep decides with one matrix product.
 MAX_BLOCK = 64
+
+#: A row whose other patterns weigh ``R`` with ``e^{2 beta} R`` at most this
+#: goes to its dominant pattern at once (module docstring, "Dominance"; the
+#: proof needs 1/2, the rest is room for the rounding of the test itself).
+DOMINANCE = 0.4
 
 
 def _ipow(z, n):
@@ -259,16 +297,17 @@ class DenseModel:
         if interaction not in INTERACTIONS:
             raise ValueError(f"Unknown interaction {interaction!r}.")
         patterns = np.asarray(patterns)
-        # Column i of the patterns as a contiguous row (the per-neuron
-        # products of the sweeps); the patterns themselves are its transpose,
-        # a view.  Overlaps use a float32 copy: exact, and half the work.
-        self.XT = np.ascontiguousarray(patterns.T, dtype=float)
-        self.X = self.XT.T
+        self._patterns = patterns
+        self._shape = patterns.shape  # (P, N)
+        # The float64 copy of the sweeps (XT) is made when first needed:
+        # rows that the dominance certificate settles never need it.
+        # Overlaps use a float32 copy: exact, and half the work.
+        self._XT = None
         self._X32 = patterns if patterns.dtype == np.float32 else None
         self.interaction = interaction
         self.order = int(order)
         self.beta = float(beta)
-        n_patterns = max(self.X.shape[0], 1)
+        n_patterns = max(self._shape[0], 1)
         self.weights, self._w, self._log_w = None, None, None
         self._integer_weights = True
         if weights is not None and not (np.asarray(weights) == 1).all():
@@ -301,7 +340,7 @@ class DenseModel:
             # Every F value is at most 2^n and a tolerance adds up 4 P of them.
             if self.order + math.log2(n_patterns) + 3 > 1023:
                 raise ValueError(
-                    f"order={self.order} with {self.X.shape[0]} stored patterns "
+                    f"order={self.order} with {self._shape[0]} stored patterns "
                     "exceeds the float64 range of the dynamics: order + "
                     "log2(n_patterns) must stay below 1020."
                 )
@@ -311,28 +350,46 @@ class DenseModel:
             self._kappa_s = 2 * U * (n_patterns + 2)
             self._log2_2p = math.log2(2 * n_patterns)
         # Every state's values exact integers: see _exact_tables.
-        n_features = self.X.shape[1]
+        n_features = self._shape[1]
         self.exact = (
             interaction != "exponential"
             and self._integer_weights
             and self.order * math.log2(n_features + 2) + self._log2_2p <= 52.0
         )
         self._tables = None  # exact: (V, C) by overlap; exponential: w by level
+        self._dominance = None  # whether rows may be certified (_certifiable)
         self._pq_all = None  # (P, 2N): [masks x > 0 | masks x < 0]
         self._block = 1  # neurons per product in the sweeps (adapts; speed only)
+
+    @property
+    def XT(self):
+        """The patterns transposed, float64, C-contiguous: neuron ``i``'s
+        column of the patterns is the contiguous row ``XT[i]`` (the
+        per-neuron products of the sweeps)."""
+        if self._XT is None:
+            self._XT = np.ascontiguousarray(self._patterns.T, dtype=float)
+        return self._XT
+
+    @property
+    def X(self):
+        """The patterns, float64 (a transposed view of :attr:`XT`)."""
+        return self.XT.T
 
     # -- overlaps and lookup tables ----------------------------------------------------
     def _overlaps(self, S, integer=False):
         """``S X^T`` for +/-1 rows ``S``: integers of size at most ``N``, exact
         in float32 below ``2^24``, so computed there (half the work of
         float64) and returned as float64, or with ``integer`` as intp (the
-        table indices of :meth:`_terms`)."""
-        if self.X.shape[1] >= 2**24:
+        table indices of :meth:`_terms`); ``integer=None``: as computed
+        (float32 or float64)."""
+        if self._shape[1] >= 2**24:
             M = S @ self.XT
         else:
             if self._X32 is None:
-                self._X32 = self.X.astype(np.float32)
+                self._X32 = self._patterns.astype(np.float32)
             M = np.asarray(S, dtype=np.float32) @ self._X32.T
+        if integer is None:
+            return M
         return M.astype(np.intp if integer else float)
 
     def _exp_table(self):
@@ -341,24 +398,59 @@ class DenseModel:
         ``exp`` gives (the argument is the same product of floats).  Overlaps
         share the parity of ``N``, so only even indices are ever used."""
         if self._tables is None:
-            a = self._beta_eff * -np.arange(2 * self.X.shape[1] + 1, dtype=float)
+            a = self._beta_eff * -np.arange(2 * self._shape[1] + 1, dtype=float)
             w = np.exp(np.maximum(a, EXP_FLOOR))
             w *= a >= EXP_FLOOR
             self._tables = w
         return self._tables
 
+    def _certifiable(self):
+        """Whether the dominance certificate applies (module docstring): the
+        exponential without sample weights, ``P u < 1e-6``, and a weight
+        table that does not grow with ``m* - m`` (``exp`` rounds
+        monotonically in practice; should it not, no row is certified)."""
+        if self._dominance is None:
+            self._dominance = (
+                self.interaction == "exponential"
+                and self._w is None
+                and self._shape[0] * U < 1e-6
+                and bool((np.diff(self._exp_table()) <= 0).all())
+            )
+        return self._dominance
+
+    def _dominant(self, M):
+        """Rows of overlaps ``M`` (float, any shape (n, P)) that the
+        dominance certificate sends to one pattern in one step, and that
+        pattern: ``(rows, mu)``.  Bounds ``R`` by ``(P - 1)`` times the
+        weight of the second-largest overlap."""
+        n_rows, n_patterns = M.shape
+        if not n_rows or not self._certifiable():
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        mu = M.argmax(axis=1)
+        top = M[np.arange(n_rows), mu]
+        if n_patterns == 1:
+            ok = np.ones(n_rows, dtype=bool)
+        else:
+            M[np.arange(n_rows), mu] = -np.inf  # in place, restored below
+            second = M.max(axis=1)
+            M[np.arange(n_rows), mu] = top
+            gap = (top - second).astype(np.intp)  # even, >= 0 (parity of N)
+            ok = self._e2b * (n_patterns - 1) * self._exp_table()[gap] <= DOMINANCE
+        rows = np.flatnonzero(ok)
+        return rows, mu[rows]
+
     def _poly_tables(self):
         if self._tables is None:
             self._tables = _exact_tables(
-                self.X.shape[1], self.order, self.interaction == "rectified_polynomial"
+                self._shape[1], self.order, self.interaction == "rectified_polynomial"
             )
         return self._tables
 
     def __sizeof__(self):
         # Counts the arrays, so that dask's memory accounting (sizeof) sees
         # what a copy of this object on a worker holds.
-        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
-        return object.__sizeof__(self) + sum(a.nbytes for a in arrays)
+        arrays = {id(v): v for v in vars(self).values() if isinstance(v, np.ndarray)}
+        return object.__sizeof__(self) + sum(a.nbytes for a in arrays.values())
 
     # -- the per-pattern changes -------------------------------------------------------
     def _terms(self, M):
@@ -381,7 +473,7 @@ class DenseModel:
         if self.exact:
             Vt, Ct = self._poly_tables()
             idx = np.empty(M.shape, dtype=np.intp)
-            np.add(M, self.X.shape[1], out=idx, casting="unsafe")
+            np.add(M, self._shape[1], out=idx, casting="unsafe")
             V = np.take(Vt, idx, mode="wrap")
             C = np.take(Ct, idx, mode="wrap")
             if self._w is None:
@@ -481,6 +573,9 @@ class DenseModel:
     def init_cache(self, ST):
         # exact sums of +/-1; integers where they index the tables
         M = self._overlaps(ST.T, integer=self._lookup())
+        if self._certifiable():
+            # and per row the pattern it was certified to go to, or -1
+            return (M, *self._terms(M), np.full(M.shape[0], -1, dtype=np.intp))
         return (M, *self._terms(M))
 
     def take(self, cache, cols):
@@ -508,6 +603,8 @@ class DenseModel:
 
     def _sync_step(self, ST):
         S = ST.T
+        if self.interaction == "exponential":
+            return self._exp_sync_step(ST)
         M = self._overlaps(S, integer=self._lookup())
         if self.exact:
             V, c0 = self._terms(M)
@@ -515,19 +612,82 @@ class DenseModel:
             G *= S
             G += c0[:, None]
             return np.where((G > 0).T, -ST, ST)
-        if self.interaction == "exponential":
-            w, T = self._terms(M)
-            flip, unsure = self._exp_screen(w @ self.X, T[:, None], S)
-            rows = np.flatnonzero(unsure.any(axis=1))
-            if rows.size:
-                G, tol = self._gains((w[rows],), self._masks_all(), S[rows] > 0)
-                flip[rows] = np.where(unsure[rows], G > tol, flip[rows])
-            return np.where(flip.T, -ST, ST)
         G, tol = self._gains(self._terms(M), self._masks_all(), S > 0)
         return np.where((G > tol).T, -ST, ST)
 
+    def _exp_sync_step(self, ST):
+        """:meth:`sync_step` of the exponential: the rows that the dominance
+        certificate sends to one pattern go there, the others are decided
+        neuron by neuron from one signed product (screened)."""
+        M = self._overlaps(ST.T, integer=None)
+        rows, mu = self._dominant(M)
+        if rows.size and not ST.all():  # partial cues: a neuron at 0 is undecided
+            whole = ST[:, rows].all(axis=0)
+            rows, mu = rows[whole], mu[whole]
+        if rows.size == 0:
+            return self._exp_step(ST, M)
+        out = ST.copy()
+        out[:, rows] = self._patterns[mu].T
+        rest = np.ones(ST.shape[1], dtype=bool)
+        rest[rows] = False
+        if rest.any():
+            out[:, rest] = self._exp_step(ST[:, rest], M[rest])
+        return out
+
+    def _exp_step(self, ST, M):
+        """New states of one synchronous step of the exponential, neuron by
+        neuron, given the overlaps ``M`` of the states ``ST``."""
+        S = ST.T
+        w, T = self._terms(M.astype(np.intp if self._lookup() else float))
+        flip, unsure = self._exp_screen(w @ self.X, T[:, None], S)
+        rows = np.flatnonzero(unsure.any(axis=1))
+        if rows.size:
+            G, tol = self._gains((w[rows],), self._masks_all(), S[rows] > 0)
+            flip[rows] = np.where(unsure[rows], G > tol, flip[rows])
+        return np.where(flip.T, -ST, ST)
+
     def async_sweep(self, ST, cache, order, free=None):
         """One asynchronous sweep (see the module docstring of ``binary``).
+
+        Rows that the dominance certificate (module docstring) sends to one
+        pattern are set to it at once, and flagged: their later sweeps
+        change nothing.  The others are swept by :meth:`_async_sweep_blocks`.
+        A partial cue (a clamped neuron, or one still at 0) is never
+        certified: the certificate is a statement about every neuron of a
+        +/-1 state being free.
+        """
+        if not self._certifiable():
+            return self._async_sweep_blocks(ST, cache, order, free)
+        M, w, T, target = cache
+        changed = np.zeros(ST.shape[1], dtype=bool)
+        # R <= T - 1 + 2 (P + 1) u T (module docstring), for rows not yet sent
+        bound = T - 1.0
+        bound += (2 * U * (M.shape[1] + 1)) * T
+        bound *= self._e2b
+        eligible = (bound <= DOMINANCE) & (target < 0)
+        if free is not None:
+            eligible &= free.all(axis=0) & ST.all(axis=0)
+        rows = np.flatnonzero(eligible)
+        if rows.size:
+            mu = M[rows].argmax(axis=1)
+            new = self._patterns[mu].T
+            changed[rows] = (ST[:, rows] != new).any(axis=0)
+            ST[:, rows] = new
+            target[rows] = mu
+        rest = np.flatnonzero(target < 0)
+        if rest.size == ST.shape[1]:
+            return self._async_sweep_blocks(ST, cache[:3], order, free)
+        if rest.size:
+            sub, sub_cache = ST[:, rest], tuple(a[rest] for a in cache[:3])
+            sub_free = None if free is None else free[:, rest]
+            changed[rest] = self._async_sweep_blocks(sub, sub_cache, order, sub_free)
+            ST[:, rest] = sub
+            for a, b in zip(cache[:3], sub_cache):
+                a[rest] = b
+        return changed
+
+    def _async_sweep_blocks(self, ST, cache, order, free=None):
+        """One asynchronous sweep, neuron by neuron in blocks.
 
         Exact and exponential models decide a block of consecutive neurons
         of ``order`` with one matrix product ``V X_block`` (``w X_block``):
@@ -542,7 +702,7 @@ class DenseModel:
         """
         if not (self.exact or self.interaction == "exponential"):
             return self._async_sweep_masked(ST, cache, order, free)
-        main, aux = cache[1:]
+        main, aux = cache[1:3]
         XT = self.XT
         exponential = self.interaction == "exponential"
         n_rows = ST.shape[1]
@@ -622,11 +782,11 @@ class DenseModel:
             return
         # integer overlaps (init_cache)
         x2 = np.multiply(self.XT[i], 2, out=np.empty(M.shape[1], np.intp), casting="unsafe")
-        main, aux = cache[1:]
+        main, aux = cache[1:3]
         idx = np.empty(M.shape[1], dtype=np.intp)
         if self.exact:
             Vt, Ct = self._poly_tables()
-            shift = self.X.shape[1]
+            shift = self._shape[1]
         else:
             table = self._exp_table()
         for r, o in zip(rows.tolist(), old.tolist()):
