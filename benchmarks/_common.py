@@ -106,3 +106,100 @@ def machine():
         f"{datetime.date.today()} | {os.cpu_count()} cores, load {load:.1f} | "
         f"Python {platform.python_version()}, numpy {np.__version__}, {blas}"
     )
+
+
+def cpu_model():
+    """The CPU model named in ``/proc/cpuinfo`` (or ``platform.processor()``)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit():
+    """``(commit, dirty)`` of the repository the benchmarks run from."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root,
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        dirty = bool(subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+            capture_output=True, text=True, check=True,
+        ).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", None
+    return commit, dirty
+
+
+def environment():
+    """Where and on what the numbers were taken, as a dict (for the JSON)."""
+    import scipy
+    import sklearn
+
+    import skhopfield
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [
+            f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+            for i in threadpool_info()
+            if i["user_api"] == "blas"
+        ]
+    except Exception:  # pragma: no cover - informational only
+        blas = []
+    commit, dirty = git_commit()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "load_average_1_5_15": None if load is None else [round(v, 2) for v in load],
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skhopfield": skhopfield.__version__,
+        "blas": blas,
+        "commit": commit,
+        "uncommitted_changes": dirty,
+        "command": "python " + " ".join(sys.argv),
+    }
+
+
+def harness_line(harness):
+    """The first lines a benchmark prints: the machine and how it measures."""
+    env = environment()
+    return (
+        f"# {env['date_utc']} UTC | {env['cpu']}, {env['cores']} cores, load "
+        f"{env['load_average_1_5_15']} | Python {env['python']}, numpy {env['numpy']}, "
+        f"scipy {env['scipy']}, scikit-learn {env['scikit-learn']} | commit "
+        f"{env['commit']}{' (+ uncommitted changes)' if env['uncommitted_changes'] else ''}\n"
+        f"# harness: {harness}"
+    )
+
+
+def write_results(path, name, harness, data):
+    """Write a benchmark's machine-readable results (read by ``report.py``).
+
+    The file holds ``name``, the ``environment()`` (machine, load, library
+    versions, commit, command), the ``harness`` (how it measures and what
+    runs in between) and the benchmark's own ``data``.
+    """
+    import json
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    record = {"benchmark": name, "environment": environment(), "harness": harness,
+              "source": "measured", "data": data}
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1, default=float)
+        f.write("\n")
+    print(f"# results written to {path}")
