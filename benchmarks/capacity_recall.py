@@ -1,6 +1,11 @@
-"""Measured capacity of every binary memory beside the theory.
+"""Measured capacity of every binary memory beside the theory, one criterion for all.
 
-    python benchmarks/capacity.py [--n-features 100] [--rules hebbian storkey
+This is the former ``capacity.py``: it applies the same criteria (99% of
+noisy cues recalled exactly; 99% or 100% of the patterns stable) to every
+memory, at one N.  ``capacity.py`` now measures each theory under its own
+criterion; this scan stays for the simplicial networks and the lab notes.
+
+    python benchmarks/capacity_recall.py [--n-features 100] [--rules hebbian storkey
         pseudoinverse] [--orders 2 3 4] [--exp-betas 1.0 0.1 0.03 0.01]
         [--n-queries 500] [--flip 0.1] [--step 1.15] [--exp-step 2]
         [--exp-max 16000] [--seed 0] [--threads 1]

@@ -1,4 +1,4 @@
-"""DenseAssociativeMemory retrieval vs brute 1-NN, and fit vs the GEMM (issue 13).
+"""DenseAssociativeMemory retrieval vs brute 1-NN, and fit vs the GEMM.
 
 N = 784 neurons, P = 10,000 random stored +/-1 patterns, 300 cues with 20%
 of the bits of a stored pattern flipped (``--n-features``, ``--n-patterns``,
@@ -24,6 +24,11 @@ interleaved runs: before and after in one run.  The states (and
 
 Ratios are given two ways: of the medians, and (in parentheses) the median
 of the ratios of runs made back to back.
+
+Writes ``--json`` (default ``benchmarks/results/dense_vs_knn.json``; with
+``--quick``, ``dense_vs_knn_quick.json``: P = 2,000, 3 repeats, 1 fit
+repeat) with the machine, the commit and the harness; ``python
+benchmarks/report.py`` draws it.  Time it on a quiet machine.
 """
 
 import argparse
@@ -37,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
-from _common import machine, paired_ratio, paired_times
+from _common import harness_line, paired_ratio, paired_times, write_results
 from skhopfield import DenseAssociativeMemory
 from skhopfield.datasets import flip_bits, make_binary_patterns
 from skhopfield.exceptions import CapacityWarning
@@ -102,6 +107,14 @@ def bench(interaction, X, cues, knn, args, old):
     times = paired_times(funcs, args.repeats)
     line = ", ".join(f"{k} {np.median(t):.3f} s" for k, t in times.items())
     print(f"  transform of {len(cues)} cues (median): {line}")
+    record = {
+        "interaction": interaction,
+        "recalled_exactly": float(recall.all(axis=1).mean()),
+        "transform_s": float(np.median(times["new"])),
+        "knn_1nn_s": float(np.median(times["knn"])),
+        "transform_over_knn": float(np.median(times["new"]) / np.median(times["knn"])),
+        "transform_over_knn_paired": paired_ratio(times, "new", "knn"),
+    }
     for name in memories:
         print(f"  {name:>3} transform / 1-NN predict: {ratio(times, name, 'knn')}  "
               "(target <= 8x)")
@@ -121,9 +134,16 @@ def bench(interaction, X, cues, knn, args, old):
     times = paired_times(funcs, args.fit_repeats)
     line = ", ".join(f"{k} {np.median(t):.3f} s" for k, t in times.items())
     print(f"  fit of {len(X)} patterns (median): {line}")
+    record.update({
+        "fit_s": float(np.median(times["new"])),
+        "gemm_s": float(np.median(times["gemm"])),
+        "fit_over_gemm": float(np.median(times["new"]) / np.median(times["gemm"])),
+        "fit_over_gemm_paired": paired_ratio(times, "new", "gemm"),
+    })
     for name in classes:
         print(f"  {name:>3} fit / GEMM X @ X.T:        {ratio(times, name, 'gemm')}  "
               "(target <= 2x)")
+    return record
 
 
 def main():
@@ -140,10 +160,21 @@ def main():
     )
     parser.add_argument("--old", metavar="REF", default=None,
                         help="git revision to time side by side (e.g. 0e9003c)")
+    parser.add_argument("--quick", action="store_true",
+                        help="P = 2,000, 3 repeats, 1 fit repeat")
+    parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    print(machine())
-    print(f"N={args.n_features} P={args.n_patterns} queries={args.n_queries} "
-          f"flip={args.flip} repeats={args.repeats} fit repeats={args.fit_repeats}")
+    if args.quick:
+        args.n_patterns = min(args.n_patterns, 2_000)
+        args.repeats, args.fit_repeats = min(args.repeats, 3), 1
+    harness = (
+        f"N={args.n_features} P={args.n_patterns} queries={args.n_queries} "
+        f"flip={args.flip}; each repeat calls in turn (the first one rotating) the brute "
+        f"1-NN predict and transform (median of {args.repeats}), then separately fit and "
+        f"the float64 GEMM X @ X.T (median of {args.fit_repeats}); nothing in between; "
+        "asynchronous updates, random_state=0"
+    )
+    print(harness_line(harness))
     X, cues = make_case(args)
     knn = KNeighborsClassifier(n_neighbors=1, algorithm="brute")
     with warnings.catch_warnings():
@@ -151,8 +182,13 @@ def main():
         knn.fit(X, np.arange(len(X)))
     with tempfile.TemporaryDirectory() as where:
         old = import_old(args.old, where) if args.old else None
-        for interaction in args.interactions:
-            bench(interaction, X, cues, knn, args, old)
+        records = [bench(interaction, X, cues, knn, args, old)
+                   for interaction in args.interactions]
+    path = args.json or ("benchmarks/results/dense_vs_knn_quick.json" if args.quick
+                         else "benchmarks/results/dense_vs_knn.json")
+    write_results(path, "dense_vs_knn", harness,
+                  {"n_features": args.n_features, "n_patterns": args.n_patterns,
+                   "n_queries": args.n_queries, "rows": records})
 
 
 if __name__ == "__main__":
