@@ -116,10 +116,34 @@ ACCURACY_SHOWN = [
 ]
 
 
+def write_summary(out, name, lines):
+    """An rst bullet list of what the figure shows, written from the numbers."""
+    with open(os.path.join(out, f"{name}_summary.txt"), "w") as f:
+        f.write("\n".join(f"- {line}" for line in lines) + "\n")
+
+
+def points(a, b):
+    return f"{100 * (a - b):+.1f}"
+
+
 def render_accuracy(plt, record, out):
     data = record["data"]
     cls = data.get("classification")
     if cls:
+        summary = []
+        for d, entry in cls["datasets"].items():
+            sc = {k: mean_std(v)[0] for k, v in entry["scores"].items()}
+            best = max(sc, key=sc.get)
+            summary.append(
+                f"{d}: ModernHopfieldClassifier (beta searched) {100 * sc['Modern (beta)']:.1f}%, "
+                f"{points(sc['Modern (beta)'], sc['KNN (k)'])} points against KNN (k "
+                f"searched, {100 * sc['KNN (k)']:.1f}%) and "
+                f"{points(sc['Modern (beta)'], sc['GLVQ (prototypes)'])} against GLVQ "
+                f"({100 * sc['GLVQ (prototypes)']:.1f}%); ``beta='auto'`` without search "
+                f"{100 * sc['Modern default']:.1f}%; best of all: {rst_escape(best)} "
+                f"({100 * sc[best]:.1f}%)."
+            )
+        write_summary(out, "accuracy", summary)
         datasets = list(cls["datasets"])
         shown = [(k, v) for k, v in ACCURACY_SHOWN if k in cls["models"]]
         rows = []
@@ -169,6 +193,19 @@ def render_accuracy(plt, record, out):
         plt.close(fig)
         write_csv(os.path.join(out, "completion.csv"),
                   ["stored", "model", "recalled exactly", "label accuracy"], rows)
+        last = 10 * ks[-1]
+        rec = {m: comp["recall"][m][-1] for m in comp["models"]}
+        lab = {m: comp["label"][m][-1] for m in comp["models"]}
+        good = sorted((m for m in rec if rec[m] >= 0.9), key=lambda m: -rec[m])
+        none = [m for m in rec if rec[m] == 0.0]
+        summary = [
+            f"at {last} stored digits, recalled exactly: "
+            + ", ".join(f"{rst_escape(m)} {rec[m]:.3f}" for m in good)
+            + (f"; none at all: {', '.join(rst_escape(m) for m in none)}" if none else ""),
+            f"labels of held-out digits at {last} stored: "
+            + ", ".join(f"{rst_escape(m)} {lab[m]:.3f}" for m in sorted(lab, key=lambda m: -lab[m])),
+        ]
+        write_summary(out, "completion", summary)
 
 
 def render_speed(plt, record, out):
@@ -217,6 +254,32 @@ def render_speed(plt, record, out):
                       g("ours_over_gemm_paired", "{:.2f}"), g("accuracy_ours"),
                       g("accuracy_knn")])
     write_csv(os.path.join(out, "speed.csv"), header, table)
+    env = record["environment"]
+    if record.get("source", "measured") != "measured":
+        where = (f"These figures were measured on a quiet machine on {env['date_utc']} UTC, "
+                 f"at commit ``{env['commit']}``, and are {rst_escape(record['source'])}.")
+    else:
+        load = env.get("load_average_1_5_15") or ["?"]
+        where = (f"These figures were measured on {env['date_utc']} UTC at commit "
+                 f"``{env['commit']}``, load average {load[0]} on {env['cores']} cores "
+                 "(a load above the number of cores makes the ratios noisy).")
+    summary = [where]
+    for dtype in sorted({r["dtype"] for r in rows}):
+        rs = [r for r in rows if r["dtype"] == dtype and "ours_over_knn_paired" in r]
+        if rs:
+            by = {}
+            for r in rs:
+                by.setdefault(r["stored"], []).append(r["ours_over_knn_paired"])
+            summary.append(f"{dtype}, predict time over brute KNN (paired; range over "
+                           "the data and beta): " + "; ".join(
+                f"{min(v):.2f}-{max(v):.2f} at {n:,} stored" for n, v in sorted(by.items())))
+        by = {}
+        for r in rows:
+            if r["dtype"] == dtype:
+                by.setdefault(r["stored"], []).append(r["ours_over_gemm_paired"])
+        summary.append(f"{dtype}, over the bare product: " + "; ".join(
+            f"{min(v):.2f}-{max(v):.2f} at {n:,} stored" for n, v in sorted(by.items())))
+    write_summary(out, "speed", summary)
 
 
 def render_dense_speed(record, out):
@@ -229,6 +292,11 @@ def render_dense_speed(record, out):
          f"{r['transform_over_knn']:.2f}", f"{r['transform_over_knn_paired']:.2f}",
          f"{r['fit_s']:.3f}", f"{r['gemm_s']:.3f}", f"{r['fit_over_gemm']:.2f}",
          f"{r['recalled_exactly']:.3f}"] for r in rows])
+    write_summary(out, "dense_speed", [
+        f"{r['interaction']}: ``transform`` takes {r['transform_over_knn_paired']:.1f} times "
+        f"the 1-NN ``predict`` (it runs sweeps of the dynamics, not one product) and "
+        f"``fit`` {r['fit_over_gemm_paired']:.2f} times the product ``X @ X.T``; "
+        f"{r['recalled_exactly']:.1%} of the cues recalled exactly." for r in rows])
 
 
 def render_capacity(plt, record, out):
@@ -266,6 +334,18 @@ def render_capacity(plt, record, out):
     write_csv(os.path.join(out, "capacity.csv"),
               ["theory", "criterion", "level", "N", "predicted", "measured",
                "measured / predicted"], rows)
+    summary = []
+    for key, entry in theories.items():
+        pts = [r for r in entry["rows"] if r["ratio"] is not None]
+        if not pts:
+            continue
+        bound = " (lower bounds)" if all(r["status"] == "above" for r in pts) else ""
+        summary.append(
+            f"{rst_escape(entry['label'])}: measured / predicted "
+            + ", ".join(f"{r['ratio']:.2f}" for r in pts)
+            + f" at N = {', '.join(str(r['n_features']) for r in pts)}{bound}."
+        )
+    write_summary(out, "capacity", summary)
     exp = theories.get("demircigil")
     if exp:
         pts = [r for r in exp["rows"] if r["measured"] is not None]
@@ -289,6 +369,18 @@ def render_capacity(plt, record, out):
         fig.tight_layout()
         fig.savefig(os.path.join(out, "capacity_exponential.png"), dpi=110)
         plt.close(fig)
+        lines = [
+            "measured P*: " + ", ".join(f"{r['measured']:.0f} at N = {r['n_features']}"
+                                        for r in pts)
+            + f"; the lower bound exp(alpha N) with alpha = {exp['alpha_theory']:.3f}: "
+            + ", ".join(f"{r['theory']:.0f}" for r in pts) + "."
+        ]
+        if "alpha_measured" in exp:
+            lines.append(
+                f"ln P* grows by {exp['alpha_measured']:.3f} per neuron (least-squares "
+                f"slope), against alpha = {exp['alpha_theory']:.3f} for the bound: "
+                "exponential growth, as predicted.")
+        write_summary(out, "capacity_exponential", lines)
 
 
 def main():
