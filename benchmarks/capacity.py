@@ -74,6 +74,7 @@ from skhopfield.inspection import (
     _CRITERIA,
     OVERLAP_THRESHOLD,
     _crossing,
+    _entropy_rate,
     theoretical_capacity,
 )
 
@@ -221,8 +222,7 @@ def main():
                 "rows": rows,
             }
             if theory == "demircigil":
-                x = 1 - 2 * args.flip
-                alpha = ((1 + x) * math.log(1 + x) + (1 - x) * math.log(1 - x)) / 4
+                alpha = _entropy_rate(1 - 2 * args.flip) / 2
                 ok = [r for r in rows if r["measured"] is not None]
                 entry["alpha_theory"] = alpha
                 if len(ok) >= 2:

@@ -203,7 +203,8 @@ def render_accuracy(plt, record, out):
             + ", ".join(f"{rst_escape(m)} {rec[m]:.3f}" for m in good)
             + (f"; none at all: {', '.join(rst_escape(m) for m in none)}" if none else ""),
             f"labels of held-out digits at {last} stored: "
-            + ", ".join(f"{rst_escape(m)} {lab[m]:.3f}" for m in sorted(lab, key=lambda m: -lab[m])),
+            + ", ".join(f"{rst_escape(m)} {lab[m]:.3f}"
+                        for m in sorted(lab, key=lambda m: -lab[m])),
         ]
         write_summary(out, "completion", summary)
 

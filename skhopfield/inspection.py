@@ -18,6 +18,7 @@ and an ``ImportError`` says how to install it.
 """
 
 import copy
+import inspect
 import math
 import warnings
 
@@ -49,12 +50,10 @@ def _name(estimator):
     Built as scikit-learn's ``repr`` does with ``print_changed_only``: the
     parameters that differ from the constructor's defaults, e.g.
     ``HopfieldMemory(learning_rule='storkey')`` (in the constructor's order),
-    so that two memories of one class get different legend entries.  Parameters that do not change what
-    is retrieved (``n_jobs``, ``verbose``, ``random_state``,
-    ``working_memory``) are left out.
+    so that two memories of one class get different legend entries.
+    Parameters that do not change what is retrieved (``n_jobs``,
+    ``verbose``, ``random_state``, ``working_memory``) are left out.
     """
-    import inspect
-
     cls = type(estimator)
     if not hasattr(estimator, "get_params"):
         return cls.__name__

@@ -219,10 +219,8 @@ def _slow_draws(loads, trials, n_features, random_state=0):
     """The patterns ``from_estimator`` draws: one seed per clone, in order."""
     rng = np.random.RandomState(random_state)
     for P in loads:
-        yield P, [
-            make_binary_patterns(P, n_features, random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            for _ in range(trials)
-        ]
+        seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(trials)]
+        yield P, [make_binary_patterns(P, n_features, random_state=s) for s in seeds]
 
 
 @pytest.mark.parametrize("criterion", ["stable", "all_stable"])
