@@ -70,6 +70,9 @@ def write_env(out, name, record):
     load = env.get("load_average_1_5_15")
     load_text = "not recorded" if not load else ", ".join(
         "-" if v is None else f"{v:g}" for v in load)
+    end = env.get("load_average_at_end")
+    if end:
+        load_text += " at the start; " + ", ".join(f"{v:g}" for v in end) + " at the end"
     commit = env.get("commit", "unknown")
     if env.get("uncommitted_changes"):
         commit += " (with uncommitted changes to the benchmark scripts)"
@@ -147,7 +150,7 @@ def render_accuracy(plt, record, out):
         datasets = list(cls["datasets"])
         shown = [(k, v) for k, v in ACCURACY_SHOWN if k in cls["models"]]
         rows = []
-        fig, ax = plt.subplots(figsize=(8, 3.8))
+        fig, ax = plt.subplots(figsize=(8, 5.4))
         width = 0.8 / len(shown)
         for j, (key, label) in enumerate(shown):
             means, stds = [], []
@@ -161,10 +164,10 @@ def render_accuracy(plt, record, out):
         ax.set_xticks(range(len(datasets)), datasets)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("accuracy (mean of 5 outer folds)")
-        ax.legend(fontsize=6.5, ncol=2, loc="lower left", framealpha=0.9)
         ax.set_title("Nested cross-validated accuracy; bars: std over the folds",
                      fontsize=9)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.22, 1, 1))
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncol=2, loc="lower center")
         fig.savefig(os.path.join(out, "accuracy.png"), dpi=110)
         plt.close(fig)
         write_csv(os.path.join(out, "accuracy.csv"),
@@ -172,7 +175,7 @@ def render_accuracy(plt, record, out):
     comp = data.get("completion")
     if comp:
         ks = comp["per_class"]
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.3), sharex=True)
+        fig, axes = plt.subplots(1, 2, figsize=(8, 4.0), sharex=True)
         rows = []
         for m in comp["models"]:
             axes[0].plot([10 * k for k in ks], comp["recall"][m], marker="o", label=m)
@@ -185,10 +188,11 @@ def render_accuracy(plt, record, out):
             ax.set_xscale("log")
             ax.set_xlabel("digits stored (10 classes)")
             ax.set_ylim(-0.03, 1.03)
-        axes[1].legend(fontsize=6.5, loc="lower right")
         fig.suptitle("Binarized digits (64 bits), cues with 10% of the bits flipped",
                      fontsize=9)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.14, 1, 1))
+        fig.legend(*axes[1].get_legend_handles_labels(), fontsize=7, ncol=4,
+                   loc="lower center")
         fig.savefig(os.path.join(out, "completion.png"), dpi=110)
         plt.close(fig)
         write_csv(os.path.join(out, "completion.csv"),
