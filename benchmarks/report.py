@@ -149,7 +149,7 @@ def render_accuracy(plt, record, out):
         write_summary(out, "accuracy", summary)
         datasets = list(cls["datasets"])
         shown = [(k, v) for k, v in ACCURACY_SHOWN if k in cls["models"]]
-        rows = []
+        cells = {}
         fig, ax = plt.subplots(figsize=(8, 5.4))
         width = 0.8 / len(shown)
         for j, (key, label) in enumerate(shown):
@@ -158,7 +158,7 @@ def render_accuracy(plt, record, out):
                 m, s = mean_std(cls["datasets"][d]["scores"][key])
                 means.append(m)
                 stds.append(s)
-                rows.append([d, label, f"{m:.4f}", f"{s:.4f}"])
+                cells.setdefault(label, []).append(f"{m:.3f} ± {s:.3f}")
             xs = [i + (j - (len(shown) - 1) / 2) * width for i in range(len(datasets))]
             ax.bar(xs, means, width, yerr=stds, label=label, capsize=2)
         ax.set_xticks(range(len(datasets)), datasets)
@@ -170,8 +170,8 @@ def render_accuracy(plt, record, out):
         fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncol=2, loc="lower center")
         fig.savefig(os.path.join(out, "accuracy.png"), dpi=110)
         plt.close(fig)
-        write_csv(os.path.join(out, "accuracy.csv"),
-                  ["data", "model", "accuracy", "std over folds"], rows)
+        write_csv(os.path.join(out, "accuracy.csv"), ["model"] + datasets,
+                  [[label] + c for label, c in cells.items()])
     comp = data.get("completion")
     if comp:
         ks = comp["per_class"]
@@ -180,8 +180,8 @@ def render_accuracy(plt, record, out):
         for m in comp["models"]:
             axes[0].plot([10 * k for k in ks], comp["recall"][m], marker="o", label=m)
             axes[1].plot([10 * k for k in ks], comp["label"][m], marker="o", label=m)
-            for k, r, a in zip(ks, comp["recall"][m], comp["label"][m]):
-                rows.append([10 * k, m, f"{r:.3f}", f"{a:.3f}"])
+            rows.append([m] + [f"{r:.3f} / {a:.3f}"
+                               for r, a in zip(comp["recall"][m], comp["label"][m])])
         axes[0].set_ylabel("stored digits recalled exactly")
         axes[1].set_ylabel("held-out digits labelled")
         for ax in axes:
@@ -196,7 +196,7 @@ def render_accuracy(plt, record, out):
         fig.savefig(os.path.join(out, "completion.png"), dpi=110)
         plt.close(fig)
         write_csv(os.path.join(out, "completion.csv"),
-                  ["stored", "model", "recalled exactly", "label accuracy"], rows)
+                  ["model"] + [f"{10 * k} stored" for k in ks], rows)
         last = 10 * ks[-1]
         rec = {m: comp["recall"][m][-1] for m in comp["models"]}
         lab = {m: comp["label"][m][-1] for m in comp["models"]}
