@@ -44,7 +44,7 @@ def run(names, results_dir, quick):
     ).rstrip(os.pathsep)
     for name in names:
         cmd = [sys.executable, os.path.join("benchmarks", f"{name}.py"),
-               "--json", os.path.join(results_dir, f"{name}.json")]
+               "--json", os.path.relpath(os.path.join(results_dir, f"{name}.json"), ROOT)]
         if quick:
             cmd.append("--quick")
         print("$", " ".join(cmd), flush=True)
