@@ -836,7 +836,10 @@ class CapacityDisplay:
         the cued pattern's label.  Under ``"stable"`` and ``"all_stable"``
         a pattern is stable when it is a fixed point of the fitted memory
         (its ``stable_patterns_``); under ``"overlap"`` the memory
-        retrieves from the stored patterns themselves.
+        retrieves from the stored patterns themselves.  The clones are
+        driven past their capacity on purpose: the warnings of their ``fit``
+        and retrieval (``CapacityWarning``, ``ConvergenceWarning``) are not
+        shown.
 
         Parameters
         ----------
