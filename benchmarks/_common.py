@@ -139,8 +139,21 @@ def git_commit():
     return commit, dirty
 
 
+_ENVIRONMENT = {}
+
+
 def environment():
-    """Where and on what the numbers were taken, as a dict (for the JSON)."""
+    """Where and on what the numbers were taken, as a dict (for the JSON).
+
+    Taken once, at the first call (a benchmark's ``harness_line``, before it
+    measures anything): the commit and the load are those at the start.
+    """
+    if not _ENVIRONMENT:
+        _ENVIRONMENT.update(_environment_now())
+    return dict(_ENVIRONMENT)
+
+
+def _environment_now():
     import scipy
     import sklearn
 
@@ -171,7 +184,7 @@ def environment():
         "blas": blas,
         "commit": commit,
         "uncommitted_changes": dirty,
-        "command": "python " + " ".join(sys.argv),
+        "command": "PYTHONPATH=.:benchmarks python " + " ".join(sys.argv),
     }
 
 
@@ -197,7 +210,10 @@ def write_results(path, name, harness, data):
     import json
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    record = {"benchmark": name, "environment": environment(), "harness": harness,
+    env = environment()
+    if hasattr(os, "getloadavg"):
+        env["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    record = {"benchmark": name, "environment": env, "harness": harness,
               "source": "measured", "data": data}
     with open(path, "w") as f:
         json.dump(record, f, indent=1, default=float)

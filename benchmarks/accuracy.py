@@ -31,7 +31,7 @@ predicted label.  1-NN (Hamming) is the reference.
 ``"cosine"`` similarities (beta searched) to part 1.
 
 Part 3 (``--learned``; ``--learned-only`` runs it alone), learned memories
-(issue 10), same outer folds and inner search as part 1, on digits, wine,
+(prototypes learned by gradient descent), same outer folds and inner search as part 1, on digits, wine,
 breast cancer, iris and two synthetic problems with several clusters per
 class and label noise (``clusters``: ``make_classification``, 3 classes of
 3 clusters in 20 features, 6 informative, 10% of labels flipped;
@@ -41,6 +41,12 @@ classes, 10% of labels redrawn at random).  Searched:
 (``--map`` adds a column that also searches ``n_components``), the same
 counts for GLVQ, ``n_neighbors`` for KNN; "Modern rows, beta learn" stores
 every row and learns ``beta`` by leave-one-out (no search).
+
+Writes ``--json`` (default ``benchmarks/results/accuracy.json``; with
+``--quick``, ``accuracy_quick.json``): every fold's score of every model,
+with the machine, the commit and the harness; ``python
+benchmarks/report.py`` draws it.  ``--quick``: digits and wine only, 1 and
+10 stored digits per class in part 2 (about a minute on a quiet machine).
 """
 
 import argparse
@@ -61,7 +67,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from _common import machine
+from _common import harness_line, write_results
 from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
 from skhopfield.baselines import GLVQClassifier
 from skhopfield.datasets import flip_bits
@@ -148,6 +154,7 @@ def classification(args):
           f"binary memories: max_iter={MAX_ITER}, "
           + ("settings searched" if args.search_binary else "fixed settings, no search"))
     names = list(searched) + list(BINARY) + ["Modern default", "KNN default (k=5)"]
+    out = {"models": names, "searched": list(searched), "datasets": {}}
     print("| data | n, features | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for name in args.datasets:
@@ -162,6 +169,11 @@ def classification(args):
         cells.append(plain(KNeighborsClassifier(), X, y))
         print(f"| {name} | {X.shape[0]}, {X.shape[1]} | "
               + " | ".join(fmt(c) for c in cells) + " |", flush=True)
+        out["datasets"][name] = {
+            "n_samples": int(X.shape[0]), "n_features": int(X.shape[1]),
+            "scores": {m: [float(v) for v in c] for m, c in zip(names, cells)},
+        }
+    return out
 
 
 def learned(args):
@@ -182,6 +194,7 @@ def learned(args):
           f"beta='learn'; GLVQ), n_neighbors grid {NEIGHBORS}; inner folds {args.inner}; "
           "mean ± std over the 5 outer folds")
     names = list(searched) + ["Modern all rows, beta learn (LOO)"]
+    out = {}
     print("| data | n, features | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for name in args.learned_datasets:
@@ -195,6 +208,8 @@ def learned(args):
         cells.append(plain(ModernHopfieldClassifier(beta="learn"), X, y))
         print(f"| {name} | {X.shape[0]}, {X.shape[1]} | "
               + " | ".join(fmt(c) for c in cells) + " |", flush=True)
+        out[name] = {m: [float(v) for v in c] for m, c in zip(names, cells)}
+    return out
 
 
 def completion(args):
@@ -211,6 +226,8 @@ def completion(args):
     header = "| per class (P) | " + " | ".join(f"{m} recall / label" for m in models) + " |"
     print(header)
     print("|---" * (len(models) + 1) + "|")
+    out = {"models": list(models), "per_class": list(args.per_class), "recall": {},
+           "label": {}}
     for k in args.per_class:
         res = {m: ([], []) for m in models}
         for fold, (train, test) in enumerate(outer_folds().split(S, y)):
@@ -234,6 +251,10 @@ def completion(args):
         print(f"| {k} ({10 * k}) | " + " | ".join(
             f"{np.mean(r):.3f} / {np.mean(a):.3f}" for r, a in res.values()) + " |",
             flush=True)
+        for m, (r, a) in res.items():
+            out["recall"].setdefault(m, []).append(float(np.mean(r)))
+            out["label"].setdefault(m, []).append(float(np.mean(a)))
+    return out
 
 
 def main():
@@ -249,19 +270,36 @@ def main():
     parser.add_argument("--learned-only", action="store_true")
     parser.add_argument("--map", action="store_true")
     parser.add_argument("--learned-datasets", nargs="+", default=list(LEARNED_DATASETS))
+    parser.add_argument("--quick", action="store_true",
+                        help="digits and wine; 1 and 10 digits per class in part 2")
+    parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    if args.quick:
+        args.datasets = [d for d in args.datasets if d in ("digits", "wine")]
+        args.per_class = [k for k in args.per_class if k in (1, 10)]
     # binary memories over capacity report non-convergence; counted, not shown
     warnings.simplefilter("ignore")
-    print(machine())
+    harness = (
+        f"Pipeline(StandardScaler(), model) scored by cross_val_score on the same 5 "
+        f"outer folds (StratifiedKFold, shuffled, random_state=1); searched models "
+        f"wrapped in GridSearchCV with {args.inner} inner folds; binary memories with "
+        f"fixed settings (max_iter={MAX_ITER}) unless --search-binary; no timing"
+    )
+    print(harness_line(harness))
+    data = {"inner_folds": args.inner, "grids": {
+        "beta": BETAS, "n_neighbors": NEIGHBORS, "prototypes_per_class": PROTOTYPES}}
     if args.learned_only:
-        learned(args)
-        return
-    if not args.no_classification:
-        classification(args)
-    if not args.no_completion:
-        completion(args)
-    if args.learned:
-        learned(args)
+        data["learned"] = learned(args)
+    else:
+        if not args.no_classification:
+            data["classification"] = classification(args)
+        if not args.no_completion:
+            data["completion"] = completion(args)
+        if args.learned:
+            data["learned"] = learned(args)
+    path = args.json or ("benchmarks/results/accuracy_quick.json" if args.quick
+                         else "benchmarks/results/accuracy.json")
+    write_results(path, "accuracy", harness, data)
 
 
 if __name__ == "__main__":

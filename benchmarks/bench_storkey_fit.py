@@ -5,7 +5,7 @@
 
 For each ``N:P`` stores ``P`` random +/-1 patterns in ``N`` neurons with
 
-- ``five-pass``: the update the library used before issue 17 (``h = W x``,
+- ``five-pass``: the update the library used before the rank-2 rewrite (``h = W x``,
   then ``W += (x x^T - x h^T - h x^T + 2 W) / N`` with three outer products,
   a scaling and the diagonal: five N x N passes and temporaries per pattern);
 - ``rank-2``: :func:`skhopfield._core.classical.storkey_update` (one

@@ -3,7 +3,7 @@
     PYTHONPATH=.:benchmarks python benchmarks/bench_verbose.py [--repeats 5]
         [--n-jobs 1 2]
 
-Issue 14's case: ``DenseAssociativeMemory(order=3)`` retrieving 3,000 cues
+The case that raised the question: ``DenseAssociativeMemory(order=3)`` retrieving 3,000 cues
 (64 neurons, 898 stored patterns), and ``ModernHopfieldClassifier`` predicting
 3,000 cues from 3,000 stored ones (64 features).  ``verbose=2`` prints one
 line per chunk (to ``/dev/null`` here) and, with ``n_jobs > 1``, collects
@@ -25,7 +25,7 @@ from skhopfield.datasets import flip_bits, make_binary_patterns
 from skhopfield.exceptions import CapacityWarning
 
 # 898 random patterns are past order 3's capacity at N = 64 (about 164): the
-# timing case of issue 14, not a memory meant to recall.
+# timing case, not a memory meant to recall.
 warnings.filterwarnings("ignore", category=CapacityWarning)
 
 

@@ -1,54 +1,61 @@
-"""Measured capacity of every binary memory beside the theory.
+"""Measured capacity of the binary memories, each under its theory's own criterion.
 
-    python benchmarks/capacity.py [--n-features 100] [--rules hebbian storkey
-        pseudoinverse] [--orders 2 3 4] [--exp-betas 1.0 0.1 0.03 0.01]
-        [--n-queries 500] [--flip 0.1] [--step 1.15] [--exp-step 2]
-        [--exp-max 16000] [--seed 0] [--threads 1]
-        [--simplicial K1 R12 K2 ...] [--normalization dimension uniform]
+    PYTHONPATH=.:benchmarks python benchmarks/capacity.py [--quick]
+        [--theories ags mceliece storkey pseudoinverse kh2 kh3 kh4 demircigil]
+        [--n-queries 500] [--n-trials 100] [--step 1.15] [--seed 0]
+        [--json benchmarks/results/capacity.json]
 
-Classical learning rules (HopfieldMemory) and interactions of the dense
-memory (DenseAssociativeMemory).  For each, P random +/-1 patterns are stored
-for a geometric grid of P (ratio ``--step``); a random sample of
-``--n-queries`` stored patterns is
-probed (when P is smaller, fresh memories of P patterns are drawn until about
-that many patterns are probed) in two ways:
+Each capacity result of the literature counts a pattern as stored in its
+own way; a single criterion (say "99% of noisy cues recalled exactly")
+compares none of them fairly.  Here each theory is measured under its own
+criterion, for several N, and the measured capacity is divided by the
+predicted one.  The criteria (``skhopfield.inspection``: the same code as
+``CapacityDisplay``):
 
-- *stable*: started at the pattern itself, one asynchronous sweep changes
-  nothing (the pattern is a fixed point);
-- *recalled*: started from the pattern with ``round(flip * N)`` bits flipped,
-  asynchronous dynamics run to a fixed point and end exactly on the pattern.
+- ``ags``: Hebbian rule, Amit, Gutfreund & Sompolinsky (1985), ``0.138 N``.
+  Criterion ``overlap``: started from the stored pattern itself, the
+  asynchronous dynamics end on a state whose overlap with it is at least
+  ``OVERLAP_THRESHOLD`` = 0.95 (a few wrong bits allowed: their retrieval
+  state keeps ``m >= 0.967`` up to the critical load); capacity at the 50%
+  point of the probed patterns.
+- ``mceliece``: Hebbian rule, McEliece, Posner, Rodemich & Venkatesh (1987),
+  ``N / (4 ln N)``.  Criterion ``all_stable``: every stored pattern is a
+  fixed point; capacity where half of ``--n-trials`` memories are.
+- ``storkey``: Storkey's rule, Storkey (1997), ``N / sqrt(2 ln N)``; the
+  same ``all_stable`` criterion.
+- ``pseudoinverse``: Personnaz et al. (1986), ``N``; ``all_stable`` up to
+  ``P = N - 1`` (at ``P >= N`` the couplings vanish and every state is a
+  fixed point, so the criterion says nothing): a lower bound.
+- ``kh2``, ``kh3``, ``kh4``: dense polynomial memory of order n, Krotov &
+  Hopfield (2016), ``N^(n-1) / (2 (2n-3)!! ln N)``.  Criterion ``stable``: a
+  probed stored pattern is a fixed point; capacity where 90% of them are.
+- ``demircigil``: exponential dense memory (beta 1), Demircigil, Heusel,
+  Löwe, Upgang & Vermet (2017), a lower bound ``exp(alpha N)`` with ``alpha
+  = I(1 - 2 rho) / 2``, ``I(x) = ((1+x) ln(1+x) + (1-x) ln(1-x)) / 2``, for
+  cues with ``rho N`` wrong bits (``--flip``, 0.1).  Criterion ``recall``:
+  the cue's asynchronous dynamics end exactly on the stored pattern;
+  capacity at the 50% point.  Also reported: the slope of ``ln P*`` against
+  N (exponential growth: a straight line) beside ``alpha``.  N is a
+  multiple of 10 so that ``rho N`` is a whole number of bits; P* grows
+  about 25-fold per 10 neurons, which keeps N at 30 and below.
 
-Criterion: the capacity is the largest P of the grid such that at that P and
-every smaller P of the grid at least 99% of the probed patterns are recalled
-(and, in a second column, stable; in a third, 100% stable).  It is printed
-beside Krotov & Hopfield's estimate ``N^(n-1) / (2 (2n-3)!! ln N)`` for the
-polynomial of order n, the number of patterns that are *all* stable with
-high probability.  The classical rules are printed beside Amit et al.'s
-critical load ``0.138 N`` (recall with about 1.6% wrong bits; exact recall of
-all patterns holds up to about ``N / (4 ln N)``), Storkey's ``N / sqrt(2 ln
-N)`` and the pseudo-inverse rule's ``N``.  The polynomial grids start at a
-quarter of the theory.
-The exponential interaction's capacity is exponential in N and beyond reach
-for ``beta`` of order 1: its coarser grid (ratio ``--exp-step`` from P = 4)
-stops at ``--exp-max`` and reports a lower bound; small ``beta`` (of order
-``1/N``) shows where the linear term of ``exp`` takes over and the capacity
-collapses.
+Harness: for each theory and N, a geometric grid of P (ratio ``--step``,
+from a quarter of the theory) is walked up until the fraction falls below
+the level; the capacity is interpolated in ``log P`` between the last grid
+point that meets the level and the first that does not.  At each P, fresh
+random +/-1 patterns are drawn (seeded from ``--seed``, N, P and the draw)
+until about ``--n-queries`` patterns are probed (``all_stable``: exactly
+``--n-trials`` memories).  The dynamics models are driven directly
+(``skhopfield._core``), with BLAS limited to ``--threads``; nothing else
+runs in between.  No timing is reported: the result does not depend on the
+machine's load.
 
-Simplicial Hopfield networks (SimplicialHopfieldMemory, Burns & Fukai 2023)
-with ``--simplicial SPEC ...``, each SPEC a comma-separated list of
-``dim:count`` (``count`` an int or ``all``), e.g. ``1:all`` (the all-pairs
-network), ``1:2475,2:2475`` (half the all-pairs connection count as random
-edges, half as random triangles), ``1:all,2:all`` (the full 2-skeleton); a
-fresh random complex is drawn for every memory.  Named shortcuts at N = 100
-(counts scale with C(N, 2)): ``K1`` = ``1:all``, ``K2`` = ``1:all,2:all``,
-``R12`` = half/half, ``R12b`` = two thirds edges, one third triangles,
-``R2`` = triangles only, all at the all-pairs connection count.  Each is run
-under every ``--normalization`` (``dimension``: ``w = N^-d sum prod x``;
-``uniform``: ``N^-1 sum prod x``).  Use ``--rules --orders --exp-betas``
-with no values to run the simplicial networks alone.
+Writes ``--json`` (default ``benchmarks/results/capacity.json``; ``--quick``
+writes ``capacity_quick.json``) with the machine, the commit and this
+harness; ``python benchmarks/report.py`` draws it.
 
-Drives the dynamics models directly (the estimators' ``fit`` would add its
-self-check of every stored pattern to each memory drawn).
+The former single-criterion scan (and the simplicial networks) is
+``capacity_recall.py``.
 """
 
 import argparse
@@ -58,213 +65,188 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from _common import harness_line, write_results
+from capacity_recall import make_model
+from skhopfield import DenseAssociativeMemory, HopfieldMemory
 from skhopfield._core.binary import run_dynamics
-from skhopfield._core.classical import (
-    ClassicalModel,
-    hebbian_weights,
-    pseudoinverse_weights,
-    storkey_update,
-)
-from skhopfield._core.dense import DenseModel
-from skhopfield._core.simplicial import (
-    SimplicialModel,
-    n_all_simplices,
-    sample_simplices,
-    simplex_sums,
-)
 from skhopfield.datasets import flip_bits, make_binary_patterns
+from skhopfield.inspection import (
+    _CRITERIA,
+    OVERLAP_THRESHOLD,
+    _crossing,
+    _entropy_rate,
+    theoretical_capacity,
+)
 
-
-def theory(n_features, order):
-    double_factorial = math.prod(range(2 * order - 3, 0, -2))
-    return n_features ** (order - 1) / (2 * double_factorial * math.log(n_features))
-
-
-CLASSICAL_THEORY = {
-    "hebbian": lambda n: 0.138 * n,
-    "storkey": lambda n: n / math.sqrt(2 * math.log(n)),
-    "pseudoinverse": lambda n: n,
+# name -> (label, estimator giving the theory, model interaction, order,
+#          criterion, default N, quick N, reference)
+THEORIES = {
+    "ags": ("Hebbian, Amit et al. 1985: 0.138 N", HopfieldMemory("hebbian"),
+            "hebbian", 0, "overlap", [100, 200, 400, 800, 1600], [100, 200],
+            "Amit, Gutfreund & Sompolinsky 1985"),
+    "mceliece": ("Hebbian, McEliece et al. 1987: N / (4 ln N)", HopfieldMemory("hebbian"),
+                 "hebbian", 0, "all_stable", [100, 200, 400, 800, 1600], [100, 200],
+                 "McEliece, Posner, Rodemich & Venkatesh 1987"),
+    "storkey": ("Storkey 1997: N / sqrt(2 ln N)", HopfieldMemory("storkey"),
+                "storkey", 0, "all_stable", [100, 200, 400, 800], [100],
+                "Storkey 1997"),
+    "pseudoinverse": ("pseudo-inverse, Personnaz et al. 1986: N",
+                      HopfieldMemory("pseudoinverse"), "pseudoinverse", 0,
+                      "all_stable", [50, 100, 200, 400], [50],
+                      "Personnaz, Guyon & Dreyfus 1986"),
+    "kh2": ("dense n=2, Krotov & Hopfield 2016", DenseAssociativeMemory(order=2),
+            "polynomial", 2, "stable", [100, 200, 400, 800], [100, 200],
+            "Krotov & Hopfield 2016"),
+    "kh3": ("dense n=3, Krotov & Hopfield 2016", DenseAssociativeMemory(order=3),
+            "polynomial", 3, "stable", [50, 100, 200, 400], [50, 100],
+            "Krotov & Hopfield 2016"),
+    "kh4": ("dense n=4, Krotov & Hopfield 2016", DenseAssociativeMemory(order=4),
+            "polynomial", 4, "stable", [30, 50, 80, 120], [30],
+            "Krotov & Hopfield 2016"),
+    "demircigil": ("exponential, Demircigil et al. 2017: exp(alpha N)",
+                   DenseAssociativeMemory("exponential"), "exponential", 3, "recall",
+                   [10, 20, 30], [10, 20],
+                   "Demircigil, Heusel, Löwe, Upgang & Vermet 2017"),
 }
 
-
-def simplicial_spec(spec, n_features):
-    """``{dim: count or None}`` of a ``--simplicial`` SPEC (see the docstring)."""
-    edges = n_all_simplices(n_features, 1)
-    named = {
-        "K1": "1:all",
-        "K2": "1:all,2:all",
-        "K3": "1:all,2:all,3:all",
-        "R12": f"1:{edges // 2},2:{edges - edges // 2}",
-        "R12b": f"1:{2 * edges // 3},2:{edges - 2 * edges // 3}",
-        "R2": f"2:{edges}",
-    }
-    out = {}
-    for item in named.get(spec, spec).split(","):
-        dim, count = item.split(":")
-        out[int(dim)] = None if count == "all" else int(count)
-    return out
+HARNESS = (
+    "per theory and N: geometric grid of P from theory/4 (ratio {step}) walked up to "
+    "the first P below the criterion's level; fresh random patterns at every P until "
+    "~{n_queries} patterns probed (all_stable: {n_trials} memories); asynchronous "
+    "dynamics (max {max_iter} sweeps), dynamics models driven directly, BLAS {threads} "
+    "thread(s); capacity interpolated in log P; no timing"
+)
 
 
-def make_simplicial(X, spec, normalization, seed):
-    """A SimplicialModel with a fresh random complex for ``spec``."""
-    rng = np.random.default_rng(seed)
-    counts = simplicial_spec(spec, X.shape[1])
-    full, diluted = [], []
-    for dim, count in sorted(counts.items()):
-        if count is None or count == n_all_simplices(X.shape[1], dim):
-            full.append(dim)
-        else:
-            simplices = sample_simplices(X.shape[1], dim, count, rng)
-            diluted.append((dim, simplices, simplex_sums(X, simplices)))
-    return SimplicialModel(
-        X, full, diluted, max(counts), uniform=normalization == "uniform"
-    )
+def fraction(theory, n, p, args, rng_seed):
+    """Fraction of probes (patterns, or memories for all_stable) meeting the criterion."""
+    _, _, interaction, order, criterion, *_ = THEORIES[theory]
+    if criterion == "all_stable":
+        n_draws, per_draw = args.n_trials, None
+    else:
+        per_draw = min(p, args.n_queries)
+        n_draws = -(-args.n_queries // per_draw)
+    hits = []
+    for draw in range(n_draws):
+        seed = (rng_seed * 1_000_003 + p) * 1_009 + draw
+        X = make_binary_patterns(p, n, random_state=seed % 2**32)
+        model = make_model(X, interaction, order, 1.0, seed=seed % 2**32)
+        if criterion == "all_stable":
+            ST = np.ascontiguousarray(X.T)
+            hits.append(bool((model.sync_step(ST) == ST).all()))
+            continue
+        picks = np.random.RandomState(seed % 2**32).permutation(p)[:per_draw]
+        XP = X[picks]
+        if criterion == "stable":
+            ST = np.ascontiguousarray(XP.T)
+            hits.extend((model.sync_step(ST) == ST).all(axis=0))
+        elif criterion == "overlap":
+            states, *_ = run_dynamics(model, XP, update="async",
+                                      max_iter=args.max_iter, seed=seed % 2**32)
+            hits.extend((states * XP).mean(axis=1) >= OVERLAP_THRESHOLD)
+        else:  # recall from noisy cues
+            cues = flip_bits(XP, args.flip, random_state=(seed + 2) % 2**32)
+            states, *_ = run_dynamics(model, cues, update="async",
+                                      max_iter=args.max_iter, seed=seed % 2**32)
+            hits.extend((states == XP).all(axis=1))
+    return float(np.mean(hits)), len(hits)
 
 
-def make_model(X, interaction, order, beta, seed=0):
-    """The dynamics model of a classical rule, a dense interaction or a
-    simplicial complex (``interaction`` = ``"simplicial:SPEC:NORMALIZATION"``)."""
-    if interaction.startswith("simplicial:"):
-        _, spec, normalization = interaction.split(":", 2)
-        return make_simplicial(X, spec, normalization, seed)
-    if interaction == "hebbian":
-        return ClassicalModel(hebbian_weights(X))
-    if interaction == "storkey":
-        return ClassicalModel(storkey_update(np.zeros((X.shape[1],) * 2), X)[0])
-    if interaction == "pseudoinverse":
-        return ClassicalModel(pseudoinverse_weights(X))
-    return DenseModel(X, interaction, order, beta)
-
-
-def probe(n_features, n_patterns, interaction, order, beta, args):
-    """Fractions of probed patterns stable and recalled, over independent draws.
-
-    Small memories are drawn again (fresh patterns) until about
-    ``n_queries`` patterns have been probed, so every fraction rests on a
-    comparable number of probes.
-    """
-    n_trials = -(-args.n_queries // n_patterns)
-    n_stable = n_recalled = n_probed = max_sweeps = 0
-    for trial in range(n_trials):
-        seed = (args.seed * 1_000_003 + n_patterns) * 1_009 + trial
-        X = make_binary_patterns(n_patterns, n_features, random_state=seed)
-        picks = np.random.RandomState(seed + 1).permutation(n_patterns)[: args.n_queries]
-        model = make_model(X, interaction, order, beta, seed=seed + 3)
-        stable_states, *_ = run_dynamics(model, X[picks], update="async", max_iter=1, seed=seed)
-        cues = flip_bits(X[picks], args.flip, random_state=seed + 2)
-        states, n_iter, _, _ = run_dynamics(
-            model, cues, update="async", max_iter=args.max_iter, seed=seed
-        )
-        n_stable += int((stable_states == X[picks]).all(axis=1).sum())
-        n_recalled += int((states == X[picks]).all(axis=1).sum())
-        n_probed += len(picks)
-        max_sweeps = max(max_sweeps, int(n_iter.max()))
-    return n_stable / n_probed, n_recalled / n_probed, max_sweeps, n_probed
-
-
-def scan(label, interaction, order, beta, start, stop, step, args):
-    """Probe a geometric grid of P; return the capacities under each criterion."""
-    n = args.n_features
-    cap = {"recall99": None, "stable99": None, "stable100": None}
-    ok = dict.fromkeys(cap, True)
-    p = start
+def measure(theory, n, args):
+    label, estimator, interaction, order, criterion, *_ = THEORIES[theory]
+    level = _CRITERIA[criterion][1]
+    predicted = theoretical_capacity(estimator, n, criterion=criterion, noise=args.flip)
+    stop = n - 1 if theory == "pseudoinverse" else 10**7
+    p = max(2, int(predicted / 4))
+    if theory == "demircigil":
+        p = max(2, int(predicted / 8))
+    grid, fractions = [], []
     while True:
         t0 = time.perf_counter()
-        stable, recalled, sweeps, n_probed = probe(n, p, interaction, order, beta, args)
-        dt = time.perf_counter() - t0
-        print(
-            f"  {label:<14}P={p:>6}  stable {stable:6.3f}  recalled {recalled:6.3f}"
-            f"  probes {n_probed:>4}  sweeps<={sweeps:<3} {dt:6.1f}s",
-            flush=True,
-        )
-        for key, passed in (
-            ("recall99", recalled >= 0.99),
-            ("stable99", stable >= 0.99),
-            ("stable100", stable == 1.0),
-        ):
-            ok[key] = ok[key] and passed
-            if ok[key]:
-                cap[key] = p
-        if (recalled < 0.5 and stable < 0.5) or p >= stop:
-            return cap, p
-        p = min(stop, max(p + 1, int(round(p * step))))
+        f, probes = fraction(theory, n, p, args, args.seed * 7919 + n)
+        grid.append(p)
+        fractions.append(f)
+        print(f"  {theory:<13} N={n:<4} P={p:>7}  {criterion:<10} {f:6.3f}  "
+              f"probes {probes:>4}  {time.perf_counter() - t0:6.1f}s", flush=True)
+        if f < level or p >= stop:
+            break
+        p = min(stop, max(p + 1, int(round(p * args.step))))
+    measured, status = _crossing(grid, fractions, level)
+    return {
+        "n_features": n,
+        "theory": predicted,
+        "measured": measured,
+        "status": status,
+        "ratio": None if measured is None else measured / predicted,
+        "grid": grid,
+        "fractions": fractions,
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-features", type=int, default=100)
-    parser.add_argument(
-        "--rules", nargs="*", default=["hebbian", "storkey", "pseudoinverse"]
-    )
-    parser.add_argument("--orders", type=int, nargs="*", default=[2, 3, 4])
-    parser.add_argument("--exp-betas", type=float, nargs="*", default=[1.0, 0.1, 0.03, 0.01])
+    parser.add_argument("--theories", nargs="+", default=list(THEORIES),
+                        choices=list(THEORIES))
+    parser.add_argument("--n-features", type=int, nargs="+", default=None,
+                        help="N values for every theory (default: each theory's own)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer N, fewer probes (about a minute or two)")
     parser.add_argument("--n-queries", type=int, default=500)
+    parser.add_argument("--n-trials", type=int, default=100)
     parser.add_argument("--flip", type=float, default=0.1)
     parser.add_argument("--step", type=float, default=1.15)
-    parser.add_argument("--exp-max", type=int, default=16000)
-    parser.add_argument("--exp-step", type=float, default=2.0)
     parser.add_argument("--max-iter", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--simplicial", nargs="*", default=[])
-    parser.add_argument(
-        "--normalization", nargs="*", default=["dimension", "uniform"]
-    )
+    parser.add_argument("--json", default=None)
     args = parser.parse_args()
-
-    n = args.n_features
-    print(
-        f"N={n} flip={args.flip} probes<={args.n_queries} per P, grid ratio {args.step}, "
-        f"seed={args.seed}"
-    )
-    rows = []
+    if args.quick:
+        args.n_queries, args.n_trials = min(args.n_queries, 150), min(args.n_trials, 20)
+        args.step = max(args.step, 1.25)
+    path = args.json or ("benchmarks/results/capacity_quick.json" if args.quick
+                         else "benchmarks/results/capacity.json")
+    harness = HARNESS.format(**vars(args))
+    print(harness_line(harness))
+    results = {}
     with threadpool_limits(args.threads):
-        for rule in args.rules:
-            th = CLASSICAL_THEORY[rule](n)
-            stop = n if rule == "pseudoinverse" else 10**7
-            cap, last = scan(rule, rule, 0, 1.0, 2, stop, args.step, args)
-            rows.append((f"classical {rule}", th, cap, last, False))
-        for order in args.orders:
-            th = theory(n, order)
-            start = max(2, int(th / 4))
-            cap, last = scan(
-                f"order {order}", "polynomial", order, 1.0, start, 10**7, args.step, args
-            )
-            rows.append((f"polynomial n={order}", th, cap, last, False))
-        for beta in args.exp_betas:
-            cap, last = scan(
-                f"exp b={beta:g}", "exponential", 3, beta, 4, args.exp_max, args.exp_step, args
-            )
-            rows.append((f"exponential beta={beta:g}", None, cap, last, last >= args.exp_max))
-        for spec in args.simplicial:
-            for norm in args.normalization:
-                counts = simplicial_spec(spec, n)
-                n_conn = sum(
-                    n_all_simplices(n, d) if c is None else c for d, c in counts.items()
-                )
-                label = f"{spec} {norm[:3]}"
-                cap, last = scan(
-                    label, f"simplicial:{spec}:{norm}", 0, 1.0, 2, 10**7, args.step, args
-                )
-                rows.append((f"{label} ({n_conn} conn.)", None, cap, last, False))
+        for theory in args.theories:
+            label, estimator, _, order, criterion, sizes, quick, ref = THEORIES[theory]
+            sizes = args.n_features or (quick if args.quick else sizes)
+            rows = [measure(theory, n, args) for n in sizes]
+            entry = {
+                "label": label,
+                "reference": ref,
+                "criterion": criterion,
+                "criterion_text": _CRITERIA[criterion][0],
+                "level": _CRITERIA[criterion][1],
+                "rows": rows,
+            }
+            if theory == "demircigil":
+                alpha = _entropy_rate(1 - 2 * args.flip) / 2
+                ok = [r for r in rows if r["measured"] is not None]
+                entry["alpha_theory"] = alpha
+                if len(ok) >= 2:
+                    entry["alpha_measured"] = float(np.polyfit(
+                        [r["n_features"] for r in ok],
+                        [math.log(r["measured"]) for r in ok], 1)[0])
+            results[theory] = entry
+            write_results(path, "capacity", harness,  # after each theory: kept if stopped
+                          {"flip": args.flip, "theories": results})
 
     print()
-    width = max([24] + [len(r[0]) + 2 for r in rows])
-    print(
-        f"{'interaction':<{width}}{'theory':>10}{'100% stable':>13}{'>=99% stable':>14}"
-        f"{'>=99% recalled':>16}"
-    )
-    for name, th, cap, last, capped in rows:
-        def fmt(v):
-            if v is None:
-                return "<grid"
-            return f">={v}" if capped and v >= last else str(v)
-
-        th_s = f"{th:.0f}" if th is not None else ("-" if "conn." in name else "exp(N)")
-        print(
-            f"{name:<{width}}{th_s:>10}{fmt(cap['stable100']):>13}{fmt(cap['stable99']):>14}"
-            f"{fmt(cap['recall99']):>16}"
-        )
+    print(f"| theory | criterion | N | predicted | measured | measured / predicted |")
+    print("|---|---|---|---|---|---|")
+    for theory, entry in results.items():
+        for r in entry["rows"]:
+            m = "-" if r["measured"] is None else f"{r['measured']:.1f}"
+            if r["status"] == "above":
+                m = ">= " + m
+            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+            print(f"| {entry['label']} | {entry['criterion']} (level {entry['level']}) | "
+                  f"{r['n_features']} | {r['theory']:.1f} | {m} | {ratio} |")
+        if "alpha_measured" in entry:
+            print(f"|  | slope of ln P* in N | | alpha = {entry['alpha_theory']:.3f} | "
+                  f"{entry['alpha_measured']:.3f} | |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Retrieval on a dask cluster: bytes per call, time, sharded memory (issue 16).
+"""Retrieval on a dask cluster: bytes per call, time, sharded memory.
 
     PYTHONPATH=.:benchmarks:tests python benchmarks/dask_cluster.py \
         [--parts bytes time shard] [--repeats 5] [--queries 20000] \

@@ -11,7 +11,7 @@ turn (the starting one rotating) ``predict`` of the learned memory, of
 training rows, and of the memory that stores every row (defaults).  Reports
 medians, the ratio of medians and (in parentheses) the median of the
 per-repeat ratios; the accuracies; and the numbers each model holds.
-Target (issue 10): learned predict at least 10x faster than brute KNN.
+Target set when the learned memories were added: learned predict at least 10x faster than brute KNN.
 
     PYTHONPATH=.:benchmarks python benchmarks/learned_speed.py [--repeats 7]
 """

@@ -38,8 +38,15 @@ of ``MIN_TILE_ROWS``), paired.  ``--tiles`` also sweeps the cache tile size
 of the predict block function (``skhopfield._tiles.TILE_BYTES``) at
 10,000 stored patterns.  Ratios are given two ways: of the medians, and (in
 parentheses) the median of the ratios of runs made back to back, which
-cancels the drift of the load on a shared machine.  Targets (issue 13):
-ours <= 1.1x the GEMM, hence <= 0.9x KNN in float64.
+cancels the drift of the load on a shared machine.  Targets set in the
+speed work of November 2026: ours <= 1.1x the GEMM, hence <= 0.9x KNN in
+float64.
+
+Writes ``--json`` (default ``benchmarks/results/predict_vs_knn.json``; with
+``--quick``, ``predict_vs_knn_quick.json``: 1,000 and 10,000 stored,
+clustered data, ``beta="auto"``, 3 repeats) with every row of the table, the
+machine, the commit and the harness; ``python benchmarks/report.py`` draws
+it.  Time it on a quiet machine: the ratios move with the load.
 """
 
 import argparse
@@ -49,7 +56,13 @@ import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
 import skhopfield._tiles as tiles
-from _common import load_baseline, machine, paired_ratio, paired_times
+from _common import (
+    harness_line,
+    load_baseline,
+    paired_ratio,
+    paired_times,
+    write_results,
+)
 from skhopfield import ModernHopfieldClassifier
 
 
@@ -120,11 +133,25 @@ def main():
     parser.add_argument("--old-tiles", action="store_true",
                         help="also time predict with whole-row tiles only "
                              "(MIN_TILE_ROWS=1: the code before pattern blocks)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1k and 10k stored, clustered, beta auto, 3 repeats")
+    parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    if args.quick:
+        args.sizes = [s for s in args.sizes if s <= 10_000]
+        args.data, args.betas, args.repeats = ["clustered"], ["auto"], min(args.repeats, 3)
     base = load_baseline(args.baseline) if args.baseline else None
-    print(f"# {machine()}\n# {args.n_queries} queries x 784 features, "
-          f"median of {args.repeats} repeats"
-          + (f"; base = {args.baseline}" if base else ""))
+    harness = (
+        f"{args.n_queries} queries x 784 features; each repeat calls in turn (the first "
+        f"one rotating) KNeighborsClassifier(algorithm='brute').predict, "
+        f"ModernHopfieldClassifier.predict and the bare GEMM Q @ X.T (fresh output)"
+        + (", and the baseline copy's predict" if base else "")
+        + f", nothing in between; median of {args.repeats} repeats; paired = median of "
+        "the per-repeat ratios; one warm-up predict before timing"
+    )
+    print(harness_line(harness)
+          + (f"\n# base = {args.baseline}" if base else ""))
+    records = []
     header = ("| stored | dtype | data | beta | loose | KNN brute (s) | ours (s) | "
               "GEMM Q@X.T (s) | ours/KNN (paired) | ours/GEMM (paired) | KNN/GEMM | "
               "acc ours | acc KNN |")
@@ -183,10 +210,37 @@ def main():
                                 f"{paired_ratio(t, 'ours', 'old'):.2f}, old/GEMM "
                                 f"{paired_ratio(t, 'old', 'gemm'):.2f}")
                     print(row, flush=True)
+                    record = {
+                        "stored": n_stored, "dtype": np.dtype(dtype).name, "data": kind,
+                        "beta": beta, "loose": float(loose), "ours_s": m["ours"],
+                        "gemm_s": m["gemm"],
+                        "ours_over_gemm": m["ours"] / m["gemm"],
+                        "ours_over_gemm_paired": paired_ratio(t, "ours", "gemm"),
+                        "accuracy_ours": float(np.mean(po == yq)),
+                    }
+                    if knn is not None:
+                        record.update({
+                            "knn_s": m["knn"],
+                            "ours_over_knn": m["ours"] / m["knn"],
+                            "ours_over_knn_paired": paired_ratio(t, "ours", "knn"),
+                            "knn_over_gemm": m["knn"] / m["gemm"],
+                            "accuracy_knn": float(np.mean(pk == yq)),
+                        })
+                    if base is not None:
+                        record.update({
+                            "base_s": m["base"],
+                            "ours_over_base_paired": paired_ratio(t, "ours", "base"),
+                            "same_labels": float(np.mean(pb == po)),
+                        })
+                    records.append(record)
                     del ours
                     if base is not None:
                         del old
                 del X, Q, knn
+    path = args.json or ("benchmarks/results/predict_vs_knn_quick.json" if args.quick
+                         else "benchmarks/results/predict_vs_knn.json")
+    write_results(path, "predict_vs_knn", harness,
+                  {"n_queries": args.n_queries, "n_features": 784, "rows": records})
     if args.tiles:
         print("\n| dtype | tile MiB per thread | ours (s) | paired ours/GEMM |\n|---|---|---|---|")
         default = tiles.TILE_BYTES

@@ -14,7 +14,7 @@ leave-5-out on linnerud's 20 rows) for every model.
   squared error inside each outer training set), ``beta="auto"``, and
   KNN's defaults (k = 5).
 
-The goal of issue 11: ModernHopfieldRegressor at least as good as the tuned
+The goal set when the regressor was added: ModernHopfieldRegressor at least as good as the tuned
 KNN on the mean over the data sets.
 
     PYTHONPATH=.:benchmarks python benchmarks/regression.py [--inner 5] [--seed 0]

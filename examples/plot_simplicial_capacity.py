@@ -89,5 +89,5 @@ fig.tight_layout()
 # ordering Burns & Fukai report -- while with triangles ``N`` times lighter
 # than edges (``"dimension"``) the triangles hardly count and the mix is a
 # sparser pairwise network, worse than all pairs.  ``benchmarks/README.md``
-# has the capacities (``benchmarks/capacity.py --simplicial``).
+# has the capacities (``benchmarks/capacity_recall.py --simplicial``).
 plt.show()

@@ -12,11 +12,13 @@ and an ``ImportError`` says how to install it.
   side by side as images.
 - :class:`EnergyDisplay`: the energy of a batch of cues along the sweeps (or
   update steps) of retrieval.
-- :class:`CapacityDisplay`: the fraction of stored patterns recalled against
-  the number stored, with the theoretical capacity.
+- :class:`CapacityDisplay`: the fraction of stored patterns kept against the
+  number stored, under the capacity criterion of each memory's theory, with
+  the theoretical capacity.
 """
 
 import copy
+import inspect
 import math
 import warnings
 
@@ -28,11 +30,51 @@ from sklearn.utils import check_random_state
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CapacityDisplay", "EnergyDisplay", "RetrievalDisplay", "theoretical_capacity"]
+__all__ = [
+    "CapacityDisplay",
+    "EnergyDisplay",
+    "RetrievalDisplay",
+    "default_criterion",
+    "theoretical_capacity",
+]
+
+
+#: Parameters left out of a display's default label: they do not change what
+#: a memory retrieves (``random_state`` picks the visiting order only).
+_LABEL_IGNORED = ("n_jobs", "verbose", "random_state", "working_memory")
 
 
 def _name(estimator):
-    return type(estimator).__name__
+    """A label for the estimator: its class and non-default parameters.
+
+    Built as scikit-learn's ``repr`` does with ``print_changed_only``: the
+    parameters that differ from the constructor's defaults, e.g.
+    ``HopfieldMemory(learning_rule='storkey')`` (in the constructor's order),
+    so that two memories of one class get different legend entries.
+    Parameters that do not change what is retrieved (``n_jobs``,
+    ``verbose``, ``random_state``, ``working_memory``) are left out.
+    """
+    cls = type(estimator)
+    if not hasattr(estimator, "get_params"):
+        return cls.__name__
+    try:
+        signature = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return cls.__name__
+    defaults = {
+        name: p.default
+        for name, p in signature.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    params = estimator.get_params(deep=False)
+    changed = [
+        f"{name}={params[name]!r}"
+        for name, default in defaults.items()  # in the signature's order
+        if name in params
+        and name not in _LABEL_IGNORED
+        and repr(params[name]) != repr(default)
+    ]
+    return f"{cls.__name__}({', '.join(changed)})"
 
 
 def _is_binary(estimator):
@@ -461,17 +503,98 @@ def _double_factorial(k):
     return math.prod(range(k, 0, -2)) if k > 0 else 1
 
 
-def theoretical_capacity(estimator, n_features):
+#: Overlap ``m = x . xi / N`` with the stored pattern above which the fixed
+#: point reached from that pattern counts as retrieved under the
+#: ``"overlap"`` criterion.  Amit, Gutfreund & Sompolinsky's retrieval state
+#: keeps ``m >= 0.967`` (at most about 1.6% wrong bits) up to the critical
+#: load ``0.138 N`` and disappears beyond it, leaving states of small
+#: overlap; any threshold between the two separates them.
+OVERLAP_THRESHOLD = 0.95
+
+#: criterion -> (what is counted, the level whose crossing is the capacity)
+_CRITERIA = {
+    "recall": (
+        "fraction of noisy cues recalled exactly", 0.5,
+    ),
+    "overlap": (
+        f"fraction of patterns kept with overlap >= {OVERLAP_THRESHOLD}", 0.5,
+    ),
+    "stable": ("fraction of patterns that are fixed points", 0.9),
+    "all_stable": ("fraction of memories with every pattern fixed", 0.5),
+}
+
+
+def _entropy_rate(x):
+    """``I(x) = ((1 + x) ln(1 + x) + (1 - x) ln(1 - x)) / 2`` of Demircigil et al."""
+    def xlogx(v):
+        return v * math.log(v) if v > 0 else 0.0
+
+    return 0.5 * (xlogx(1 + x) + xlogx(1 - x))
+
+
+def default_criterion(estimator):
+    """The criterion under which the literature states the estimator's capacity.
+
+    - Hebbian ``HopfieldMemory``: ``"overlap"`` (Amit, Gutfreund &
+      Sompolinsky 1985: retrieval with a few wrong bits, ``0.138 N``);
+    - Storkey and pseudo-inverse rules: ``"all_stable"`` (Storkey 1997;
+      Personnaz et al. 1986: every stored pattern a fixed point);
+    - ``DenseAssociativeMemory``, polynomial: ``"stable"`` (Krotov & Hopfield
+      2016: a stored pattern is a fixed point with high probability);
+    - everything else (the exponential dense memory, Demircigil et al. 2017;
+      the modern memories): ``"recall"`` from noisy cues.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A memory (only its parameters are read).
+
+    Returns
+    -------
+    criterion : str
+        One of ``"recall"``, ``"overlap"``, ``"stable"``, ``"all_stable"``.
+
+    Examples
+    --------
+    >>> from skhopfield import HopfieldMemory
+    >>> from skhopfield.inspection import default_criterion
+    >>> default_criterion(HopfieldMemory("storkey"))
+    'all_stable'
+    """
+    rule = getattr(estimator, "learning_rule", None)
+    interaction = getattr(estimator, "interaction", None)
+    if rule == "hebbian":
+        return "overlap"
+    if rule in ("storkey", "pseudoinverse"):
+        return "all_stable"
+    if interaction in ("polynomial", "rectified_polynomial"):
+        return "stable"
+    return "recall"
+
+
+def theoretical_capacity(estimator, n_features, *, criterion=None, noise=None):
     """Patterns of ``n_features`` random +/-1 bits the memory is expected to store.
 
-    The capacity the literature gives for the estimator's configuration:
+    The capacity the literature gives for the estimator's configuration,
+    each under the criterion its authors used (see :func:`default_criterion`
+    and :class:`CapacityDisplay`):
 
-    - ``HopfieldMemory``: Hebbian ``0.138 N`` (Amit, Gutfreund & Sompolinsky
-      1985); Storkey ``N / sqrt(2 ln N)`` (Storkey 1997); pseudo-inverse
-      ``N`` (Personnaz et al. 1986; every independent set below ``N``);
+    - ``HopfieldMemory``, Hebbian: ``0.138 N`` under ``"overlap"`` (Amit,
+      Gutfreund & Sompolinsky 1985); ``N / (4 ln N)`` under ``"all_stable"``
+      and ``N / (2 ln N)`` under ``"stable"`` (McEliece, Posner, Rodemich &
+      Venkatesh 1987);
+    - Storkey: ``N / sqrt(2 ln N)`` under ``"all_stable"`` (Storkey 1997);
+    - pseudo-inverse: ``N`` under ``"all_stable"`` or ``"stable"`` (Personnaz
+      et al. 1986; every linearly independent set below ``N``);
     - ``DenseAssociativeMemory``, (rectified) polynomial of order ``n``:
-      ``N^(n-1) / (2 (2n-3)!! ln N)`` (Krotov & Hopfield 2016);
-      exponential: exponential in ``N`` (Demircigil et al. 2017), returned as
+      ``N^(n-1) / (2 (2n-3)!! ln N)`` under ``"stable"`` (Krotov & Hopfield
+      2016);
+    - exponential: ``exp(alpha N)`` with ``alpha = I(1 - 2 rho) / 2``,
+      ``I(x) = ((1+x) ln(1+x) + (1-x) ln(1-x)) / 2``, for cues with a
+      fraction ``rho`` of wrong bits (Demircigil, Heusel, Löwe, Upgang &
+      Vermet 2017, a lower bound): ``rho = noise`` under ``"recall"``,
+      ``rho = 0`` under ``"stable"`` or ``"all_stable"``.  With no
+      ``criterion`` (or ``noise`` under ``"recall"``) it is returned as
       ``inf``.
 
     Parameters
@@ -480,12 +603,19 @@ def theoretical_capacity(estimator, n_features):
         A memory (fitted or not; only its parameters are read).
     n_features : int
         ``N``, the number of neurons.
+    criterion : {"recall", "overlap", "stable", "all_stable"}, default=None
+        The criterion the figure is for.  ``None``: the estimator's own
+        (:func:`default_criterion`), with the exponential memory's capacity
+        as ``inf``.
+    noise : float, default=None
+        Fraction of wrong bits in the cues (``"recall"`` of the exponential
+        memory only).
 
     Returns
     -------
     capacity : float or None
-        ``None`` where the literature gives no such figure (the modern
-        memories, other estimators).
+        ``None`` where the literature gives no figure for that criterion
+        (the modern memories, other estimators).
 
     Examples
     --------
@@ -493,47 +623,113 @@ def theoretical_capacity(estimator, n_features):
     >>> from skhopfield.inspection import theoretical_capacity
     >>> round(theoretical_capacity(HopfieldMemory(), 100), 1)
     13.8
+    >>> round(theoretical_capacity(HopfieldMemory(), 100, criterion="all_stable"), 2)
+    5.43
     """
+    if criterion is not None:
+        _check_criterion(criterion)
     N = float(n_features)
     ln_n = math.log(N)
     rule = getattr(estimator, "learning_rule", None)
     interaction = getattr(estimator, "interaction", None)
+    own = default_criterion(estimator)
+    chosen = own if criterion is None else criterion
     if rule == "hebbian":
-        return 0.138 * N
+        return {
+            "overlap": 0.138 * N,
+            "all_stable": N / (4 * ln_n),
+            "stable": N / (2 * ln_n),
+        }.get(chosen)
     if rule == "storkey":
-        return N / math.sqrt(2 * ln_n)
+        return N / math.sqrt(2 * ln_n) if chosen == "all_stable" else None
     if rule == "pseudoinverse":
-        return N
+        return N if chosen in ("all_stable", "stable") else None
     if interaction in ("polynomial", "rectified_polynomial"):
+        if chosen != "stable":
+            return None
         n = estimator.order
         return N ** (n - 1) / (2 * _double_factorial(2 * n - 3) * ln_n)
     if interaction == "exponential":
-        return math.inf
+        if criterion is None or (chosen == "recall" and noise is None):
+            return math.inf
+        if chosen == "overlap":
+            return None
+        rho = float(noise) if chosen == "recall" else 0.0
+        return math.exp(N * _entropy_rate(1.0 - 2.0 * rho) / 2.0)
     return None
 
 
-class CapacityDisplay:
-    """Fraction of stored patterns recalled against the number stored.
+def _check_criterion(criterion):
+    if criterion not in _CRITERIA:
+        raise ValueError(
+            f"criterion must be 'auto' or one of {sorted(_CRITERIA)}, got "
+            f"{criterion!r}."
+        )
 
-    Random +/-1 patterns of ``n_features`` bits are stored, each cued with a
-    copy that has a fraction of its bits flipped, and the fraction recalled
-    is plotted against the number stored, with the theoretical capacity (see
-    :func:`theoretical_capacity`) as a dashed vertical line of the same
-    colour.  Build it with :meth:`from_estimator`; call it once per memory
-    with the same ``ax`` to compare them.
+
+def _crossing(loads, fractions, level):
+    """Where the fraction first falls below ``level``, log-interpolated.
+
+    Returns ``(capacity, status)``: ``status`` is ``"ok"``, ``"below"`` (the
+    first load already fails: ``capacity`` is ``None``) or ``"above"`` (no
+    load fails: ``capacity`` is the largest load, a lower bound).
+    """
+    loads = np.asarray(loads, dtype=float)
+    fractions = np.asarray(fractions, dtype=float)
+    failing = np.flatnonzero(fractions < level)
+    if len(failing) == 0:
+        return float(loads[-1]), "above"
+    k = int(failing[0])
+    if k == 0:
+        return None, "below"
+    f0, f1 = fractions[k - 1], fractions[k]
+    t = (f0 - level) / (f0 - f1)
+    log_p = math.log(loads[k - 1]) + t * (math.log(loads[k]) - math.log(loads[k - 1]))
+    return float(math.exp(log_p)), "ok"
+
+
+class CapacityDisplay:
+    """Fraction of stored patterns kept, against the number stored.
+
+    Random +/-1 patterns of ``n_features`` bits are stored and each memory
+    is scored under a capacity *criterion*; the fraction that meets it is
+    plotted against the number stored, with the theoretical capacity under
+    that criterion (see :func:`theoretical_capacity`) as a dashed vertical
+    line of the same colour.  The criteria, each the one a capacity result
+    of the literature is stated under (:func:`default_criterion` picks it):
+
+    - ``"recall"``: a stored pattern cued with a fraction ``noise`` of its
+      bits flipped is retrieved exactly (binary memories), or its label is
+      predicted (other memories); capacity at the 50% point.  Demircigil et
+      al. (2017), the exponential dense memory.
+    - ``"overlap"``: started from the stored pattern itself, the dynamics
+      end on a state of overlap ``m = x . xi / N >= 0.95`` with it (a few
+      wrong bits allowed); capacity at the 50% point.  Amit, Gutfreund &
+      Sompolinsky (1985), ``0.138 N`` for the Hebbian rule.
+    - ``"stable"``: the stored pattern is a fixed point (no neuron flips);
+      capacity where 90% of the patterns are.  Krotov & Hopfield (2016).
+    - ``"all_stable"``: every pattern of the memory is a fixed point;
+      capacity where half the memories drawn are.  McEliece et al. (1987),
+      Storkey (1997), the pseudo-inverse rule.
+
+    Build it with :meth:`from_estimator`; call it once per memory with the
+    same ``ax`` to compare them.
 
     Parameters
     ----------
     n_patterns : ndarray of shape (n_loads,)
         Numbers of patterns stored.
     recall : ndarray of shape (n_loads,)
-        Fraction of the cued patterns recalled at each load.
+        Fraction meeting the criterion at each load.
     n_features : int
         Neurons of the memory.
     theory : float or None, default=None
-        Theoretical capacity; no line when ``None`` or infinite.
+        Theoretical capacity; no line when ``None``, infinite, or more than
+        100 times the largest load (off the chart).
     estimator_name : str, default=None
         Label of the curve.
+    criterion : {"recall", "overlap", "stable", "all_stable"}, default="recall"
+        The criterion ``recall`` was measured under.
 
     Attributes
     ----------
@@ -547,6 +743,20 @@ class CapacityDisplay:
     See Also
     --------
     theoretical_capacity : The figures of the literature.
+    default_criterion : The criterion each memory is measured under.
+
+    References
+    ----------
+    D. J. Amit, H. Gutfreund and H. Sompolinsky, "Storing infinite numbers
+    of patterns in a spin-glass model of neural networks", Phys. Rev. Lett.
+    55 (1985).  R. J. McEliece, E. C. Posner, E. R. Rodemich and S. S.
+    Venkatesh, "The capacity of the Hopfield associative memory", IEEE
+    Trans. Inf. Theory 33 (1987).  A. Storkey, "Increasing the capacity of
+    a Hopfield network without sacrificing functionality", ICANN 1997.
+    D. Krotov and J. J. Hopfield, "Dense associative memory for pattern
+    recognition", NeurIPS 2016.  M. Demircigil, J. Heusel, M. Löwe, S.
+    Upgang and F. Vermet, "On a model of associative memory with huge
+    storage capacity", J. Stat. Phys. 168 (2017).
 
     Examples
     --------
@@ -556,20 +766,48 @@ class CapacityDisplay:
     >>> from skhopfield.inspection import CapacityDisplay
     >>> display = CapacityDisplay.from_estimator(
     ...     HopfieldMemory(random_state=0), n_features=64, n_patterns=[2, 8, 32])
+    >>> display.criterion
+    'overlap'
     >>> display.recall.shape
     (3,)
     >>> bool(display.recall[0] == 1.0 and display.recall[-1] < 0.5)
     True
+    >>> display.line_.get_label()
+    'HopfieldMemory()'
     """
 
     def __init__(
-        self, n_patterns, recall, *, n_features, theory=None, estimator_name=None
+        self,
+        n_patterns,
+        recall,
+        *,
+        n_features,
+        theory=None,
+        estimator_name=None,
+        criterion="recall",
     ):
         self.n_patterns = n_patterns
         self.recall = recall
         self.n_features = n_features
         self.theory = theory
         self.estimator_name = estimator_name
+        self.criterion = criterion
+
+    def measured_capacity(self):
+        """The load where the fraction first falls below the criterion's level.
+
+        Interpolated linearly in ``log P`` between the last load that meets
+        the level (0.9 for ``"stable"``, 0.5 otherwise) and the first that
+        does not.
+
+        Returns
+        -------
+        capacity : float or None
+            ``None`` when the smallest load already fails; the largest load
+            (a lower bound) when none fails.
+        """
+        _check_criterion(self.criterion)
+        return _crossing(self.n_patterns, self.recall, _CRITERIA[self.criterion][1])[0]
 
     @classmethod
     def from_estimator(
@@ -582,16 +820,26 @@ class CapacityDisplay:
         n_cues=60,
         random_state=0,
         ax=None,
+        criterion="auto",
+        n_trials=None,
         **kwargs,
     ):
-        """Measure recall at each load with clones of ``estimator`` and plot.
+        """Measure the criterion at each load with clones of ``estimator`` and plot.
 
-        For each number of patterns ``P`` a clone of the (unfitted)
-        estimator stores ``P`` random patterns (labelled ``0 .. P-1``) and is
-        cued with at most ``n_cues`` of them, evenly spaced, each with a
-        fraction ``noise`` of its bits flipped.  A binary memory recalls a
-        pattern when it retrieves it exactly, every bit; any other memory
-        when it predicts the cued pattern's label.
+        For each number of patterns ``P``, clones of the (unfitted)
+        estimator store ``P`` random patterns (labelled ``0 .. P-1``) each,
+        and each clone is scored under ``criterion`` (see the class
+        docstring).  Under ``"recall"`` at most ``n_cues`` stored patterns
+        per clone, evenly spaced, are cued with a fraction ``noise`` of
+        their bits flipped; a binary memory recalls a pattern when it
+        retrieves it exactly, every bit, any other memory when it predicts
+        the cued pattern's label.  Under ``"stable"`` and ``"all_stable"``
+        a pattern is stable when it is a fixed point of the fitted memory
+        (its ``stable_patterns_``); under ``"overlap"`` the memory
+        retrieves from the stored patterns themselves.  The clones are
+        driven past their capacity on purpose: the warnings of their ``fit``
+        and retrieval (``CapacityWarning``, ``ConvergenceWarning``) are not
+        shown.
 
         Parameters
         ----------
@@ -602,13 +850,23 @@ class CapacityDisplay:
         n_patterns : array-like of int, default=(5, 10, 20, 50, 100)
             Loads to measure.
         noise : float, default=0.05
-            Fraction of bits flipped in each cue.
+            Fraction of bits flipped in each cue (``"recall"`` only).
         n_cues : int, default=60
-            At most this many patterns are cued at each load.
+            At most this many patterns are scored per clone.
         random_state : int, RandomState instance or None, default=0
             Draws the patterns and the flipped bits.
         ax : matplotlib Axes, default=None
             Where to draw; a new figure when ``None``.
+        criterion : {"auto", "recall", "overlap", "stable", "all_stable"}, \
+                default="auto"
+            What counts as stored.  ``"auto"``: the criterion of the
+            estimator's own capacity result (:func:`default_criterion`).
+            The criteria other than ``"recall"`` need a binary memory.
+        n_trials : int, default=None
+            Clones (independent draws of patterns) per load.  ``None``: 20
+            under ``"all_stable"``; otherwise enough that about ``n_cues``
+            patterns are scored at each load (one clone when ``P >=
+            n_cues``).
         **kwargs : dict
             Passed to ``ax.plot`` for the measured curve.
 
@@ -619,34 +877,65 @@ class CapacityDisplay:
         from .datasets import flip_bits, make_binary_patterns
 
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        binary = _is_binary(estimator)
+        if criterion == "auto":
+            criterion = default_criterion(estimator)
+        _check_criterion(criterion)
+        if criterion != "recall" and not binary:
+            raise ValueError(
+                f"criterion={criterion!r} needs a binary memory (a fixed point of "
+                f"its dynamics); {type(estimator).__name__} takes 'recall' only."
+            )
+        if n_trials is not None and int(n_trials) < 1:
+            raise ValueError(f"n_trials must be at least 1, got {n_trials}.")
         rng = check_random_state(random_state)
         loads = np.asarray(n_patterns, dtype=int)
         recall = np.empty(len(loads))
-        binary = _is_binary(estimator)
         for i, P in enumerate(loads):
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            X = make_binary_patterns(int(P), int(n_features), random_state=seed)
-            memory = clone(estimator).fit(X, np.arange(P))
-            idx = np.unique(np.linspace(0, P - 1, min(P, n_cues)).astype(int))
-            cues = flip_bits(X[idx], noise, random_state=seed + 1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                if binary:
-                    hit = (memory.transform(cues) == X[idx]).all(axis=1)
-                else:
-                    hit = memory.predict(cues) == idx
-            recall[i] = hit.mean()
+            P = int(P)
+            if n_trials is not None:
+                trials = int(n_trials)
+            elif criterion == "all_stable":
+                trials = 20
+            else:
+                trials = -(-int(n_cues) // P)
+            hits = []
+            for _ in range(trials):
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                X = make_binary_patterns(P, int(n_features), random_state=seed)
+                idx = np.unique(np.linspace(0, P - 1, min(P, n_cues)).astype(int))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # over capacity on purpose
+                    memory = clone(estimator).fit(X, np.arange(P))
+                    if criterion == "all_stable":
+                        hits.append(bool(np.all(memory.stable_patterns_)))
+                    elif criterion == "stable":
+                        hits.extend(memory.stable_patterns_[idx])
+                    elif criterion == "overlap":
+                        states = memory.transform(X[idx])
+                        overlap = (states * X[idx]).mean(axis=1)
+                        hits.extend(overlap >= OVERLAP_THRESHOLD)
+                    elif binary:
+                        cues = flip_bits(X[idx], noise, random_state=seed + 1)
+                        hits.extend((memory.transform(cues) == X[idx]).all(axis=1))
+                    else:
+                        cues = flip_bits(X[idx], noise, random_state=seed + 1)
+                        hits.extend(memory.predict(cues) == idx)
+            recall[i] = np.mean(hits)
         display = cls(
             loads,
             recall,
             n_features=int(n_features),
-            theory=theoretical_capacity(estimator, n_features),
+            theory=theoretical_capacity(
+                estimator, n_features, criterion=criterion, noise=noise
+            ),
             estimator_name=_name(estimator),
+            criterion=criterion,
         )
         return display.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, name=None, **kwargs):
-        """Draw the recall curve and the theory line.
+        """Draw the measured curve and the theory line.
 
         Parameters
         ----------
@@ -666,20 +955,30 @@ class CapacityDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
+        _check_criterion(self.criterion)
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         label = name if name is not None else self.estimator_name
         kwargs = {"marker": "o", "label": label, **kwargs}
         (self.line_,) = ax.plot(self.n_patterns, self.recall, **kwargs)
         self.theory_line_ = None
-        if self.theory is not None and math.isfinite(self.theory):
+        loads = np.asarray(self.n_patterns, dtype=float)
+        if (
+            self.theory is not None
+            and math.isfinite(self.theory)
+            and (len(loads) == 0 or self.theory <= 100 * loads.max())
+        ):
             self.theory_line_ = ax.axvline(
                 self.theory, color=self.line_.get_color(), linestyle="--", linewidth=1
             )
         ax.set_xscale("log")
         ax.set_ylim(-0.05, 1.05)
         ax.set_xlabel(f"patterns stored, P  (N = {self.n_features} neurons)")
-        ax.set_ylabel("fraction recalled")
+        ax.set_ylabel(
+            "fraction recalled"
+            if self.criterion == "recall"
+            else _CRITERIA[self.criterion][0].replace("fraction of ", "fraction: ")
+        )
         if label:
             ax.legend(loc="lower left", fontsize=8)
         self.ax_, self.figure_ = ax, ax.figure

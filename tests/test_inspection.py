@@ -176,3 +176,190 @@ def test_displays_take_a_sparse_memory_and_cues():
     np.testing.assert_allclose(d.retrieved, memory.transform(X[:2]))
     e = EnergyDisplay.from_estimator(memory, sp.csr_matrix(X[:2]), n_steps=2)
     np.testing.assert_allclose(e.energies[0], memory.energy(X[:2]))
+
+
+# -- capacity criteria, against a slow computation -------------------------------
+
+
+def _hebbian_fields_exact(X, state):
+    """N times the Hebbian field of ``state``, in exact integers (plain loops)."""
+    P, N = X.shape
+    X = [[int(v) for v in row] for row in X]
+    s = [int(v) for v in state]
+    h = []
+    for i in range(N):
+        total = 0
+        for j in range(N):
+            if j != i:
+                total += sum(X[mu][i] * X[mu][j] for mu in range(P)) * s[j]
+        h.append(total)
+    return h
+
+
+def _storkey_weights_slow(X):
+    """Storkey's rule (1997) as stated, one pattern and one coupling at a time."""
+    P, N = X.shape
+    W = [[0.0] * N for _ in range(N)]
+    for x in X:
+        def local(i, j):
+            return sum(W[i][k] * x[k] for k in range(N) if k != i and k != j)
+
+        H = [[local(i, j) for j in range(N)] for i in range(N)]
+        W = [
+            [
+                0.0 if i == j else W[i][j] + (x[i] * x[j] - x[i] * H[j][i] - H[i][j] * x[j]) / N
+                for j in range(N)
+            ]
+            for i in range(N)
+        ]
+    return np.array(W)
+
+
+def _slow_draws(loads, trials, n_features, random_state=0):
+    """The patterns ``from_estimator`` draws: one seed per clone, in order."""
+    rng = np.random.RandomState(random_state)
+    for P in loads:
+        seeds = [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(trials)]
+        yield P, [make_binary_patterns(P, n_features, random_state=s) for s in seeds]
+
+
+@pytest.mark.parametrize("criterion", ["stable", "all_stable"])
+def test_capacity_stability_criteria_match_exact_fields(criterion):
+    # a pattern is a fixed point when no neuron's field strictly disagrees
+    # with it (a zero field keeps the state): exact integer fields
+    N, loads, trials = 24, [2, 4, 5, 7], 6
+    d = CapacityDisplay.from_estimator(
+        HopfieldMemory(), n_features=N, n_patterns=loads, n_cues=100,
+        criterion=criterion, n_trials=trials,
+    )
+    expected = []
+    for P, draws in _slow_draws(loads, trials, N):
+        per_memory = []
+        for X in draws:
+            stable = [
+                all(h * x >= 0 for h, x in zip(_hebbian_fields_exact(X, xi), xi)) for xi in X
+            ]
+            per_memory.append(stable)
+        if criterion == "stable":
+            expected.append(np.mean([s for m in per_memory for s in m]))
+        else:
+            expected.append(np.mean([all(m) for m in per_memory]))
+    np.testing.assert_allclose(d.recall, expected)
+    assert d.criterion == criterion
+    # the case is not trivial: the fraction falls, through values in (0, 1)
+    assert expected[-1] < expected[0] and any(0 < e < 1 for e in expected)
+
+
+def test_capacity_storkey_all_stable_matches_slow_rule():
+    N, loads, trials = 16, [4, 10], 3
+    d = CapacityDisplay.from_estimator(
+        HopfieldMemory("storkey"), n_features=N, n_patterns=loads, n_trials=trials
+    )
+    assert d.criterion == "all_stable"  # Storkey's own
+    expected = []
+    for P, draws in _slow_draws(loads, trials, N):
+        ok = []
+        for X in draws:
+            W = _storkey_weights_slow(X)
+            H = X @ W.T
+            assert np.abs(H).min() > 1e-9  # no ties to argue about
+            ok.append(bool((H * X > 0).all()))
+        expected.append(np.mean(ok))
+    np.testing.assert_allclose(d.recall, expected)
+    assert d.theory == pytest.approx(N / np.sqrt(2 * np.log(N)))
+
+
+def test_capacity_overlap_criterion_matches_slow_sync_dynamics():
+    # synchronous dynamics are deterministic: x <- x flipped where the field
+    # strictly disagrees, until nothing changes or max_iter steps
+    N, loads, trials, max_iter = 20, [2, 5, 11], 3, 30
+    d = CapacityDisplay.from_estimator(
+        HopfieldMemory(update="sync", max_iter=max_iter), n_features=N,
+        n_patterns=loads, n_trials=trials, n_cues=100,
+    )
+    assert d.criterion == "overlap"
+    expected = []
+    for P, draws in _slow_draws(loads, trials, N):
+        kept = []
+        for X in draws:
+            for xi in X:
+                s = [int(v) for v in xi]
+                for _ in range(max_iter):
+                    h = _hebbian_fields_exact(X, s)
+                    new = [-v if hv * v < 0 else v for hv, v in zip(h, s)]
+                    if new == s:
+                        break
+                    s = new
+                overlap = sum(a * int(b) for a, b in zip(s, xi)) / N
+                kept.append(overlap >= 0.95)
+        expected.append(np.mean(kept))
+    np.testing.assert_allclose(d.recall, expected)
+    assert expected[0] == 1.0 and expected[-1] < 1.0
+
+
+def test_capacity_criterion_theory_and_validation():
+    N = 100
+    ln = np.log(N)
+    hebb = HopfieldMemory()
+    assert theoretical_capacity(hebb, N, criterion="overlap") == pytest.approx(13.8)
+    assert theoretical_capacity(hebb, N, criterion="all_stable") == pytest.approx(N / (4 * ln))
+    assert theoretical_capacity(hebb, N, criterion="stable") == pytest.approx(N / (2 * ln))
+    assert theoretical_capacity(hebb, N, criterion="recall") is None
+    assert theoretical_capacity(HopfieldMemory("storkey"), N, criterion="stable") is None
+    poly = DenseAssociativeMemory(order=3)
+    assert theoretical_capacity(poly, N, criterion="stable") == pytest.approx(N**2 / (6 * ln))
+    # Demircigil et al.: exp(alpha N), alpha = I(1 - 2 rho) / 2
+    exp_memory = DenseAssociativeMemory("exponential")
+    rho = 0.1
+    x = 1 - 2 * rho
+    alpha = ((1 + x) * np.log(1 + x) + (1 - x) * np.log(1 - x)) / 4
+    assert theoretical_capacity(exp_memory, 30, criterion="recall", noise=rho) == pytest.approx(
+        np.exp(alpha * 30)
+    )
+    assert theoretical_capacity(exp_memory, 30, criterion="stable") == pytest.approx(2.0**15)
+    with pytest.raises(ValueError, match="criterion must be"):
+        theoretical_capacity(hebb, N, criterion="half")
+    with pytest.raises(ValueError, match="criterion must be"):
+        CapacityDisplay.from_estimator(hebb, n_features=16, n_patterns=[2], criterion="half")
+    with pytest.raises(ValueError, match="needs a binary memory"):
+        CapacityDisplay.from_estimator(
+            ModernHopfieldClassifier(), n_features=16, n_patterns=[2], criterion="stable"
+        )
+    with pytest.raises(ValueError, match="n_trials"):
+        CapacityDisplay.from_estimator(hebb, n_features=16, n_patterns=[2], n_trials=0)
+
+
+def test_capacity_measured_capacity_interpolates_in_log_load():
+    d = CapacityDisplay([10, 20, 40], np.array([1.0, 0.75, 0.25]), n_features=50,
+                        criterion="overlap")
+    assert d.measured_capacity() == pytest.approx(np.sqrt(20 * 40))
+    # "stable" is measured at the 90% level
+    d.criterion = "stable"
+    assert d.measured_capacity() == pytest.approx(np.exp(np.log(10) + 0.4 * np.log(2)))
+    d.recall = np.array([0.2, 0.1, 0.0])
+    assert d.measured_capacity() is None
+    d.recall = np.ones(3)
+    assert d.measured_capacity() == 40
+
+
+def test_display_labels_name_the_non_default_parameters():
+    fig, ax = plt.subplots()
+    loads = [2, 4]
+    d1 = CapacityDisplay.from_estimator(
+        HopfieldMemory(random_state=0), n_features=16, n_patterns=loads, ax=ax
+    )
+    d2 = CapacityDisplay.from_estimator(
+        HopfieldMemory("storkey", random_state=0, n_jobs=1), n_features=16,
+        n_patterns=loads, ax=ax,
+    )
+    assert d1.estimator_name == "HopfieldMemory()"
+    assert d2.estimator_name == "HopfieldMemory(learning_rule='storkey')"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["HopfieldMemory()", "HopfieldMemory(learning_rule='storkey')"]
+    X = make_binary_patterns(3, 16, random_state=0)
+    memory = DenseAssociativeMemory("exponential", beta=0.5, random_state=0).fit(X)
+    e = EnergyDisplay.from_estimator(memory, X, n_steps=1)
+    assert e.ax_.get_title() == "DenseAssociativeMemory(interaction='exponential', beta=0.5)"
+    r = RetrievalDisplay.from_estimator(memory, X)
+    assert r.estimator_name == e.ax_.get_title()
+    assert r.figure_._suptitle.get_text() == r.estimator_name
