@@ -9,7 +9,10 @@ environment to set by hand.  SciPy's array API mode changes nothing for numpy
 inputs.
 """
 
+import importlib.util
 import os
+
+import pytest
 
 os.environ["SCIPY_ARRAY_API"] = "1"
 
@@ -22,3 +25,28 @@ except ImportError:
     collect_ignore.append("skhopfield/inspection.py")
 else:
     matplotlib.use("Agg")
+
+# dask.distributed is in the test extra; installed without it (``pip install .``
+# and pytest by hand), the tests and examples that need a cluster skip with
+# a reason instead of stopping the collection: tests/test_distributed.py skips
+# itself, and these are its helper module (imported for its doctests) and
+# the one docstring example that starts a cluster.
+HAS_DISTRIBUTED = all(
+    importlib.util.find_spec(name) is not None for name in ("dask", "distributed")
+)
+if not HAS_DISTRIBUTED:
+    collect_ignore.append("tests/_scheduler_bytes.py")
+
+#: Doctests that need dask.distributed.
+DISTRIBUTED_DOCTESTS = {"skhopfield._batch.sharded_memory"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAS_DISTRIBUTED:
+        return
+    skip = pytest.mark.skip(
+        reason="needs dask.distributed (pip install '.[test]' or '.[distributed]')"
+    )
+    for item in items:
+        if item.name in DISTRIBUTED_DOCTESTS:
+            item.add_marker(skip)
