@@ -17,6 +17,7 @@ from ._core.classical import (
     storkey_update,
     unlearn,
 )
+from ._validation import whole_copies
 from .exceptions import CapacityWarning
 
 
@@ -280,7 +281,9 @@ class HopfieldMemory(BaseBinaryMemory):
         elif self.learning_rule == "storkey":
             start = np.zeros((S.shape[1],) * 2) if first else wake
             if not unweighted:
-                S = np.repeat(S, weights.astype(np.intp), axis=0)
+                S = np.repeat(
+                    S, whole_copies(weights, S.shape[1], "learning_rule='storkey'"), axis=0
+                )
             wake, scale = storkey_update(start, S, scale)
         else:
             wake, scale = pseudoinverse_weights(self.patterns_), (0, 0)

@@ -33,7 +33,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._batch import batch_retrieve, report, sharded_retrieve, sharding_active
@@ -76,6 +75,7 @@ from ._validation import (
     drop_zero_weights,
     restore_on_error,
     update_classes,
+    validate_data,
 )
 
 #: ``beta="auto"`` is this many times the inverse total variance of the

@@ -21,7 +21,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._batch import report
@@ -31,6 +30,7 @@ from ._validation import (
     check_label_types,
     drop_zero_weights,
     restore_on_error,
+    validate_data,
 )
 
 __all__ = ["GLVQClassifier"]
