@@ -268,3 +268,11 @@ def test_readme_beta_grid_brackets_the_optimum(readme_runs):
     assert values[0] < best < values[-1], (best, values)
     default = cross_val_score(namespace["pipe"], namespace["X"], namespace["y"])
     assert search.best_score_ >= default.mean()
+
+
+def test_readme_names_every_interaction_of_the_dense_memory():
+    from skhopfield._dense import INTERACTIONS
+
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `DenseAssociativeMemory`"))
+    assert set(re.findall(r'`"(\w+)"`', row)) == set(INTERACTIONS)
