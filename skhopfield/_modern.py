@@ -76,6 +76,7 @@ from ._validation import (
     restore_on_error,
     update_classes,
     validate_data,
+    whole_copies,
 )
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
@@ -1288,7 +1289,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     "weights, or store without learning."
                 )
             if not (weights == 1).all():
-                rows = np.repeat(np.arange(X.shape[0]), weights.astype(np.intp))
+                copies = whole_copies(weights, X.shape[1], "A learned memory")
+                rows = np.repeat(np.arange(X.shape[0]), copies)
                 X, y = X[rows], y[rows]
             if sp.issparse(X):
                 X = X.toarray()
