@@ -89,9 +89,20 @@ def validate_data(_estimator, /, X="no_validation", y="no_validation", **kwargs)
     """
     if not isinstance(X, str):
         X = _refuse_strings(_estimator, X, "X")
-    if not isinstance(y, str) and y is not None and np.ndim(y) == 2:
+    if not isinstance(y, str) and y is not None and _ndim(y) == 2:
         y = _refuse_strings(_estimator, y, "y")
     return _sklearn_validate_data(_estimator, X, y, **kwargs)
+
+
+def _ndim(a):
+    """``a.ndim``, also for array-likes that refuse numpy's functions."""
+    ndim = getattr(a, "ndim", None)
+    if ndim is None and not sp.issparse(a):
+        try:
+            ndim = np.asarray(a).ndim
+        except (ValueError, TypeError):
+            return None
+    return ndim
 
 
 def _first_string(values):

@@ -52,7 +52,8 @@ def _minimize_passing_arrays(*args, callback=None, **kwargs):
         inner = callback
 
         def callback(intermediate_result):  # noqa: F811 (the documented name)
-            inner(np.copy(intermediate_result.x))
+            x = getattr(intermediate_result, "x", intermediate_result)  # SciPy < 1.11
+            inner(np.copy(x))
 
     return scipy.optimize.minimize(*args, callback=callback, **kwargs)
 
