@@ -41,7 +41,6 @@ if not HAS_DISTRIBUTED:
 DISTRIBUTED_DOCTESTS = {"skhopfield._batch.sharded_memory"}
 
 
-
 def _array_api_missing():
     """Why the array API path cannot run here, or None.
 

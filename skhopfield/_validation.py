@@ -77,6 +77,8 @@ def drop_zero_weights(X, y, weights, *, first):
             "least one pattern a positive weight."
         )
     return X[keep], (None if y is None else y[keep]), weights[keep]
+
+
 def validate_data(_estimator, /, X="no_validation", y="no_validation", **kwargs):
     """scikit-learn's ``validate_data``, refusing strings by name first.
 
