@@ -49,6 +49,10 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": True,
+    # Run every example on every build, not only those changed since the
+    # last one (sphinx-gallery's default skips an unchanged example and
+    # reuses its old output, which would hide a change in the package).
+    "run_stale_examples": True,
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("skhopfield",),
     "reference_url": {"skhopfield": None},

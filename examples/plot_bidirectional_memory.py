@@ -23,8 +23,7 @@ import numpy as np
 from scipy.linalg import hadamard
 
 from skhopfield import BidirectionalAssociativeMemory
-from skhopfield._glyphs import glyph_patterns
-from skhopfield.datasets import flip_bits, make_binary_patterns
+from skhopfield.datasets import flip_bits, load_glyphs, make_binary_patterns
 from skhopfield.exceptions import CapacityWarning
 
 # The correlation rule on these overlapping letters, and the capacity curve
@@ -44,7 +43,7 @@ PICTURES = {
     "moon": ["..###...", ".##.....", "##......", "##......",
              "##......", "##......", ".##.....", "..###..."],
 }  # fmt: skip
-X, letters = glyph_patterns()  # H O P F X
+X, letters = load_glyphs(return_X_y=True)  # H O P F X
 Y = np.array([[1.0 if c == "#" else -1.0 for row in pic for c in row] for pic in PICTURES.values()])
 
 memories = {

@@ -25,11 +25,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skhopfield import DenseAssociativeMemory, HopfieldMemory, ModernHopfieldClassifier
-from skhopfield._glyphs import glyph_patterns
-from skhopfield.datasets import flip_bits
+from skhopfield.datasets import flip_bits, load_glyphs
 from skhopfield.inspection import RetrievalDisplay
 
-X, names = glyph_patterns()
+X, names = load_glyphs(return_X_y=True)  # H O P F X
 memories = {
     "Hopfield (Hebbian)": HopfieldMemory("hebbian", random_state=0),
     "Dense (order 5)": DenseAssociativeMemory(order=5, random_state=0),
@@ -106,7 +105,7 @@ show_retrieval(contenders, inverted, "Sign-reversed cues")
 
 ghosts = (classical.transform(inverted) == -X).all(axis=1)
 print(
-    "classical network retrieved the ghost of:", [n for n, g in zip(names, ghosts) if g]
+    "classical network retrieved the ghost of:", names[ghosts]
 )
 print("dense memory retrieved:", memories["Dense (order 5)"].predict(inverted))
 

@@ -15,7 +15,6 @@ from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
     check_is_fitted,
-    validate_data,
 )
 
 from ._base import UNSTABLE_SHARE_WARNING, BinaryRetrievalMixin
@@ -44,6 +43,7 @@ from ._validation import (
     check_same_label_kind,
     drop_zero_weights,
     restore_on_error,
+    validate_data,
 )
 from .exceptions import CapacityWarning
 

@@ -32,7 +32,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._batch import batch_retrieve, report
@@ -58,6 +57,7 @@ from ._validation import (
     drop_zero_weights,
     restore_on_error,
     update_classes,
+    validate_data,
 )
 from .exceptions import CapacityWarning
 

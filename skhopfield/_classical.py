@@ -13,9 +13,11 @@ from ._core.classical import (
     ClassicalModel,
     hebbian_weights,
     pseudoinverse_weights,
+    storkey_log_scale,
     storkey_update,
     unlearn,
 )
+from ._validation import whole_copies
 from .exceptions import CapacityWarning
 
 
@@ -126,7 +128,10 @@ class HopfieldMemory(BaseBinaryMemory):
         exponentially with the number of patterns and would leave the
         float64 range after a few thousand at small ``N``.  Fields, and so
         every update and :attr:`stable_patterns_`, keep their signs under a
-        positive factor; :meth:`energy` is in the rescaled units.
+        positive factor; :meth:`energy` is in the rescaled units.  The
+        factor depends only on the patterns stored, not on how they were
+        split between ``fit`` and ``partial_fit``: both give bitwise the
+        same ``weights_`` and energies.
     stable_patterns_ : ndarray of shape (n_patterns,), dtype=bool
         Which stored patterns are fixed points of the dynamics.  Fit runs
         retrieval from every stored pattern as a self-check; a falling
@@ -267,20 +272,26 @@ class HopfieldMemory(BaseBinaryMemory):
         # it whichever rule it continues with.  _wake_weights are the
         # couplings as learned, before any unlearning: partial_fit goes on
         # from these (the same array as weights_ when nobody dreams).
-        log_scale = 0.0 if first else getattr(self, "_weights_log_scale", 0.0)
+        # The factor is kept as the integers (e, p) of storkey_update, so that
+        # fit and fit + partial_fit give bitwise the same weights_.
+        scale = (0, 0) if first else getattr(self, "_weights_scale", (0, 0))
         unweighted = (weights == 1).all()
         wake = None if first else self._wake_weights
         if self.learning_rule == "hebbian":
             W = hebbian_weights(S, None if unweighted else weights)
+            log_scale = storkey_log_scale(scale, S.shape[1])
             wake = W if first else wake + math.exp(-log_scale) * W
         elif self.learning_rule == "storkey":
             start = np.zeros((S.shape[1],) * 2) if first else wake
             if not unweighted:
-                S = np.repeat(S, weights.astype(np.intp), axis=0)
-            wake, log_scale = storkey_update(start, S, log_scale)
+                S = np.repeat(
+                    S, whole_copies(weights, S.shape[1], "learning_rule='storkey'"), axis=0
+                )
+            wake, scale = storkey_update(start, S, scale)
         else:
-            wake, log_scale = pseudoinverse_weights(self.patterns_), 0.0
-        self._weights_log_scale = log_scale
+            wake, scale = pseudoinverse_weights(self.patterns_), (0, 0)
+        self._weights_scale = scale
+        log_scale = self._weights_log_scale = storkey_log_scale(scale, S.shape[1])
         self._wake_weights = self.weights_ = wake
         if not wake.any():
             warnings.warn(

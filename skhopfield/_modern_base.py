@@ -27,11 +27,7 @@ from sklearn.externals import array_api_compat
 from sklearn.utils import Bunch
 from sklearn.utils._array_api import check_same_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._batch import batch_retrieve, report, sharded_retrieve, sharding_active
 from ._core import learned
@@ -48,7 +44,12 @@ from ._core.namespace import (
 from ._core.scoring import ModernMemory, SparseModernMemory, iterate, make_memory
 from ._core.shards import energy_from_lse, lse_partials, merge_lse
 from ._tiles import for_tiles
-from ._validation import N_JOBS_CONSTRAINT, VERBOSE_CONSTRAINT, drop_zero_weights
+from ._validation import (
+    N_JOBS_CONSTRAINT,
+    VERBOSE_CONSTRAINT,
+    drop_zero_weights,
+    validate_data,
+)
 
 #: ``beta="auto"`` is this many times the inverse total variance of the
 #: stored patterns (see the class docstring).

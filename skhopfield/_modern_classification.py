@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._array_api import get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._batch import report
 from ._core import learned
@@ -32,6 +32,8 @@ from ._validation import (
     check_same_label_kind,
     restore_on_error,
     update_classes,
+    validate_data,
+    whole_copies,
 )
 
 #: With ``verbose >= 2``, a learned memory reports its optimizer's progress
@@ -537,7 +539,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     "weights, or store without learning."
                 )
             if not (weights == 1).all():
-                rows = np.repeat(np.arange(X.shape[0]), weights.astype(np.intp))
+                copies = whole_copies(weights, X.shape[1], "A learned memory")
+                rows = np.repeat(np.arange(X.shape[0]), copies)
                 X, y = X[rows], y[rows]
             if sp.issparse(X):
                 X = X.toarray()

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._array_api import get_namespace_and_device
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._batch import batch_retrieve
 from ._core.loo import (
@@ -20,7 +20,7 @@ from ._core.loo import (
 )
 from ._core.namespace import _device, _hi, _is_host, _ns
 from ._modern_base import _BaseModernMemory, _host
-from ._validation import restore_on_error
+from ._validation import restore_on_error, validate_data
 
 
 def _with_ones(T):

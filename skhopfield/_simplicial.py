@@ -15,6 +15,7 @@ from ._core.simplicial import (
     sample_simplices,
     simplex_sums,
 )
+from ._validation import whole_copies
 
 
 def resolve_counts(n_simplices, max_dim, n_features):
@@ -295,7 +296,9 @@ class SimplicialHopfieldMemory(BaseBinaryMemory):
         """``S`` with each row repeated as many times as its weight."""
         if weights is None or (weights == 1).all():
             return S
-        return np.repeat(S, weights.astype(np.intp), axis=0)
+        return np.repeat(
+            S, whole_copies(weights, S.shape[1], "SimplicialHopfieldMemory"), axis=0
+        )
 
     def _learn(self, S, first, weights=None):
         S = self._copies(S, weights)

@@ -4,8 +4,10 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
 #: ``_parameter_constraints`` entry of ``n_jobs``: ``None``, a positive count
 #: or a negative one counted from the number of CPUs (``-1`` all of them).
@@ -75,6 +77,105 @@ def drop_zero_weights(X, y, weights, *, first):
             "least one pattern a positive weight."
         )
     return X[keep], (None if y is None else y[keep]), weights[keep]
+
+
+def validate_data(_estimator, /, X="no_validation", y="no_validation", **kwargs):
+    """scikit-learn's ``validate_data``, refusing strings by name first.
+
+    With ``dtype=np.float64`` scikit-learn converts ``X`` with numpy, which
+    turns numeric strings (``"1"``) into numbers and fails on the others with
+    its bare "could not convert string to float".  Every memory needs
+    numbers, so strings in ``X`` (or in a 2-D ``y``: the BAM's patterns, the
+    regressor's targets) are an error that says so and what to do.  1-D
+    ``y`` are labels, where strings are fine.
+    """
+    if not isinstance(X, str):
+        X = _refuse_strings(_estimator, X, "X")
+    if not isinstance(y, str) and y is not None and _ndim(y) == 2:
+        y = _refuse_strings(_estimator, y, "y")
+    return _sklearn_validate_data(_estimator, X, y, **kwargs)
+
+
+def _ndim(a):
+    """``a.ndim``, also for array-likes that refuse numpy's functions."""
+    ndim = getattr(a, "ndim", None)
+    if ndim is None and not sp.issparse(a):
+        try:
+            ndim = np.asarray(a).ndim
+        except (ValueError, TypeError):
+            return None
+    return ndim
+
+
+def _first_string(values):
+    """The first ``str`` or ``bytes`` in an object array, or None."""
+    for value in values.ravel():
+        if isinstance(value, (str, bytes)):
+            return value
+    return None
+
+
+def _refuse_strings(estimator, X, name):
+    """``X`` (as an array where it was a list), or an error naming its strings."""
+    if X is None or sp.issparse(X):
+        return X
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a DataFrame
+        found = None
+        for column, dtype in X.dtypes.items():
+            if getattr(dtype, "kind", "O") in "OUS":
+                found = _first_string(np.asarray(X[column], dtype=object))
+                if found is not None:
+                    break
+    else:
+        if not isinstance(X, np.ndarray):
+            if hasattr(X, "__array_namespace__") or hasattr(X, "dtype"):
+                return X  # another array library: no strings there
+            try:
+                X = np.asarray(X)
+            except (ValueError, TypeError):
+                return X  # ragged and the like: scikit-learn says what is wrong
+        if X.dtype.kind in "US":
+            found = X.ravel()[0] if X.size else ""
+        elif X.dtype.kind == "O":
+            found = _first_string(X)
+        else:
+            return X
+    if found is None:
+        return X
+    if isinstance(found, np.generic):
+        found = found.item()
+    raise ValueError(
+        f"{type(estimator).__name__} needs numbers in {name}, but {name} holds "
+        f"strings (such as {found!r}). Encode them as numbers first, e.g. with "
+        "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder in a Pipeline."
+    )
+
+
+def whole_copies(weights, n_features, estimator):
+    """Whole-number sample weights as copy counts (``np.repeat``'s ``repeats``).
+
+    A memory that takes a weight ``k`` as ``k`` copies of its row builds an
+    array of ``weights.sum()`` rows of ``n_features`` numbers, so the weights
+    must sum to at most the rows one numpy array can index
+    (``np.iinfo(np.intp).max`` bytes in all): refused above that with a
+    message that names the limit, where the cast to an integer count would
+    otherwise wrap around (``1e300`` becomes a negative count).  Below it,
+    an array too large for the machine's memory is numpy's ``MemoryError``,
+    which gives its size.  ``weights`` are finite, non-negative and whole.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    limit = np.iinfo(np.intp).max // (8 * max(int(n_features), 1))
+    total = float(weights.sum())
+    if not total <= limit:
+        raise ValueError(
+            f"{estimator} stores a pattern of sample weight k as k copies, so "
+            f"the weights may sum to at most {limit:,} copies of {n_features} "
+            f"features (the rows one numpy array can index); they sum to "
+            f"{total:.6g}."
+        )
+    return weights.astype(np.intp)
+
+
 def _is_string_kind(values):
     """True for labels that are strings, False for numbers (already checked
     not to mix the two by :func:`check_label_types`)."""

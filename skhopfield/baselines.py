@@ -21,15 +21,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from ._batch import report
+from ._compat import minimize_callback
 from ._validation import (
     VERBOSE_CONSTRAINT,
     check_label_types,
     drop_zero_weights,
     restore_on_error,
+    validate_data,
 )
 
 __all__ = ["GLVQClassifier"]
@@ -348,15 +349,15 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
             )
             return cost, grad.ravel()
 
-        def progress(intermediate_result):
+        def progress(x, cost):
             progress.nit += 1
             if progress.nit % PROGRESS_EVERY == 0:
-                w = intermediate_result.x.reshape(shape)
+                w = x.reshape(shape)
                 _, _, mu = _glvq_cost(w, X, same, self.transfer, self.sigmoid_beta)
                 report(
                     self.verbose,
                     label,
-                    f"iteration {progress.nit}: cost {intermediate_result.fun:.6g}, "
+                    f"iteration {progress.nit}: cost {cost:.6g}, "
                     f"{(mu >= 0).mean():.1%} of training samples misclassified, "
                     f"{time.perf_counter() - start:.2f} s",
                 )
@@ -369,7 +370,7 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
             method="L-BFGS-B",
             tol=self.tol,
             options={"maxiter": self.max_iter},
-            callback=progress if self.verbose >= 2 else None,
+            callback=minimize_callback(progress, fun) if self.verbose >= 2 else None,
         )
         if result.status == 1:
             warnings.warn(

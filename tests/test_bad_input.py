@@ -120,6 +120,18 @@ def _with(value):
     return make
 
 
+def _with_object(value):
+    def make(case):
+        X = patterns(case, 3, N_FEATURES, seed=1).astype(object)
+        X[1, 2] = value
+        return X
+
+    return make
+
+
+#: What the string inputs' error says: what is wrong, and what to do.
+STRINGS = r"needs numbers in X, but X holds strings \(such as .*\)\. Encode them"
+
 REJECTED = {
     "nan": (_with(np.nan), ValueError, "NaN"),
     "+inf": (_with(np.inf), ValueError, "infinity"),
@@ -134,10 +146,19 @@ REJECTED = {
         ValueError,
         "Complex data not supported",
     ),
-    "strings": (
-        lambda case: np.array([["a"] * N_FEATURES] * 3),
+    # Strings are refused by name, whatever the container, numeric ones too
+    # (numpy alone would turn "1" into 1.0 and fail on "a" with its bare
+    # "could not convert string to float").
+    "strings": (lambda case: np.array([["a"] * N_FEATURES] * 3), ValueError, STRINGS),
+    "numeric_strings": (
+        lambda case: patterns(case, 3, N_FEATURES, seed=1).astype(str), ValueError, STRINGS
+    ),
+    "bytes": (lambda case: np.array([[b"1"] * N_FEATURES] * 3), ValueError, STRINGS),
+    "a_string_among_numbers": (_with_object("x"), ValueError, STRINGS),
+    "list_with_a_string": (
+        lambda case: [[1.0] * N_FEATURES, [1.0] * (N_FEATURES - 1) + ["b"], [1.0] * N_FEATURES],
         ValueError,
-        "could not convert string to float",
+        STRINGS,
     ),
     "none_entries": (
         lambda case: np.array([[None] * N_FEATURES] * 3, dtype=object),
@@ -520,3 +541,38 @@ def test_dense_synchronous_cycles_longer_than_two_are_detected(
         period[back] = step
     assert (period > 0).all()
     assert (period > 2).any()
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_a_dataframe_with_a_string_column_is_refused_by_name(case):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(patterns(case, 3, N_FEATURES, seed=1))
+    X[N_FEATURES] = ["u", "v", "w"]
+    with pytest.raises(ValueError, match=STRINGS.replace("such as .*", "such as 'u'")):
+        case.make().fit(*fit_args(case, X, labeled=True))
+
+
+@pytest.mark.parametrize("method", ["fit", "predict", "decision_function", "score"])
+def test_glvq_refuses_strings_by_name(method):
+    from skhopfield.baselines import GLVQClassifier
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    y = np.array([0, 1, 0, 1])
+    strings = X.astype(str)
+    est = GLVQClassifier(random_state=0) if method == "fit" else GLVQClassifier(
+        random_state=0
+    ).fit(X, y)
+    args = (strings, y) if method in ("fit", "score") else (strings,)
+    with pytest.raises(ValueError, match=STRINGS):
+        getattr(est, method)(*args)
+
+
+def test_bam_refuses_string_y_patterns_by_name_and_takes_string_labels():
+    from skhopfield import BidirectionalAssociativeMemory
+
+    X = make_binary_patterns(4, 8, random_state=0)
+    with pytest.raises(ValueError, match=STRINGS.replace("X", "y")):
+        BidirectionalAssociativeMemory().fit(X, np.where(X[:, :3] > 0, "+", "-"))
+    labels = np.array(["a", "b", "c", "d"])
+    bam = BidirectionalAssociativeMemory(random_state=0).fit(X, labels)
+    assert set(bam.predict(X)) <= set(labels)

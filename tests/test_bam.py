@@ -314,7 +314,7 @@ def test_bad_input_gives_clear_errors():
         bam.predict_backward(bad)
     with pytest.raises(ValueError, match="infinity"):
         bam.energy(X, bad)
-    with pytest.raises(ValueError, match="must be numeric"):
+    with pytest.raises(ValueError, match="needs numbers in y, but y holds strings"):
         BidirectionalAssociativeMemory().fit(X, np.full((5, 2), "a"))
     # wrong widths, on either side
     with pytest.raises(ValueError, match="has 11 features.*expecting 12"):

@@ -18,7 +18,15 @@ import warnings
 
 import numpy as np
 import pytest
-from _cases import CASES, assert_same, fit_args, one_per_estimator, outputs, patterns
+from _cases import (
+    CASES,
+    SPARSE_CASES,
+    assert_same,
+    fit_args,
+    one_per_estimator,
+    outputs,
+    patterns,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn import config_context
@@ -517,3 +525,31 @@ def test_skops_round_trip_of_modern_memories_at_any_scale(
         getattr(loaded, read)(cues), getattr(est, read)(cues)
     )
     np.testing.assert_array_equal(loaded.transform(cues), est.transform(cues))
+
+
+@pytest.mark.parametrize("case", SPARSE_CASES, ids=repr)
+def test_skops_after_a_sparse_fit_asks_to_trust_the_class_and_csr_matrix(case):
+    # A modern memory fitted on sparse input keeps CSR patterns: the types to
+    # trust are its class and scipy's csr_matrix, as the README, the user
+    # guide and docs/persistence.rst say (the list skops gives is the
+    # reference, and loading with it gives the same outputs).
+    from pathlib import Path
+
+    import scipy.sparse as sp
+
+    X = case.container(patterns(case, 20, 8, 0))
+    cues = case.container(patterns(case, 5, 8, 1))
+    est = case.make().fit(*fit_args(case, X, labeled=True))
+    assert sp.issparse(est.patterns_)
+    data = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=data)
+    cls = type(est)
+    csr = f"{type(est.patterns_).__module__}.{type(est.patterns_).__qualname__}"
+    assert sorted(untrusted) == sorted([f"{cls.__module__}.{cls.__qualname__}", csr])
+    loaded = sio.loads(data, trusted=untrusted)
+    read = "predict" if case.regressor else "predict_proba"
+    np.testing.assert_array_equal(getattr(loaded, read)(cues), getattr(est, read)(cues))
+    root = Path(__file__).resolve().parent.parent
+    for page in ("README.md", "docs/user_guide.rst", "docs/persistence.rst"):
+        text = (root / page).read_text()
+        assert "csr_matrix" in text.split("trust", 1)[1], page

@@ -88,3 +88,24 @@ def test_api_reference_lists_every_public_object():
     api = (DOCS / "api.rst").read_text()
     for obj in _public_objects():
         assert f"   {obj.__name__}\n" in api
+
+
+def test_the_gallery_runs_on_every_build():
+    # The README says the gallery runs on every build: sphinx-gallery skips
+    # an example whose file is unchanged since the last build unless
+    # run_stale_examples is set (and runs only the files filename_pattern
+    # matches: every example here).
+    import ast
+
+    tree = ast.parse((DOCS / "conf.py").read_text())
+    (conf,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id == "sphinx_gallery_conf"
+    ]
+    conf = ast.literal_eval(conf)
+    assert conf["run_stale_examples"] is True
+    examples = sorted((DOCS.parent / "examples").glob("*.py"))
+    assert examples and all(re.search(conf["filename_pattern"], f"/{f.name}") for f in examples)
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "runs on every build" in " ".join(readme.split())

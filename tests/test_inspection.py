@@ -153,9 +153,9 @@ def test_clear_error_without_matplotlib(monkeypatch):
 def test_retrieval_display_nearest_carries_predicted_label():
     # the Hebbian letters fall into a spurious state equally far from two
     # letters: the image shown is a pattern of the label predict gives
-    from skhopfield._glyphs import glyph_patterns
+    from skhopfield.datasets import load_glyphs
 
-    X, names = glyph_patterns()
+    X, names = load_glyphs(return_X_y=True)
     memory = HopfieldMemory(random_state=0).fit(X, names)
     cues = flip_bits(X, 0.1, random_state=0)
     d = RetrievalDisplay.from_estimator(memory, cues)

@@ -54,6 +54,22 @@ def test_readme_gives_the_demo_test_and_docs_commands_that_ci_runs():
     assert "-W" in docs[0].split()  # warnings are errors
 
 
+def test_ci_runs_exactly_the_readme_commands_in_order_then_the_oldest_versions():
+    # The README's commands, in the README's order, in one fresh venv, with
+    # nothing installed in between: the first "pip install" of .ci/run is the
+    # demo's, and every one up to the docs build is a README command.  What
+    # comes after (the oldest-versions job) runs in a second venv.
+    commands = [c for c in _readme_commands() if "--help" not in c]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    installs = [line for line in ci if "pip install" in line and "--upgrade pip" not in line]
+    assert installs[: len(commands)] == commands
+    last = ci.index(commands[-1])
+    assert "deactivate" in ci[last:]
+    assert ci.index("deactivate", last) < ci.index(installs[len(commands)])
+    # the temporary directory (both venvs) goes, whatever happens
+    assert any(line.startswith("trap ") and "rm -rf" in line for line in ci)
+
+
 @pytest.fixture(scope="module")
 def demo_output():
     return _demo("--n-cues", "20").stdout
@@ -282,3 +298,11 @@ def test_readme_beta_grid_brackets_the_optimum(readme_runs):
     assert values[0] < best < values[-1], (best, values)
     default = cross_val_score(namespace["pipe"], namespace["X"], namespace["y"])
     assert search.best_score_ >= default.mean()
+
+
+def test_readme_names_every_interaction_of_the_dense_memory():
+    from skhopfield._dense import INTERACTIONS
+
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `DenseAssociativeMemory`"))
+    assert set(re.findall(r'`"(\w+)"`', row)) == set(INTERACTIONS)

@@ -223,10 +223,10 @@ def test_fit_then_partial_fit_equals_fit_on_the_union(case, n_features, n_a, n_b
         if hasattr(whole, attr):
             np.testing.assert_array_equal(getattr(parts, attr), getattr(whole, attr))
     if hasattr(whole, "weights_"):
-        # Storkey's weights_ are the couplings up to a positive factor (a
-        # power of two, which may differ between the two paths where the
-        # largest coupling rounds to either side of one): compare each
-        # divided by its largest entry.
+        # Storkey's weights_ are the couplings up to a positive factor, the
+        # same on both paths (bitwise, see test_classical_rules.py) but where
+        # the exact couplings cancel to zero on the way: compare each divided
+        # by its largest entry.
         def unit_max(W):
             largest = np.abs(W).max()
             return W / largest if largest else W

@@ -628,3 +628,37 @@ def test_duplicate_groups_dense_and_sparse_match_plain_grouping():
         # the same partition of the rows
         same = groups[:, None] == groups[None, :]
         np.testing.assert_array_equal(same, ref[:, None] == ref[None, :])
+
+
+#: The memories that store a whole-number weight k as k copies of the row.
+COPYING = {
+    "storkey": lambda: HopfieldMemory("storkey"),
+    "simplicial": lambda: SimplicialHopfieldMemory(),
+    "learned": lambda: ModernHopfieldClassifier(prototypes_per_class=1, random_state=0),
+}
+
+
+@pytest.mark.parametrize("make", COPYING.values(), ids=COPYING.keys())
+@pytest.mark.parametrize("huge", [1e300, 2.0**63, 2.0**62])
+def test_copies_beyond_what_numpy_can_index_are_refused_naming_the_limit(make, huge):
+    # A weight k is k copies: 1e300 copies once wrapped around to a negative
+    # count ("repeats may not contain negative values").  The limit is the
+    # rows of n_features float64 one array can index: (2**63 - 1) // (8 N)
+    # bytes on a 64-bit machine.
+    X = make_binary_patterns(4, 16, random_state=0)
+    y = np.array([0, 1, 0, 1])
+    limit = np.iinfo(np.intp).max // (8 * 16)
+    assert limit < huge
+    with pytest.raises(ValueError, match=f"at most {limit:,} copies of 16 features.*they sum to"):
+        make().fit(X, y, sample_weight=[huge, 1, 1, 1])
+    # a failed partial_fit leaves the memory as it was
+    fitted = make().fit(X, y)
+    before = fitted.patterns_.copy()
+    with pytest.raises(ValueError, match=f"at most {limit:,} copies"):
+        fitted.partial_fit(X, y, sample_weight=[1, 1, huge, 1])
+    np.testing.assert_array_equal(fitted.patterns_, before)
+    # and weights that do fit are copies, as ever
+    np.testing.assert_array_equal(
+        make().fit(X, y, sample_weight=[3, 1, 1, 2]).predict(X),
+        make().fit(np.repeat(X, [3, 1, 1, 2], axis=0), np.repeat(y, [3, 1, 1, 2])).predict(X),
+    )

@@ -34,7 +34,7 @@ def hebbian_weights(S, weights=None):
     return W
 
 
-def storkey_update(W, S, log_scale=0.0):
+def storkey_update(W, S, scale=(0, 0)):
     """Store the rows of ``S`` one at a time with Storkey's rule (1997).
 
     For a new pattern ``x`` the rule, as Storkey states it, is
@@ -53,65 +53,94 @@ def storkey_update(W, S, log_scale=0.0):
     The global factor makes the couplings grow exponentially with the
     number of patterns (at ``N = 10`` they pass the float64 range after a
     few thousand), so the matrix is kept up to a positive factor: the true
-    couplings are ``exp(log_scale) * W``.  The factor ``1 + 2/N`` goes into
-    ``log_scale``, which leaves a single BLAS rank-2 update of one triangle
-    (``syr2``) per pattern, after the field ``h = W x`` (``symv``), and
-    ``W`` is renormalized by powers of two (exact) to keep its entries near
-    one.  Only the upper triangle is ever updated and the result is its
-    mirror image, so ``W`` is exactly symmetric by construction; a positive
-    factor does not change the sign of any field, so the dynamics are those
-    of the literature's rule.  The loop runs BLAS on one thread: its calls
-    are memory-bound matrix-vector work, where extra threads only add a
+    couplings are ``2**e * (1 + 2/N)**p * W`` for the pair of integers
+    ``scale = (e, p)``.  Each pattern adds one to ``p``, which leaves a
+    single BLAS rank-2 update of one triangle (``syr2``) per pattern, after
+    the field ``h = W x`` (``symv``), and ``W`` is renormalized by powers of
+    two (exact; ``e`` counts them) to keep its entries near one.  The only
+    other number in the update, ``x / 2`` divided by the factor, is
+    computed from ``p`` alone and then scaled by ``2**-e`` (exact), so every
+    step is the same, up to an exact power of two, whenever and however
+    often the matrix was renormalized: storing ``A`` then ``B`` gives
+    bitwise the couplings of storing ``A`` and ``B`` in one call.  Only the
+    upper triangle is ever updated and the result is its mirror image, so
+    ``W`` is exactly symmetric by construction; a positive factor does not
+    change the sign of any field, so the dynamics are those of the
+    literature's rule.  The loop runs BLAS on one thread: its calls are
+    memory-bound matrix-vector work, where extra threads only add a
     fork-join per call.
 
     Parameters
     ----------
     W : ndarray of shape (n_features, n_features)
         Symmetric couplings with zero diagonal (zeros for an empty memory),
-        up to the factor ``exp(log_scale)``.  Not modified.
+        up to the factor given by ``scale``.  Not modified.
     S : ndarray of shape (n_patterns, n_features)
         The new +/-1 patterns, stored in row order.
-    log_scale : float, default=0.0
-        Natural log of the factor of ``W``.
+    scale : tuple of two ints, default=(0, 0)
+        ``(e, p)``: the factor of ``W`` is ``2**e * (1 + 2/N)**p``.
 
     Returns
     -------
     W : ndarray of shape (n_features, n_features)
         The new couplings, largest absolute entry in ``[0.5, 1)`` (or all
         zero), exactly symmetric, zero diagonal.
-    log_scale : float
-        Natural log of their factor: the literature's couplings are
-        ``exp(log_scale) * W``.
+    scale : tuple of two ints
+        ``(e, p)`` of their factor: the literature's couplings are
+        ``exp(storkey_log_scale(scale, N)) * W``.
     """
-    n_features = W.shape[0]
+    e, p = (int(v) for v in scale)
     A = np.asfortranarray(np.triu(np.asarray(W, dtype=np.float64), 1))
     symv, syr2 = get_blas_funcs(("symv", "syr2"), (A,))
     bound = _max_abs(A)  # an upper bound of max |A|
     with single_threaded_blas():  # per pattern, O(N^2) memory-bound calls
-        A, log_scale, bound = _storkey_loop(A, S, log_scale, bound, symv, syr2)
-    A, log_scale = _normalize(A, log_scale, bound)
+        A, e, p, bound = _storkey_loop(A, S, e, p, bound, symv, syr2)
+    A, e, p = _normalize(A, e, p, bound)
     W = np.triu(A, 1)
     W += W.T  # x + 0 == 0 + x: exactly symmetric
-    return W, log_scale
+    return W, (e, p)
 
 
-def _storkey_loop(A, S, log_scale, bound, symv, syr2):
+def storkey_log_scale(scale, n_features):
+    """Natural log of the factor ``2**e * (1 + 2/N)**p`` of Storkey couplings."""
+    e, p = scale
+    return e * math.log(2.0) + p * math.log1p(2.0 / n_features)
+
+
+def _half_inverse_factor(e, p, log2_growth):
+    """``1 / (2 * 2**e * (1 + 2/N)**p)``, as ``m(p) * 2**-e`` (exact in ``e``).
+
+    The mantissa ``m(p)`` depends on ``p`` only, so two factors that differ
+    by a power of two give results that differ by exactly that power.
+    """
+    t = -p * log2_growth
+    whole = math.floor(t)
+    try:
+        return math.ldexp(0.5 * 2.0 ** (t - whole), whole - e)
+    except OverflowError:  # the couplings are below 2**-1000 of x x^T / N
+        return math.inf
+
+
+def _storkey_loop(A, S, e, p, bound, symv, syr2):
     """The per-pattern loop of :func:`storkey_update`, on the upper triangle."""
     n_features = A.shape[0]
-    growth = math.log1p(2.0 / n_features)
+    log2_growth = math.log1p(2.0 / n_features) / math.log(2.0)
     alpha = 1.0 / (n_features + 2)
     for count, x in enumerate(np.asarray(S, dtype=np.float64), start=1):
-        # True couplings c A with c = exp(log_scale); new ones c' A' with
+        # True couplings c A with c = 2**e (1 + 2/N)**p; new ones c' A' with
         # c' = c (1 + 2/N), A' = A + (x u^T + u x^T) / (N + 2), u = v / c.
-        u = (0.5 * math.exp(-log_scale)) * x - symv(1.0, A, x)
+        half = _half_inverse_factor(e, p, log2_growth)
+        if half == math.inf:  # couplings below 2**-1000 of one pattern's: none
+            A[...], e, p, half = 0.0, 0, 0, 0.5
+        u = half * x - symv(1.0, A, x)
         A = syr2(alpha, x, u, a=A, overwrite_a=True)
         np.fill_diagonal(A, 0.0)
-        log_scale += growth
+        p += 1
         bound += 2.0 * alpha * float(np.abs(u).max())
         if bound > _RESCALE_ABOVE or count % _RESCALE_EVERY == 0:
-            A, log_scale = _normalize(A, log_scale, bound)
+            A, e, p = _normalize(A, e, p, bound)
             bound = _max_abs(A)
-    return A, log_scale, bound
+    return A, e, p, bound
 
 
 #: Renormalize the Storkey matrix at least every this many patterns (keeps a
@@ -127,27 +156,28 @@ def _max_abs(A):
     return max(float(A.max()), -float(A.min())) if A.size else 0.0
 
 
-def _normalize(A, log_scale, bound):
+def _normalize(A, e, p, bound):
     """Scale ``A`` by a power of two (exact) so its largest entry is in [0.5, 1).
 
     ``bound`` is the summed size of the terms that made ``A`` since its last
     normalization.  Where every entry is within the rounding error of those
     terms (``4 (N + 2) eps bound``: the field ``W x`` sums ``N`` of them per
     pattern), the exact couplings cancelled to zero and what is left is
-    round-off: it is set to exactly zero (factor 1) instead of being scaled up
-    into couplings of unit size that the exact rule does not have.
+    round-off: it is set to exactly zero (factor 1, ``(e, p) = (0, 0)``)
+    instead of being scaled up into couplings of unit size that the exact
+    rule does not have.
     """
     largest = _max_abs(A)
     if largest <= 4.0 * (A.shape[0] + 2) * np.finfo(np.float64).eps * bound:
         A[...] = 0.0
-        return A, 0.0
+        return A, 0, 0
     if largest == 0.0 or not math.isfinite(largest):
-        return A, log_scale
+        return A, e, p
     exponent = math.frexp(largest)[1]
     if exponent:
         A *= math.ldexp(1.0, -exponent)
-        log_scale += exponent * math.log(2.0)
-    return A, log_scale
+        e += exponent
+    return A, e, p
 
 
 def pseudoinverse_weights(S):

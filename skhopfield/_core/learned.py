@@ -40,6 +40,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._batch import chunk_slices
+from .._compat import minimize_callback
 from .namespace import _ldexp, _scale_by_pow2
 from .scoring import ModernMemory, unit_rows
 
@@ -345,7 +346,7 @@ def train(
         bounds=bounds,
         tol=tol,
         options={"maxiter": max_iter},
-        callback=None if callback is None else _Progress(callback),
+        callback=None if callback is None else minimize_callback(_Progress(callback), fun),
     )
     V, C, b = unpack(result.x)
     return (
@@ -423,15 +424,15 @@ def pca_components(X, n_components):
 
 
 class _Progress:
-    """scipy's ``callback(intermediate_result)`` as ``callback(iteration, loss)``."""
+    """``progress(x, loss)`` (see :func:`minimize_callback`) as ``callback(iteration, loss)``."""
 
     def __init__(self, callback):
         self.callback = callback
         self.iteration = 0
 
-    def __call__(self, intermediate_result):
+    def __call__(self, x, loss):
         self.iteration += 1
-        self.callback(self.iteration, float(intermediate_result.fun))
+        self.callback(self.iteration, loss)
 
 
 class MappedMemory(ModernMemory):
