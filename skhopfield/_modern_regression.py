@@ -237,8 +237,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             Nadaraya-Watson estimate: a weight of 2 is exactly the pair
             stored twice, and a weight of 0 drops the pair (it is not
             stored).  ``beta="auto"`` uses the weighted variance;
-            ``beta="learn"`` a weighted leave-one-out loss (see Notes: there
-            a weight of 2 is not the same as a duplicated row).
+            ``beta="learn"`` a weighted leave-one-out loss, in which a weight
+            of 2 is also the pair stored twice (see Notes).
 
         Returns
         -------
@@ -362,6 +362,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             n_jobs=self.n_jobs,
             verbose=self.verbose,
             label=f"{type(self).__name__}.fit(beta='learn')",
+            n_features=memory.patterns.shape[1],
         )
         scaled = best_beta(losses, betas, memory.weights)[0]
         return memory.unscale_beta(scaled), scaled
