@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._batch import report
 from ._core import learned
+from ._core.loo import duplicate_groups
 from ._core.namespace import _device, _hi, _is_host, _ldexp, _move, _ns
 from ._core.scoring import frame, unit_rows
 from ._modern_base import (
@@ -283,7 +284,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     ``[1e-6, 1e6]``) and the map ``W`` (started at the PCA axes), plus the
     L2 penalty of ``alpha`` on learned prototypes.  With
     ``prototypes_per_class=None`` every training row is stored and the loss
-    is the leave-one-out one (a row never attends to itself); then only
+    is the leave-one-out one (a row never attends to itself, nor to its
+    identical copies: rows repeated in the data or by a whole-number
+    ``sample_weight`` are left out together, so weight ``k``, ``k`` copies
+    and weight 1 give the same ``beta_`` when all weights are equal); then only
     ``beta`` and ``W`` are learned, through row chunks cut to
     ``working_memory`` (no ``(n, n)`` matrix in one piece).  The learned
     ``patterns_``, ``pattern_labels_``, ``beta_`` and ``components_`` *are*
@@ -682,6 +686,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     V_new, idx_new = learned.kmeans_prototypes(Xf, y_idx, per_class, rng)
                     V, v_idx = np.vstack([V, V_new]), np.concatenate([v_idx, idx_new])
                 self_index = None
+        # Every row stored: a row is left out together with its identical
+        # copies (whole-number weights are repeated rows), so weight k, k
+        # copies and weight 1 train alike when all weights are equal.
+        groups = duplicate_groups(V)[0] if store_rows else None
         mapped = Xf if components is None else Xf @ components.T
         if self.similarity == "cosine":
             mapped = unit_rows(mapped)
@@ -697,6 +705,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             learn_patterns=not store_rows,
             learn_beta=self.beta == "learn",
             self_index=self_index,
+            groups=groups,
             max_iter=self.max_fit_iter,
             tol=self.fit_tol,
             alpha=0.0 if store_rows else self.alpha,

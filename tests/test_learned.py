@@ -489,3 +489,74 @@ def test_training_follows_the_scale_of_the_data_exactly(similarity, exponent):
     if np.isfinite(expected_beta) and expected_beta > 0:
         np.testing.assert_allclose(big.beta_, expected_beta, rtol=1e-12)
     np.testing.assert_array_equal(big.predict(X * s), unit.predict(X))
+
+
+def _ref_leave_group_out_loss(X, y, beta):
+    """Leave-one-group-out cross-entropy, one row at a time: row ``i`` attends
+    to every stored row except those identical to it (itself included)."""
+    total, n = 0.0, 0
+    for i in range(len(X)):
+        keep = ~(X == X[i]).all(axis=1)
+        if not (keep & (y == y[i])).any():
+            continue
+        a = -0.5 * beta * ((X[keep] - X[i]) ** 2).sum(axis=1)
+        total += logsumexp(a) - logsumexp(a[y[keep] == y[i]])
+        n += 1
+    return total / n
+
+
+def test_learned_beta_leaves_identical_copies_out_with_the_row():
+    # Iris has repeated rows; weight k is k stored copies.  A row that saw
+    # its twins would reward a huge beta.  Weight 1, weight 2 everywhere,
+    # weight 3 everywhere and every row duplicated must give one beta_, the
+    # minimizer of the plain leave-one-group-out loss.
+    from scipy.optimize import minimize_scalar
+
+    X, y = load_iris(return_X_y=True)
+    assert len(np.unique(X, axis=0)) < len(X)
+    fits = [
+        ModernHopfieldClassifier(beta="learn").fit(X, y),
+        ModernHopfieldClassifier(beta="learn").fit(X, y, sample_weight=np.full(len(y), 2)),
+        ModernHopfieldClassifier(beta="learn").fit(X, y, sample_weight=np.full(len(y), 3.0)),
+        ModernHopfieldClassifier(beta="learn").fit(np.vstack([X, X]), np.r_[y, y]),
+    ]
+    betas = np.array([f.beta_ for f in fits])
+    np.testing.assert_allclose(betas, betas[0], rtol=1e-6)
+    ref = minimize_scalar(
+        lambda t: _ref_leave_group_out_loss(X, y, np.exp(t)),
+        bracket=(np.log(0.1), np.log(100.0)),
+        options={"xtol": 1e-10},
+    )
+    np.testing.assert_allclose(betas[0], np.exp(ref.x), rtol=1e-3)
+    # the loss the estimator minimized is the reference's
+    loss = core.cross_entropy(
+        X, y, X, y, betas[0], self_index=np.arange(len(X)),
+        groups=np.unique(X, axis=0, return_inverse=True)[1].ravel(),
+    )[0]
+    np.testing.assert_allclose(loss, _ref_leave_group_out_loss(X, y, betas[0]), rtol=1e-10)
+
+
+@FEW
+@given(seed=st.integers(0, 2**31 - 1), similarity=st.sampled_from(SIMILARITIES),
+       mapped=st.booleans())
+def test_leave_one_group_out_gradient_matches_finite_differences(seed, similarity, mapped):
+    Q, y, V, vy, W = _problem(seed, n=12)
+    Q = np.vstack([Q, Q[:4], Q[:2]])  # copies, some of them twice
+    y = np.r_[y, y[:4], y[:2]]
+    groups = np.r_[np.arange(12), np.arange(4), np.arange(2)]
+    W = W if mapped else None
+
+    def f(theta):
+        C = None if W is None else theta[1:].reshape(W.shape)
+        return core.cross_entropy(
+            Q, y, Q, y, np.exp(theta[0]), components=C, similarity=similarity,
+            self_index=np.arange(len(Q)), groups=groups,
+        )
+
+    theta = np.r_[0.3, [] if W is None else W.ravel()]
+    err = check_grad(
+        lambda t: f(t)[0],
+        lambda t: np.r_[f(t)[3], [] if W is None else f(t)[2].ravel()],
+        theta,
+    )
+    assert err < 1e-5 * (1 + np.linalg.norm(np.r_[f(theta)[3]]))

@@ -97,6 +97,7 @@ def cross_entropy(
     similarity="euclidean",
     self_index=None,
     working_memory=None,
+    groups=None,
 ):
     """Mean cross-entropy of the class-summed attention, and its gradient.
 
@@ -123,6 +124,13 @@ def cross_entropy(
     working_memory : float or None
         Memory bound of a chunk of rows (MiB); None reads scikit-learn's
         configuration.
+    groups : ndarray of shape (P,), int, or None
+        With ``self_index``: the copy group of every pattern
+        (:func:`skhopfield._core.loo.duplicate_groups`).  Row ``i`` then
+        attends to no pattern of the group of ``self_index[i]``: it is left
+        out together with its identical copies (*leave one group out*), so
+        a row stored ``k`` times, or with whole-number weight ``k``, is not
+        predicted from its own twins.  None: only the pattern itself.
 
     Returns
     -------
@@ -144,7 +152,14 @@ def cross_entropy(
     keys = unit_rows(mapped) if similarity == "cosine" else mapped
     n_classes = max(y.max(initial=-1), pattern_y.max(initial=-1)) + 1
     counts = np.bincount(pattern_y, minlength=n_classes)
-    others = counts[y] - (0 if self_index is None else 1)
+    if self_index is None:
+        others = counts[y]
+    elif groups is None:
+        others = counts[y] - 1
+    else:
+        # patterns of the row's class outside the row's copy group
+        in_group = np.bincount(groups * n_classes + pattern_y)
+        others = counts[y] - in_group[groups[self_index] * n_classes + y]
     counted = others > 0
     n_rows = int(counted.sum())
     g_keys = np.zeros_like(keys)
@@ -166,7 +181,10 @@ def cross_entropy(
         # data's scores by a per-row constant only (see scoring.frame)
         a, _ = memory.exact_scores(memory.start(cues), memory.scale_beta(beta))
         if self_index is not None:
-            a[np.arange(rows.size), self_index[rows]] = -np.inf
+            if groups is None:
+                a[np.arange(rows.size), self_index[rows]] = -np.inf
+            else:
+                a[groups[None, :] == groups[self_index[rows]][:, None]] = -np.inf
             a -= a.max(axis=1, keepdims=True)
         same = pattern_y[None, :] == y[rows][:, None]
         a_same = np.where(same, a, -np.inf)
@@ -260,12 +278,14 @@ def train(
     scale=1.0,
     working_memory=None,
     callback=None,
+    groups=None,
 ):
     """Minimize :func:`cross_entropy` plus :func:`penalty` with L-BFGS-B.
 
     ``patterns`` are learned when ``learn_patterns``, ``components`` when
     given, ``log beta`` when ``learn_beta`` (bounded to :data:`BETA_RANGE`).
-    ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`.
+    ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`;
+    ``self_index`` and ``groups`` those of :func:`cross_entropy`.
     ``callback(iteration, loss)``, if given, is called after every L-BFGS-B
     iteration (for progress reports; it must not change anything).
 
@@ -307,6 +327,7 @@ def train(
             similarity=similarity,
             self_index=self_index,
             working_memory=working_memory,
+            groups=groups,
         )
         r, rV, rC, rb = penalty(
             V, b, components=C, similarity=similarity, center=center, scale=scale,
