@@ -116,23 +116,36 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         key/query projection.  Initialized by PCA, then trained.  At most
         ``n_features``.
     alpha : float, default=3e-3
-        Strength of the L2 penalty on the logit scale of learned prototypes,
-        ``alpha / 2 * v * beta^2 * mean_mu ||W (x^mu - m)||^2`` (``m`` the
-        training mean, the origin for ``"dot"``; ``v`` the total variance of
-        the mapped training rows, unit-normalized for ``"cosine"``, which
-        makes it scale-free; ``W`` the
-        identity without ``n_components``): weight decay on the linear logit
-        differences that the prototypes define, as in logistic regression.
+        Strength of the L2 penalty on the logit weights of learned
+        prototypes, ``alpha / 2 * v * mean_mu ||beta W^T W (x^mu - m)||^2``
+        (``m`` the training mean, the origin for ``"dot"``; ``v`` the total
+        variance of the training rows, which makes it scale-free; ``W`` the
+        identity without ``n_components``; for ``"cosine"``, ``alpha / 2 * v
+        * beta^2`` with ``v`` that of the mapped unit rows): weight decay on
+        the linear logit differences that the prototypes define, as in
+        logistic regression.  It depends on ``W`` and ``beta`` only through
+        ``beta W^T W``, as the logits do, so the objective has a minimum.
         Without it the training set, once separable, drives ``beta`` and the
         prototypes apart without bound and accuracy drops (breast cancer,
         5-fold, one prototype per class: 95.4% with ``alpha=0``, 98.2% with
         the default).  Ignored with ``prototypes_per_class=None``, whose
         leave-one-out loss is already a held-out one.
-    max_fit_iter : int, default=200
-        Iteration limit of the L-BFGS-B training of a learned memory.
+    max_fit_iter : int, default=1000
+        Iteration limit of the L-BFGS-B training of a learned memory; a
+        ``ConvergenceWarning`` says when it is reached.  With the default
+        ``fit_tol``, on the standardized digits, iris, wine and breast
+        cancer data (75% training splits, three seeds) training stopped
+        by ``fit_tol`` after 37 to 231 iterations with prototypes and no
+        map (digits 5 per class: 163 to 231), 433 to 640 with a map of 5
+        components on digits, and at most 30 on the other three.
     fit_tol : float, default=1e-5
-        Tolerance of that training (on the relative decrease of the loss and
-        on the projected gradient, as scipy's ``tol``).
+        Stopping rule of that training, relative to the objective ``f``
+        (the mean cross-entropy plus penalty): it stops once an iteration
+        lowers ``f`` by at most ``fit_tol * max(|f|, 1)``, or once no entry
+        of the projected gradient exceeds ``fit_tol`` in magnitude (scipy's
+        ``ftol`` and ``gtol``, as scikit-learn's logistic regression and
+        NCA use them).  On digits, ``1e-4`` trains 4 to 5 times faster and
+        loses about 0.5 points of held-out accuracy.
     random_state : int, RandomState instance or None, default=None
         Seeds the per-class k-means that places the initial prototypes.
     n_jobs : int, default=None
@@ -282,7 +295,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     (``max_fit_iter``, ``fit_tol``): the stored patterns (started at
     per-class k-means centres), ``log beta`` (with ``"learn"``; kept within
     ``[1e-6, 1e6]``) and the map ``W`` (started at the PCA axes), plus the
-    L2 penalty of ``alpha`` on learned prototypes.  With
+    L2 penalty of ``alpha`` on learned prototypes.  With a map and
+    ``"euclidean"`` or ``"dot"`` the logits depend on ``beta W^T W`` only,
+    so the scale is learned once, in ``W``, and ``beta_`` keeps its
+    starting value (``"auto"``'s with ``"learn"``).  With
     ``prototypes_per_class=None`` every training row is stored and the loss
     is the leave-one-out one (a row never attends to itself, nor to its
     identical copies: rows repeated in the data or by a whole-number
@@ -399,7 +415,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         prototypes_per_class=None,
         n_components=None,
         alpha=3e-3,
-        max_fit_iter=200,
+        max_fit_iter=1000,
         fit_tol=1e-5,
         random_state=None,
         n_jobs=None,
@@ -690,10 +706,19 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         # copies (whole-number weights are repeated rows), so weight k, k
         # copies and weight 1 train alike when all weights are equal.
         groups = duplicate_groups(V)[0] if store_rows else None
-        mapped = Xf if components is None else Xf @ components.T
+        # The penalty's scale: the total variance of what it weighs (the
+        # training rows; for "cosine" their mapped unit vectors).
         if self.similarity == "cosine":
-            mapped = unit_rows(mapped)
+            mapped = unit_rows(Xf if components is None else Xf @ components.T)
+        else:
+            mapped = Xf
         scale = float(np.var(mapped, axis=0).sum()) if len(Xf) > 1 else 1.0
+        # With a map, "euclidean" and "dot" logits depend on beta W^T W
+        # only: (W, beta) and (s W, beta / s^2) are one memory.  The scale
+        # is learned once, in W; beta stays where it started.
+        learn_beta = self.beta == "learn" and (
+            components is None or self.similarity == "cosine"
+        )
         V, components, beta, n_iter, converged = learned.train(
             Xf,
             y_idx,
@@ -703,7 +728,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             components=components,
             similarity=self.similarity,
             learn_patterns=not store_rows,
-            learn_beta=self.beta == "learn",
+            learn_beta=learn_beta,
             self_index=self_index,
             groups=groups,
             max_iter=self.max_fit_iter,

@@ -164,11 +164,12 @@ def test_penalty_value_and_gradient(seed, similarity, mapped, log_beta, alpha):
     value, gV, gW, gb = core.penalty(
         V, beta, components=W, similarity=similarity, center=center, scale=scale, alpha=alpha
     )
-    # the formula, written out
+    # the formula, written out: the logit weights beta W^T W (x - c), one
+    # pattern at a time (cosine: unit keys, beta alone)
     D = V - center if similarity == "euclidean" else V
-    K = D if W is None else D @ W.T
-    norms = np.ones(len(V)) if similarity == "cosine" else (K**2).sum(axis=1)
-    np.testing.assert_allclose(value, alpha / 2 * scale * beta**2 * norms.mean(), rtol=1e-12)
+    M = np.eye(V.shape[1]) if W is None else W.T @ W
+    norms = [1.0 if similarity == "cosine" else np.sum((M @ d) ** 2) for d in D]
+    np.testing.assert_allclose(value, alpha / 2 * scale * beta**2 * np.mean(norms), rtol=1e-12)
 
     def f(theta):
         Vt = theta[: V.size].reshape(V.shape)
@@ -186,6 +187,70 @@ def test_penalty_value_and_gradient(seed, similarity, mapped, log_beta, alpha):
         (f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)
     ])
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7 * (1 + abs(value)))
+
+
+@FEW
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    similarity=st.sampled_from(SIMILARITIES),
+    log_s=st.floats(-4.0, 4.0),
+)
+def test_the_penalized_loss_is_invariant_where_the_logits_are(seed, similarity, log_s):
+    # (W, beta) -> (s W, beta / s^2) leaves the euclidean and dot logits
+    # unchanged (cosine: W -> s W alone); the penalty must not fall there,
+    # or the objective has no minimum.
+    Q, y, V, vy, W = _problem(seed)
+    s = np.exp(log_s)
+    beta, beta_s = 0.7, (0.7 if similarity == "cosine" else 0.7 / s**2)
+    kw = dict(similarity=similarity)
+    pkw = dict(similarity=similarity, center=Q.mean(axis=0), scale=2.0, alpha=0.1)
+    base = core.cross_entropy(Q, y, V, vy, beta, components=W, **kw)[0]
+    moved = core.cross_entropy(Q, y, V, vy, beta_s, components=s * W, **kw)[0]
+    np.testing.assert_allclose(moved, base, rtol=1e-9)
+    r0 = core.penalty(V, beta, components=W, **pkw)[0]
+    r1 = core.penalty(V, beta_s, components=s * W, **pkw)[0]
+    np.testing.assert_allclose(r1, r0, rtol=1e-9)
+
+
+def test_a_learned_map_stays_finite_and_moderate_on_wine():
+    # Prototypes, a learned beta and a learned map together: the scale of
+    # the map is the inverse temperature's, learned once (in W).  Before,
+    # the penalty fell without bound along (s W, beta / s^2): wine gave
+    # beta_ ~ 1e-8 and max_norm_ ~ 1e6.
+    from scipy.optimize import check_grad as _check
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    for Xs in (X, (X - X.mean(0)) / X.std(0)):
+        est = ModernHopfieldClassifier(
+            prototypes_per_class=2, beta="learn", n_components=5, random_state=0
+        ).fit(Xs, y)
+        # the logit weights beta W^T W, in units of the data's spread
+        A = est.beta_ * est.components_.T @ est.components_
+        spread = np.sqrt(Xs.var(axis=0).sum())
+        assert np.isfinite(A).all() and np.linalg.norm(A, 2) * spread**2 < 1e3
+        mapped_spread = np.sqrt((Xs @ est.components_.T).var(axis=0).sum())
+        assert est.max_norm_ < 10 * mapped_spread
+    assert est.score(Xs, y) > 0.95  # standardized (raw wine is ill-scaled for L2)
+    # the gradient of the objective there, by finite differences
+    Xf = (Xs - Xs.mean(0)) / 4
+    yi = np.searchsorted(est.classes_, y)
+    V0 = (est.patterns_ - Xs.mean(0)) / 4
+    vy = np.searchsorted(est.classes_, est.pattern_labels_)
+    W0 = est.components_ * 4
+    center = Xf.mean(axis=0)
+
+    def f(theta):
+        V = theta[: V0.size].reshape(V0.shape)
+        W = theta[V0.size:].reshape(W0.shape)
+        ce = core.cross_entropy(Xf, yi, V, vy, 0.5, components=W)
+        r = core.penalty(V, 0.5, components=W, center=center, scale=3.0, alpha=0.01)
+        return ce[0] + r[0], np.r_[(ce[1] + r[1]).ravel(), (ce[2] + r[2]).ravel()]
+
+    theta = np.r_[V0.ravel(), W0.ravel()]
+    grad = f(theta)[1]
+    err = _check(lambda t: f(t)[0], lambda t: f(t)[1], theta, epsilon=1e-7)
+    assert err < 1e-5 * (1 + np.linalg.norm(grad))
 
 
 def test_the_penalty_restores_accuracy_on_separable_data():

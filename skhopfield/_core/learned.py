@@ -223,17 +223,32 @@ def cross_entropy(
 
 def penalty(patterns, beta, *, components=None, similarity="euclidean", center=None,
             scale=1.0, alpha=0.0):
-    """L2 penalty on the logit scale of the memory, and its gradient.
+    """L2 penalty on what the logits see, and its gradient.
 
-    ``R = alpha / 2 * scale * beta^2 * mean_mu ||W (x^mu - c)||^2``, ``c``
-    the ``center`` (the training mean; the origin for ``"dot"``) and
-    ``scale`` the total variance of the (mapped) training rows, so that
-    ``R`` does not change when the data are rescaled (``beta`` then scales
-    as the inverse square).  For ``"euclidean"`` with one pattern per class,
-    ``beta W^T W (x^a - x^b)`` is the weight vector of the linear logit
-    difference of classes ``a`` and ``b``: this is weight decay on those
-    weights, the L2 term of logistic regression.  For ``"cosine"`` the keys
-    have unit norm and ``R = alpha / 2 * scale * beta^2``.
+    For ``"euclidean"`` and ``"dot"`` the logits of a cue ``q`` are, up to
+    a term equal for all patterns, ``q . A x^mu - x^mu . A x^mu / 2``
+    (``"dot"``: ``q . A x^mu``) with ``A = beta W^T W`` (``beta I`` without
+    a map): the linear logit weights in the input space are ``A x^mu``.  The
+    penalty is weight decay on them,
+
+        ``R = alpha / 2 * scale * mean_mu ||beta W^T W (x^mu - c)||^2``,
+
+    ``c`` the ``center`` (the training mean; the origin for ``"dot"``) and
+    ``scale`` the total variance of the training rows, so that ``R`` does
+    not change when the data are rescaled (``beta`` then scales as the
+    inverse square).  For ``"euclidean"`` with one pattern per class,
+    ``A (x^a - x^b)`` is the weight vector of the linear logit difference of
+    classes ``a`` and ``b``: this is the L2 term of logistic regression.
+    ``R`` depends on ``(W, beta)`` only through ``beta W^T W``, as the logits
+    do: the change ``(W, beta) -> (s W, beta / s^2)``, which leaves the logits
+    alone, leaves ``R`` alone too, so the penalized loss cannot fall by
+    moving along it (a penalty on ``beta^2 ||W (x^mu - c)||^2`` would be
+    divided by ``s^2`` there and have no minimum).  Without a map it is
+    ``alpha / 2 * scale * beta^2 * mean_mu ||x^mu - c||^2``.
+
+    For ``"cosine"`` the logits are ``beta`` times cosines, whatever the
+    scale of ``W``; ``R = alpha / 2 * scale * beta^2`` (``scale`` the total
+    variance of the unit-normalized, mapped training rows).
 
     Returns
     -------
@@ -250,13 +265,16 @@ def penalty(patterns, beta, *, components=None, similarity="euclidean", center=N
         value = 0.5 * alpha * scale * beta**2
         return value, np.zeros_like(patterns), g_comp, 2.0 * value
     D = patterns if center is None or similarity == "dot" else patterns - center
-    K = D if components is None else D @ components.T
     c = alpha * scale * beta**2 / P
-    value = 0.5 * c * float(np.einsum("ij,ij->", K, K))
-    g_keys = c * K
     if components is None:
-        return value, g_keys, None, 2.0 * value
-    return value, g_keys @ components, g_keys.T @ D, 2.0 * value
+        value = 0.5 * c * float(np.einsum("ij,ij->", D, D))
+        return value, c * D, None, 2.0 * value
+    K = D @ components.T  # W d, (P, K)
+    G = K @ components  # W^T W d, (P, N): the logit weights over beta
+    H = G @ components.T  # W W^T W d, (P, K)
+    value = 0.5 * c * float(np.einsum("ij,ij->", G, G))
+    # d/dd ||M d||^2 / 2 = M M d;  d/dW = (W d)(M d)^T + (W M d) d^T
+    return value, c * (H @ components), c * (K.T @ G + H.T @ D), 2.0 * value
 
 
 def train(
@@ -364,8 +382,9 @@ def train(
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
-        tol=tol,
-        options={"maxiter": max_iter},
+        # stop on a relative reduction of the objective (ftol) or a small
+        # projected gradient (gtol), the same tol for both
+        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
         callback=None if callback is None else _Progress(callback),
     )
     V, C, b = unpack(result.x)
