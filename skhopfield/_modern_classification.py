@@ -134,10 +134,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Iteration limit of the L-BFGS-B training of a learned memory; a
         ``ConvergenceWarning`` says when it is reached.  With the default
         ``fit_tol``, on the standardized digits, iris, wine and breast
-        cancer data (75% training splits, three seeds) training stopped
-        by ``fit_tol`` after 37 to 231 iterations with prototypes and no
-        map (digits 5 per class: 163 to 231), 433 to 640 with a map of 5
-        components on digits, and at most 30 on the other three.
+        cancer data (75% training splits, three seeds; 1 to 5 prototypes
+        per class, with and without a map of 5 components, or every row
+        stored), training stopped by ``fit_tol`` after at most 231
+        iterations on digits without a map (5 per class: 163 to 231),
+        433 to 640 on digits with the map, and at most 106 on the other
+        three.
     fit_tol : float, default=1e-5
         Stopping rule of that training, relative to the objective ``f``
         (the mean cross-entropy plus penalty): it stops once an iteration

@@ -425,6 +425,23 @@ def test_convergence_warning_and_n_iter():
     assert est.n_iter_ < 1000
 
 
+@pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer"])
+def test_the_defaults_converge_with_margin(name):
+    # The demo's learned memory (5 per class, beta learned) on the built-in
+    # data sets, standardized: training stops by fit_tol, well before
+    # max_fit_iter.
+    import sklearn.datasets
+
+    X, y = getattr(sklearn.datasets, f"load_{name}")(return_X_y=True)
+    X = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = ModernHopfieldClassifier(
+            prototypes_per_class=5, beta="learn", random_state=0
+        ).fit(X, y)
+    assert est.n_iter_ <= est.max_fit_iter / 2
+
+
 def test_n_components_larger_than_n_features_is_refused():
     X, y = _blobs()
     with pytest.raises(ValueError, match="n_features=6"):

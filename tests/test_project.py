@@ -55,8 +55,19 @@ def test_readme_gives_the_demo_test_and_docs_commands_that_ci_runs():
 
 
 @pytest.fixture(scope="module")
-def demo_output():
-    return _demo("--n-cues", "20").stdout
+def demo_run():
+    return _demo("--n-cues", "20")
+
+
+@pytest.fixture(scope="module")
+def demo_output(demo_run):
+    return demo_run.stdout
+
+
+def test_demo_runs_clean(demo_run):
+    # the first thing a new user runs: no warning of any kind on stderr
+    # (the learned memory's training converges within max_fit_iter)
+    assert "Warning" not in demo_run.stderr, demo_run.stderr
 
 
 def test_demo_runs_and_recalls(demo_output):
