@@ -580,7 +580,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         classes, fixed = update_classes(fitted, labels, y, classes, reset)
         self._classes_fixed = fixed
         if self._learns():
-            return self._train(X, y, classes, reset, start)
+            # the whole training (k-means, PCA, L-BFGS-B, the new memory) on
+            # one BLAS thread unless every row is stored and there are many
+            with learned.training_threads(X.shape, self.prototypes_per_class is not None):
+                return self._train(X, y, classes, reset, start)
         if not reset:
             weights = np.concatenate([_host(self.pattern_weights_), weights])
         if not host and labels.dtype.kind in "biuf":
