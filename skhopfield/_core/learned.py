@@ -119,6 +119,7 @@ def cross_entropy(
     self_index=None,
     working_memory=None,
     groups=None,
+    sample_weight=None,
 ):
     """Mean cross-entropy of the class-summed attention, and its gradient.
 
@@ -152,11 +153,14 @@ def cross_entropy(
         out together with its identical copies (*leave one group out*), so
         a row stored ``k`` times, or with whole-number weight ``k``, is not
         predicted from its own twins.  None: only the pattern itself.
+    sample_weight : ndarray of shape (n,) or None
+        Positive weight of each row: the loss is the weighted mean.  None:
+        all 1.
 
     Returns
     -------
     loss : float
-        Mean over the rows that count; 0.0 when none does.
+        (Weighted) mean over the rows that count; 0.0 when none does.
     grad_patterns : ndarray of shape (P, N)
     grad_components : ndarray of shape (K, N) or None
     grad_log_beta : float
@@ -183,6 +187,8 @@ def cross_entropy(
         others = counts[y] - in_group[groups[self_index] * n_classes + y]
     counted = others > 0
     n_rows = int(counted.sum())
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    w_total = float(n_rows if w is None else w[counted].sum())
     g_keys = np.zeros_like(keys)
     g_comp = None if components is None else np.zeros_like(components)
     if n_rows == 0:
@@ -217,8 +223,12 @@ def cross_entropy(
             R = np.exp(a_same - top)
             within = R.sum(axis=1, keepdims=True)
             R /= within
-        loss += float((np.log(total) - top - np.log(within)).sum())
+        row_loss = np.log(total) - top - np.log(within)
         G = S - R
+        if w is not None:
+            row_loss = row_loss * w[rows][:, None]
+            G *= w[rows][:, None]
+        loss += float(row_loss.sum())
         a[~np.isfinite(a)] = 0.0
         g_log_beta += float(np.einsum("ij,ij->", G, a))
         g_keys += G.T @ cues
@@ -229,7 +239,7 @@ def cross_entropy(
             if similarity == "cosine":
                 g_cues = _normalize_backprop(U, g_cues)
             g_comp += g_cues.T @ Xs
-    scale = beta / n_rows
+    scale = beta / w_total
     g_keys *= scale
     if similarity == "cosine":
         g_keys = _normalize_backprop(mapped, g_keys)
@@ -239,7 +249,7 @@ def cross_entropy(
         g_comp *= scale
         g_comp += g_keys.T @ patterns
         g_pat = g_keys @ components
-    return loss / n_rows, g_pat, g_comp, g_log_beta / n_rows, n_rows
+    return loss / w_total, g_pat, g_comp, g_log_beta / w_total, n_rows
 
 
 def penalty(patterns, beta, *, components=None, similarity="euclidean", center=None,
@@ -318,13 +328,15 @@ def train(
     working_memory=None,
     callback=None,
     groups=None,
+    sample_weight=None,
 ):
     """Minimize :func:`cross_entropy` plus :func:`penalty` with L-BFGS-B.
 
     ``patterns`` are learned when ``learn_patterns``, ``components`` when
     given, ``log beta`` when ``learn_beta`` (bounded to :data:`BETA_RANGE`).
     ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`;
-    ``self_index`` and ``groups`` those of :func:`cross_entropy`.
+    ``self_index``, ``groups`` and ``sample_weight`` those of
+    :func:`cross_entropy`.
     ``callback(iteration, loss)``, if given, is called after every L-BFGS-B
     iteration (for progress reports; it must not change anything).
 
@@ -367,6 +379,7 @@ def train(
             self_index=self_index,
             working_memory=working_memory,
             groups=groups,
+            sample_weight=sample_weight,
         )
         r, rV, rC, rb = penalty(
             V, b, components=C, similarity=similarity, center=center, scale=scale,
