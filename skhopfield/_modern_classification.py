@@ -880,15 +880,23 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
 
         Per class, reservoir sampling (Vitter's algorithm R): the kept rows
         stay a uniform sample of all the class's rows seen, at most
-        :data:`REHEARSAL_ROWS` of them.
+        :data:`REHEARSAL_ROWS` of them (:meth:`fit` draws that sample
+        directly).
         """
         X = np.asarray(X, dtype=np.float64)
         if reset:
-            rows, labels, seen = np.zeros((0, X.shape[1])), y[:0], {}
-        else:
-            rows, labels = self._rehearsal_X, self._rehearsal_y
-            seen = dict(zip(_host(self.classes_).tolist(), self.class_count_.tolist()))
-        rows, labels = list(rows), list(labels)
+            # a uniform sample of each class's rows, as the reservoir keeps
+            keep = []
+            for c in np.unique(y):
+                mine = np.flatnonzero(y == c)
+                if len(mine) > REHEARSAL_ROWS:
+                    mine = np.sort(rng.choice(mine, REHEARSAL_ROWS, replace=False))
+                keep.append(mine)
+            keep = np.concatenate(keep) if keep else np.zeros(0, dtype=np.intp)
+            self._rehearsal_X, self._rehearsal_y = X[keep], y[keep]
+            return
+        seen = dict(zip(_host(self.classes_).tolist(), self.class_count_.tolist()))
+        rows, labels = list(self._rehearsal_X), list(self._rehearsal_y)
         slots = {}
         for i, c in enumerate(labels):
             slots.setdefault(c, []).append(i)
