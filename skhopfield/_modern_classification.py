@@ -698,13 +698,18 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             )
         dtype = X.dtype if reset else self.patterns_.dtype
         # Train in the batch's own frame (centered for "euclidean", scaled by
-        # a power of two, exactly; see _core.scoring.frame), so that data at
-        # any scale float64 holds trains as at scale 1; beta scales as 4**k.
+        # a power of two, exactly; see _core.scoring.frame), so that data
+        # scaled by any power of two float64 holds train exactly as at scale
+        # 1; beta scales as 4**k.
         # ("cosine" is scale free: its rows are scaled too, for the PCA and
         # k-means, but its beta is not.)
         cosine = self.similarity == "cosine"
-        # partial_fit: one frame for the batch and the current memory
-        framed = X if reset else np.vstack([X, self.patterns_])
+        # partial_fit: one frame for the batch, the current memory and the
+        # rehearsal rows
+        framed = X
+        if not reset:
+            kept = getattr(self, "_rehearsal_X", np.zeros((0, X.shape[1])))
+            framed = np.vstack([X, self.patterns_, kept])
         center0, k = frame(
             np.asarray(framed, dtype=np.float64), "dot" if cosine else self.similarity
         )

@@ -741,3 +741,19 @@ def test_training_at_other_scales_agrees_to_the_tolerance(similarity, scale):
     np.testing.assert_allclose(
         other.patterns_ / scale, unit.patterns_, atol=0.25 * np.abs(unit.patterns_).max()
     )
+
+
+@pytest.mark.parametrize("exponent", [-480, 480])
+def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent):
+    # batches, memory and rehearsal rows share one power-of-two frame
+    X, y = load_iris(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    s = 2.0**exponent
+    params = dict(prototypes_per_class=2, beta="learn", random_state=0)
+    unit, scaled = ModernHopfieldClassifier(**params), ModernHopfieldClassifier(**params)
+    for rows in [y == 0, y == 1, y == 2, slice(None, None, 7)]:
+        unit.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        scaled.partial_fit(X[rows] * s, y[rows], classes=[0, 1, 2])
+    np.testing.assert_allclose(scaled.patterns_, unit.patterns_ * s, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(scaled.predict(X * s), unit.predict(X))
+    assert unit.score(X, y) > 0.95
