@@ -179,6 +179,7 @@ def batch_retrieve(
     fixed_bytes=0,
     verbose=0,
     label="retrieve",
+    n_features=None,
 ):
     """Run ``block_func`` over row chunks of ``X`` and concatenate the results.
 
@@ -222,6 +223,10 @@ def batch_retrieve(
         completed chunk (rows done, rate, time left).
     label : str
         Names the work in the messages, e.g. ``"HopfieldMemory.retrieve"``.
+    n_features : int or None
+        The number of features the messages name; None: ``X.shape[1]``.
+        For an ``X`` of row indices (one column), the features of the rows
+        they index.
 
     Returns
     -------
@@ -256,14 +261,17 @@ def batch_retrieve(
             )
     else:
         parts = _run_reporting(
-            block_func, X, shared, slices, n_jobs, n_workers, verbose, label
+            block_func, X, shared, slices, n_jobs, n_workers, verbose, label,
+            X.shape[1] if n_features is None else n_features,
         )
     return _concatenate(parts)
 
 
-def _run_reporting(block_func, X, shared, slices, n_jobs, n_workers, verbose, label):
+def _run_reporting(
+    block_func, X, shared, slices, n_jobs, n_workers, verbose, label, n_features
+):
     """The chunks of :func:`batch_retrieve`, reporting as each completes."""
-    progress = _Progress(verbose, label, X.shape[0], X.shape[1], len(slices), n_workers)
+    progress = _Progress(verbose, label, X.shape[0], n_features, len(slices), n_workers)
     parts = [None] * len(slices)
     if n_workers == 1:
         for i, s in enumerate(slices):

@@ -18,6 +18,7 @@ from ._core.loo import (
     loo_block,
     squared_error,
 )
+from ._core.learned import training_threads
 from ._core.namespace import _device, _hi, _is_host, _ns
 from ._modern_base import _BaseModernMemory, _host
 from ._validation import restore_on_error, validate_data
@@ -237,8 +238,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             Nadaraya-Watson estimate: a weight of 2 is exactly the pair
             stored twice, and a weight of 0 drops the pair (it is not
             stored).  ``beta="auto"`` uses the weighted variance;
-            ``beta="learn"`` a weighted leave-one-out loss (see Notes: there
-            a weight of 2 is not the same as a duplicated row).
+            ``beta="learn"`` a weighted leave-one-out loss, in which a weight
+            of 2 is also the pair stored twice (see Notes).
 
         Returns
         -------
@@ -353,16 +354,21 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         row_bytes = (
             itemsize * (2 * P + 4 * memory.aug.shape[1]) + 8 * len(betas) + 9 * P
         )
-        losses = batch_retrieve(
-            block,
-            np.arange(P)[:, None],
-            row_bytes=row_bytes,
-            shared=shared,
-            owner=(memory, "loo"),
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
-            label=f"{type(self).__name__}.fit(beta='learn')",
-        )
+        # small stored sets: one BLAS thread for the whole search (its
+        # products are small next to a thread fork-join); large: all
+        blas = training_threads(memory.patterns.shape, learn_patterns=False)
+        with blas:
+            losses = batch_retrieve(
+                block,
+                np.arange(P)[:, None],
+                row_bytes=row_bytes,
+                shared=shared,
+                owner=(memory, "loo"),
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                label=f"{type(self).__name__}.fit(beta='learn')",
+                n_features=memory.patterns.shape[1],
+            )
         scaled = best_beta(losses, betas, memory.weights)[0]
         return memory.unscale_beta(scaled), scaled
 

@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 
 from ._batch import report
 from ._compat import minimize_callback
+from ._core.binary import single_threaded_blas
 from ._validation import (
     VERBOSE_CONSTRAINT,
     check_label_types,
@@ -305,7 +306,9 @@ class GLVQClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        with restore_on_error(self):
+        # the whole fit (initial prototypes, L-BFGS-B) multiplies small
+        # matrices: one BLAS thread, no fork-join per product
+        with restore_on_error(self), single_threaded_blas():
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight=None):

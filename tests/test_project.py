@@ -71,8 +71,19 @@ def test_ci_runs_exactly_the_readme_commands_in_order_then_the_oldest_versions()
 
 
 @pytest.fixture(scope="module")
-def demo_output():
-    return _demo("--n-cues", "20").stdout
+def demo_run():
+    return _demo("--n-cues", "20")
+
+
+@pytest.fixture(scope="module")
+def demo_output(demo_run):
+    return demo_run.stdout
+
+
+def test_demo_runs_clean(demo_run):
+    # the first thing a new user runs: no warning of any kind on stderr
+    # (the learned memory's training converges within max_fit_iter)
+    assert "Warning" not in demo_run.stderr, demo_run.stderr
 
 
 def test_demo_runs_and_recalls(demo_output):

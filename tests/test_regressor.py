@@ -272,3 +272,18 @@ def test_a_failed_fit_leaves_the_previous_memory():
     # and patterns_ is a copy, not the caller's array
     X[0] = 1e3
     np.testing.assert_array_equal(reg.predict(Q), before)
+
+
+def test_learn_verbose_line_names_the_patterns_and_their_features(capsys):
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:120], y[:120]
+    ModernHopfieldRegressor(beta="learn", verbose=1).fit(X, y)
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if "beta='learn'" in line
+    ]
+    assert len(lines) == 1
+    assert f"{len(X)} rows x {X.shape[1]} features" in lines[0]
+    # two targets: the line still counts the patterns' features
+    ModernHopfieldRegressor(beta="learn", verbose=1).fit(X, np.c_[y, -y])
+    out = capsys.readouterr().out
+    assert f"{len(X)} rows x {X.shape[1]} features" in out

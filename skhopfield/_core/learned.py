@@ -36,17 +36,38 @@ K. Obermayer (2003), Soft learning vector quantization, Neural Computation
 Neighbourhood components analysis, NeurIPS 17.
 """
 
+from contextlib import nullcontext
+
 import numpy as np
 from scipy.optimize import minimize
 
 from .._batch import chunk_slices
 from .._compat import minimize_callback
+from .binary import single_threaded_blas
 from .namespace import _ldexp, _scale_by_pow2
 from .scoring import ModernMemory, unit_rows
+
+#: Training keeps every BLAS thread only with every row stored and at least
+#: this many stored numbers (``P * N``); below, it runs on one thread.
+THREADED_SIZE = 2**20
 
 #: ``beta`` is kept in this range while it is learned: the range in which the
 #: kernels of :mod:`skhopfield._core.scoring` are guaranteed finite.
 BETA_RANGE = (1e-6, 1e6)
+
+
+def training_threads(shape, learn_patterns):
+    """The BLAS thread context of a training on patterns of ``shape`` (P, N).
+
+    Each evaluation of the objective multiplies matrices of the patterns'
+    size, small next to the fork-join of several BLAS threads (digits, 5
+    prototypes per class: 2.7x slower with 2 threads than with one on a
+    quiet machine, 13x under load): one thread.  Only every row stored with
+    many rows (the leave-one-out products are ``n x n``; at least
+    :data:`THREADED_SIZE` stored numbers) keeps the threads.
+    """
+    many = not learn_patterns and shape[0] * shape[1] >= THREADED_SIZE
+    return nullcontext() if many else single_threaded_blas()
 
 
 def to_frame(A, center, k):
@@ -98,6 +119,8 @@ def cross_entropy(
     similarity="euclidean",
     self_index=None,
     working_memory=None,
+    groups=None,
+    sample_weight=None,
 ):
     """Mean cross-entropy of the class-summed attention, and its gradient.
 
@@ -124,11 +147,21 @@ def cross_entropy(
     working_memory : float or None
         Memory bound of a chunk of rows (MiB); None reads scikit-learn's
         configuration.
+    groups : ndarray of shape (P,), int, or None
+        With ``self_index``: the copy group of every pattern
+        (:func:`skhopfield._core.loo.duplicate_groups`).  Row ``i`` then
+        attends to no pattern of the group of ``self_index[i]``: it is left
+        out together with its identical copies (*leave one group out*), so
+        a row stored ``k`` times, or with whole-number weight ``k``, is not
+        predicted from its own twins.  None: only the pattern itself.
+    sample_weight : ndarray of shape (n,) or None
+        Positive weight of each row: the loss is the weighted mean.  None:
+        all 1.
 
     Returns
     -------
     loss : float
-        Mean over the rows that count; 0.0 when none does.
+        (Weighted) mean over the rows that count; 0.0 when none does.
     grad_patterns : ndarray of shape (P, N)
     grad_components : ndarray of shape (K, N) or None
     grad_log_beta : float
@@ -145,9 +178,18 @@ def cross_entropy(
     keys = unit_rows(mapped) if similarity == "cosine" else mapped
     n_classes = max(y.max(initial=-1), pattern_y.max(initial=-1)) + 1
     counts = np.bincount(pattern_y, minlength=n_classes)
-    others = counts[y] - (0 if self_index is None else 1)
+    if self_index is None:
+        others = counts[y]
+    elif groups is None:
+        others = counts[y] - 1
+    else:
+        # patterns of the row's class outside the row's copy group
+        in_group = np.bincount(groups * n_classes + pattern_y)
+        others = counts[y] - in_group[groups[self_index] * n_classes + y]
     counted = others > 0
     n_rows = int(counted.sum())
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    w_total = float(n_rows if w is None else w[counted].sum())
     g_keys = np.zeros_like(keys)
     g_comp = None if components is None else np.zeros_like(components)
     if n_rows == 0:
@@ -167,7 +209,10 @@ def cross_entropy(
         # data's scores by a per-row constant only (see scoring.frame)
         a, _ = memory.exact_scores(memory.start(cues), memory.scale_beta(beta))
         if self_index is not None:
-            a[np.arange(rows.size), self_index[rows]] = -np.inf
+            if groups is None:
+                a[np.arange(rows.size), self_index[rows]] = -np.inf
+            else:
+                a[groups[None, :] == groups[self_index[rows]][:, None]] = -np.inf
             a -= a.max(axis=1, keepdims=True)
         same = pattern_y[None, :] == y[rows][:, None]
         a_same = np.where(same, a, -np.inf)
@@ -179,8 +224,12 @@ def cross_entropy(
             R = np.exp(a_same - top)
             within = R.sum(axis=1, keepdims=True)
             R /= within
-        loss += float((np.log(total) - top - np.log(within)).sum())
+        row_loss = np.log(total) - top - np.log(within)
         G = S - R
+        if w is not None:
+            row_loss = row_loss * w[rows][:, None]
+            G *= w[rows][:, None]
+        loss += float(row_loss.sum())
         a[~np.isfinite(a)] = 0.0
         g_log_beta += float(np.einsum("ij,ij->", G, a))
         g_keys += G.T @ cues
@@ -191,7 +240,7 @@ def cross_entropy(
             if similarity == "cosine":
                 g_cues = _normalize_backprop(U, g_cues)
             g_comp += g_cues.T @ Xs
-    scale = beta / n_rows
+    scale = beta / w_total
     g_keys *= scale
     if similarity == "cosine":
         g_keys = _normalize_backprop(mapped, g_keys)
@@ -201,22 +250,37 @@ def cross_entropy(
         g_comp *= scale
         g_comp += g_keys.T @ patterns
         g_pat = g_keys @ components
-    return loss / n_rows, g_pat, g_comp, g_log_beta / n_rows, n_rows
+    return loss / w_total, g_pat, g_comp, g_log_beta / w_total, n_rows
 
 
 def penalty(patterns, beta, *, components=None, similarity="euclidean", center=None,
             scale=1.0, alpha=0.0):
-    """L2 penalty on the logit scale of the memory, and its gradient.
+    """L2 penalty on what the logits see, and its gradient.
 
-    ``R = alpha / 2 * scale * beta^2 * mean_mu ||W (x^mu - c)||^2``, ``c``
-    the ``center`` (the training mean; the origin for ``"dot"``) and
-    ``scale`` the total variance of the (mapped) training rows, so that
-    ``R`` does not change when the data are rescaled (``beta`` then scales
-    as the inverse square).  For ``"euclidean"`` with one pattern per class,
-    ``beta W^T W (x^a - x^b)`` is the weight vector of the linear logit
-    difference of classes ``a`` and ``b``: this is weight decay on those
-    weights, the L2 term of logistic regression.  For ``"cosine"`` the keys
-    have unit norm and ``R = alpha / 2 * scale * beta^2``.
+    For ``"euclidean"`` and ``"dot"`` the logits of a cue ``q`` are, up to
+    a term equal for all patterns, ``q . A x^mu - x^mu . A x^mu / 2``
+    (``"dot"``: ``q . A x^mu``) with ``A = beta W^T W`` (``beta I`` without
+    a map): the linear logit weights in the input space are ``A x^mu``.  The
+    penalty is weight decay on them,
+
+        ``R = alpha / 2 * scale * mean_mu ||beta W^T W (x^mu - c)||^2``,
+
+    ``c`` the ``center`` (the training mean; the origin for ``"dot"``) and
+    ``scale`` the total variance of the training rows, so that ``R`` does
+    not change when the data are rescaled (``beta`` then scales as the
+    inverse square).  For ``"euclidean"`` with one pattern per class,
+    ``A (x^a - x^b)`` is the weight vector of the linear logit difference of
+    classes ``a`` and ``b``: this is the L2 term of logistic regression.
+    ``R`` depends on ``(W, beta)`` only through ``beta W^T W``, as the logits
+    do: the change ``(W, beta) -> (s W, beta / s^2)``, which leaves the logits
+    alone, leaves ``R`` alone too, so the penalized loss cannot fall by
+    moving along it (a penalty on ``beta^2 ||W (x^mu - c)||^2`` would be
+    divided by ``s^2`` there and have no minimum).  Without a map it is
+    ``alpha / 2 * scale * beta^2 * mean_mu ||x^mu - c||^2``.
+
+    For ``"cosine"`` the logits are ``beta`` times cosines, whatever the
+    scale of ``W``; ``R = alpha / 2 * scale * beta^2`` (``scale`` the total
+    variance of the unit-normalized, mapped training rows).
 
     Returns
     -------
@@ -233,13 +297,16 @@ def penalty(patterns, beta, *, components=None, similarity="euclidean", center=N
         value = 0.5 * alpha * scale * beta**2
         return value, np.zeros_like(patterns), g_comp, 2.0 * value
     D = patterns if center is None or similarity == "dot" else patterns - center
-    K = D if components is None else D @ components.T
     c = alpha * scale * beta**2 / P
-    value = 0.5 * c * float(np.einsum("ij,ij->", K, K))
-    g_keys = c * K
     if components is None:
-        return value, g_keys, None, 2.0 * value
-    return value, g_keys @ components, g_keys.T @ D, 2.0 * value
+        value = 0.5 * c * float(np.einsum("ij,ij->", D, D))
+        return value, c * D, None, 2.0 * value
+    K = D @ components.T  # W d, (P, K)
+    G = K @ components  # W^T W d, (P, N): the logit weights over beta
+    H = G @ components.T  # W W^T W d, (P, K)
+    value = 0.5 * c * float(np.einsum("ij,ij->", G, G))
+    # d/dd ||M d||^2 / 2 = M M d;  d/dW = (W d)(M d)^T + (W M d) d^T
+    return value, c * (H @ components), c * (K.T @ G + H.T @ D), 2.0 * value
 
 
 def train(
@@ -261,12 +328,16 @@ def train(
     scale=1.0,
     working_memory=None,
     callback=None,
+    groups=None,
+    sample_weight=None,
 ):
     """Minimize :func:`cross_entropy` plus :func:`penalty` with L-BFGS-B.
 
     ``patterns`` are learned when ``learn_patterns``, ``components`` when
     given, ``log beta`` when ``learn_beta`` (bounded to :data:`BETA_RANGE`).
-    ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`.
+    ``alpha``, ``center`` and ``scale`` are those of :func:`penalty`;
+    ``self_index``, ``groups`` and ``sample_weight`` those of
+    :func:`cross_entropy`.
     ``callback(iteration, loss)``, if given, is called after every L-BFGS-B
     iteration (for progress reports; it must not change anything).
 
@@ -308,6 +379,8 @@ def train(
             similarity=similarity,
             self_index=self_index,
             working_memory=working_memory,
+            groups=groups,
+            sample_weight=sample_weight,
         )
         r, rV, rC, rb = penalty(
             V, b, components=C, similarity=similarity, center=center, scale=scale,
@@ -338,16 +411,18 @@ def train(
     bounds = [(None, None)] * (theta0.size - (1 if learn_beta else 0))
     if learn_beta:
         bounds.append(tuple(np.log(BETA_RANGE)))
-    result = minimize(
-        fun,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        tol=tol,
-        options={"maxiter": max_iter},
-        callback=None if callback is None else minimize_callback(_Progress(callback), fun),
-    )
+    with training_threads(patterns.shape, learn_patterns):
+        result = minimize(
+            fun,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            # stop on a relative reduction of the objective (ftol) or a
+            # small projected gradient (gtol), the same tol for both
+            options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
+            callback=None if callback is None else minimize_callback(_Progress(callback), fun),
+        )
     V, C, b = unpack(result.x)
     return (
         np.array(V, copy=True),

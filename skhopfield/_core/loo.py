@@ -30,6 +30,8 @@ Nothing here knows about estimators.
 import numpy as np
 import scipy.sparse as sp
 
+from .binary import single_threaded_blas
+
 #: ``beta="learn"`` searches this many multiples of the reference ``beta``
 #: (log-spaced, factor about 1.41 between neighbours).
 LEARN_GRID = np.logspace(-3.0, 3.0, 41)
@@ -100,6 +102,14 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
     w = np.empty_like(a)
+    # one thin product per beta (C columns of values): one BLAS thread
+    with single_threaded_blas():
+        _loo_losses(a, log_w, values, betas, idx, loss, w, out)
+    return out
+
+
+def _loo_losses(a, log_w, values, betas, idx, loss, w, out):
+    """The ``beta`` loop of :func:`loo_block`, into ``out``."""
     for k, beta in enumerate(betas):
         np.multiply(a, a.dtype.type(beta), out=w)
         if log_w is not None:
@@ -108,7 +118,6 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
                 w -= w.max(axis=1, keepdims=True)
         np.exp(w, out=w)  # the others' largest weight is exactly 1
         out[:, k] = loss(w @ values, idx)
-    return out
 
 
 def squared_error(readout, idx, *, targets):
