@@ -410,6 +410,13 @@ def test_pattern_blocks_match_whole_rows(similarity, monkeypatch):
     monkeypatch.setattr(tiles, "MIN_TILE_ROWS", 16)
     monkeypatch.setattr(tiles, "TILE_BYTES", 16 * 7 * 8)
     assert tiles.tile_shape(400, 8) == (16, 7)
+    # the blocks are as few as fit and the patterns shared evenly among them
+    # (no thin last block: 101 patterns in blocks of at most 100 are 51 + 50)
+    for P in (101, 250, 1000, 1234):
+        rows, width = tiles.tile_shape(P, 8, tile_bytes=16 * 100 * 8)
+        n_blocks = -(-P // width)
+        assert rows == 16 and width <= 100 and n_blocks == -(-P // 100)
+        assert P - (n_blocks - 1) * width >= width - n_blocks + 1
     np.testing.assert_array_equal(clf.predict(Q), expected[0])
     np.testing.assert_allclose(clf.predict_proba(Q), expected[1], rtol=1e-12, atol=1e-15)
     with config_context(working_memory=0.02):
