@@ -512,7 +512,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             dtype=[xp.float64, xp.float32],
             y_numeric=False,
             accept_sparse="csr",
+            ensure_all_finite="allow-nan",
         )
+        self._check_missing(X, "X", fitting=True)
         check_classification_targets(y)
         y = np.asarray(y)
         host = _is_host(X)
@@ -826,4 +828,5 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         tags = super().__sklearn_tags__()
         # The learned memories' training (L-BFGS-B, scipy) is numpy only.
         tags.array_api_support = not self._learns()
+        tags.input_tags.allow_nan = tags.input_tags.allow_nan and not self._learns()
         return tags

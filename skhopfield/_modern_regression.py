@@ -18,9 +18,17 @@ from ._core.loo import (
     loo_block,
     squared_error,
 )
+from ._core.masked import PartialModernMemory, present_scores
 from ._core.namespace import _device, _hi, _is_host, _ns
 from ._modern_base import _BaseModernMemory, _host
 from ._validation import restore_on_error
+
+
+def _nan_as_inf(A):
+    """``A`` with its NaN entries as inf (dense numpy), for grouping copies."""
+    if isinstance(A, np.ndarray) and np.isnan(A).any():
+        return np.where(np.isnan(A), np.inf, A)
+    return A
 
 
 def _with_ones(T):
@@ -293,7 +301,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             multi_output=True,
             y_numeric=True,
             accept_sparse="csr",
+            ensure_all_finite="allow-nan",
         )
+        self._check_missing(X, "X", fitting=True)
         y = np.asarray(y, dtype=np.float64)
         X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if not reset:
@@ -334,7 +344,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         # The leave-one-out pass runs on the host (numpy, the batch engine's
         # joblib chunks) in the same frame: it returns one float.
         memory = memory.host()
-        groups, n_groups = duplicate_groups(memory.patterns)
+        # (missing entries as inf: equal to each other, to nothing else)
+        groups, n_groups = duplicate_groups(_nan_as_inf(memory.patterns))
         if n_groups < 2:  # nothing to leave one out against
             return auto, scaled_auto
         T = targets.reshape(P, -1)
@@ -347,6 +358,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             "values": _with_ones(T).astype(memory.aug.dtype),
             "loss": partial(squared_error, targets=T),
         }
+        if isinstance(memory, PartialModernMemory):
+            # stored missing entries: each row scored on its present entries
+            shared["scores"] = present_scores
         if n_groups < P:
             shared["groups"] = groups
         itemsize = memory.aug.dtype.itemsize
