@@ -1,7 +1,7 @@
 """
-=====================================================
+============================================================
 Imputation: HopfieldImputer, KNNImputer and IterativeImputer
-=====================================================
+============================================================
 
 :class:`~skhopfield.HopfieldImputer` stores the training rows (with their
 own missing entries) in a modern Hopfield memory and fills each missing

@@ -1,7 +1,7 @@
 """
-=====================================================
+=================================
 Classifying with missing features
-=====================================================
+=================================
 
 :class:`~skhopfield.ModernHopfieldClassifier` takes NaN features as they
 are: a cue is scored on its observed coordinates only (the marginal of the

@@ -593,9 +593,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             keep = np.ones(n, dtype=bool)
             keep[rows] = False
             full = self._batch(block_func, X[keep], n_out, what, **params)
-        # the masked scores hold a few (rows, patterns) arrays at once
+        # the masked scores and fill hold up to six (rows, patterns) arrays
         part = self._batch(
-            partial_func, X[rows], n_out + 3 * self.patterns_.shape[0], what, **params
+            partial_func, X[rows], n_out + 6 * self.patterns_.shape[0], what, **params
         )
         return merge_rows(n, rows, full, part)
 

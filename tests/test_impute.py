@@ -177,3 +177,28 @@ def test_more_steps_complete_towards_a_stored_row():
     err = lambda S: np.abs(S[:, 4:] - centers[:, 4:]).max()  # noqa: E731
     assert err(many) < err(one)
     np.testing.assert_array_equal(many[:, :4], Q[:, :4])
+
+
+def test_transform_memory_is_bounded_by_working_memory():
+    """Filling 4000 rows against 4000 stored ones never builds the 128 MB
+    rows x patterns matrix: the peak stays near the 8 MiB budget and does
+    not grow with the number of rows (tracemalloc sees numpy's arrays)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(4000, 16))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imp = HopfieldImputer(beta=1.0).fit(X)
+    peaks = []
+    for n in (1000, 4000):
+        with config_context(working_memory=8):
+            tracemalloc.start()
+            try:
+                tracemalloc.reset_peak()
+                before, _ = tracemalloc.get_traced_memory()
+                imp.transform(X[:n])
+                peaks.append(tracemalloc.get_traced_memory()[1] - before)
+            finally:
+                tracemalloc.stop()
+    assert max(peaks) < 2 * 8 * 2**20
+    assert peaks[1] < 1.5 * peaks[0] + 2**20
