@@ -676,13 +676,15 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
         result : :class:`~sklearn.utils.Bunch`
             ``states`` (n_samples, n_features) the states after up to
-            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
+            ``max_iter`` steps (a partial cue's observed entries clamped,
+            unchanged); ``n_iter`` (n_samples,) steps run per row;
             ``converged`` (n_samples,) True where the last step moved the
             state by at most ``tol * max_norm_``.
         """
@@ -710,7 +712,8 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -733,7 +736,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States.
+            States; with missing entries (NaN), the marginal energy over
+            the observed ones (see "Partial cues and imputation" in the user
+            guide).
 
         Returns
         -------

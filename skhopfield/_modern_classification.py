@@ -429,7 +429,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         ----------
         X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             Patterns (float32 is kept as float32).  A ``scipy.sparse``
-            matrix is stored as CSR and stays sparse (see Notes).
+            matrix is stored as CSR and stays sparse (see Notes).  Dense
+            rows may have missing entries (NaN; see "Partial cues and
+            imputation" in the user guide).
         y : array-like of shape (n_patterns,)
             Labels: all numbers or all strings (a mix is refused, as is NaN).
         sample_weight : array-like of shape (n_patterns,), default=None
@@ -772,7 +774,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -787,7 +790,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -810,7 +814,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
         y : array-like of shape (n_samples,)
             True labels: all numbers or all strings.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -235,7 +235,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         ----------
         X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             Patterns (float32 is kept as float32).  A ``scipy.sparse``
-            matrix is stored as CSR and stays sparse (see Notes).
+            matrix is stored as CSR and stays sparse (see Notes).  Dense
+            rows may have missing entries (NaN; see "Partial cues and
+            imputation" in the user guide).
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Targets: finite real numbers.
         sample_weight : array-like of shape (n_patterns,), default=None
@@ -390,7 +392,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
