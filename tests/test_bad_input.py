@@ -153,7 +153,7 @@ def _takes_nan(case, name):
     return (
         name in ("nan", "none_entries")
         and case.make().__sklearn_tags__().input_tags.allow_nan
-        and not case.sparse
+        and case.container is None
     )
 
 
