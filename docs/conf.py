@@ -9,6 +9,10 @@ import os
 import re
 import warnings
 
+# The imputation example compares with IterativeImputer, experimental in
+# scikit-learn: enabled here too, so that the gallery resolves its name.
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+
 import skhopfield
 
 project = "skhopfield"

@@ -7,10 +7,12 @@ from ._dense import DenseAssociativeMemory
 from ._modern_classification import ModernHopfieldClassifier
 from ._modern_regression import ModernHopfieldRegressor
 from ._simplicial import SimplicialHopfieldMemory
+from .impute import HopfieldImputer
 
 __all__ = [
     "BidirectionalAssociativeMemory",
     "DenseAssociativeMemory",
+    "HopfieldImputer",
     "HopfieldMemory",
     "ModernHopfieldClassifier",
     "ModernHopfieldRegressor",

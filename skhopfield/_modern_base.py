@@ -41,8 +41,15 @@ from ._core.namespace import (
     _ns,
     _to_numpy,
 )
+from ._core.masked import PartialModernMemory, make_partial_memory, nan_rows
 from ._core.scoring import ModernMemory, SparseModernMemory, iterate, make_memory
 from ._core.shards import energy_from_lse, lse_partials, merge_lse
+from ._modern_partial import (
+    merge_rows,
+    partial_energy_block,
+    partial_readout_block,
+    partial_transform_block,
+)
 from ._tiles import for_tiles
 from ._validation import (
     N_JOBS_CONSTRAINT,
@@ -117,6 +124,16 @@ def _check_magnitude(memory, extent, beta, A, what="X"):
             f"{bound:.3g} exceeds {limit:.3g}, so scores would overflow. Rescale "
             "the data (e.g. with StandardScaler) or use a smaller beta."
         )
+
+
+def _make_memory(patterns, similarity, weights):
+    """The scoring layout of stored ``patterns``: a
+    :class:`~skhopfield._core.masked.PartialModernMemory` when they have
+    missing entries (NaN), else :func:`~skhopfield._core.scoring.make_memory`."""
+    memory = make_partial_memory(patterns, similarity, weights=weights)
+    if memory is None:
+        memory = make_memory(patterns, similarity, weights=weights)
+    return memory
 
 
 def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total):
@@ -320,7 +337,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         replaced until every check has passed, so a refused input leaves the
         previous memory whole.
         """
-        memory = make_memory(patterns, self.similarity, weights=weights)
+        memory = _make_memory(patterns, self.similarity, weights)
         beta, scaled_beta = self._resolve_beta(memory, **fitted)
         _check_magnitude(memory, 1.0, scaled_beta, memory.aug)
         # Self-check, as the binary memories do, on an evenly spaced sample of
@@ -328,7 +345,12 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         probe = np.unique(
             np.linspace(0, patterns.shape[0] - 1, SELF_CHECK_SIZE).astype(int)
         )
-        _, n_iter, _ = _transform_block(
+        probe_block = (
+            partial_transform_block
+            if isinstance(memory, PartialModernMemory)
+            else _transform_block
+        )
+        _, n_iter, _ = probe_block(
             _take_rows(patterns, probe),
             memory=memory,
             beta=scaled_beta,
@@ -447,7 +469,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             or cached[3] is not weights
         ):
             if components is None:
-                memory = make_memory(patterns, similarity, weights=weights)
+                memory = _make_memory(patterns, similarity, weights)
             else:
                 memory = learned.MappedMemory(patterns, components, similarity)
             cached = (*key, memory)
@@ -502,16 +524,81 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             reset=False,
             dtype=[xp.float64, xp.float32],
             accept_sparse="csr",
+            ensure_all_finite="allow-nan",
         )
+        missing = self._check_missing(X, "X")
         if sp.issparse(X) and hasattr(self, "_learned_mode"):
             X = X.toarray()  # a learned memory (dense prototypes, a map)
         memory = self._memory.like(X)
         if self.similarity == "cosine" and not as_states:
             extent = 1.0  # the dynamics start from the unit-normalized cues
+        elif missing:
+            # the missing entries stand at the frame's center (no extent)
+            center = 0.0 if memory.center is None else memory.center
+            extent = memory.extent(np.where(np.isnan(X), center, X))
         else:
             extent = memory.extent(X)
         _check_magnitude(memory, extent, self._scaled_beta, X)
         return X
+
+    def _check_missing(self, X, what, fitting=False):
+        """Whether the validated ``X`` has missing entries (NaN); a clear error
+        where they are not supported (sparse, other array namespaces, learned
+        memories)."""
+        if _is_host(X) and not sp.issparse(X):
+            missing = bool(np.isnan(X).any())
+        else:
+            data = X.data if sp.issparse(X) else X
+            xp = array_api_compat.array_namespace(data)
+            missing = bool(xp.any(xp.isnan(data)))
+        if not missing:
+            return False
+        where = None
+        if sp.issparse(X):
+            where = "sparse input"
+        elif not _is_host(X):
+            where = "arrays of other namespaces than numpy (array API)"
+        elif getattr(self, "_learns", bool)() or (
+            not fitting and type(self._memory) not in (ModernMemory, PartialModernMemory)
+        ):
+            where = "learned memories (prototypes_per_class, beta='learn', n_components)"
+        if where is not None:
+            raise ValueError(
+                f"{what} has missing entries (NaN), which {type(self).__name__} "
+                f"supports on dense numpy arrays only, not on {where}. Impute them "
+                "first (e.g. with skhopfield.HopfieldImputer)."
+            )
+        return True
+
+    def _partial_rows(self, X):
+        """Rows of the validated cues ``X`` that take the partial-cue path
+        (:mod:`skhopfield._modern_partial`): those with a missing entry, or
+        every row when the stored patterns have missing entries.  None for
+        no row."""
+        if not (_is_host(X) and not sp.issparse(X)):
+            return None
+        if isinstance(self._memory, PartialModernMemory):
+            return np.arange(X.shape[0])
+        rows = np.flatnonzero(nan_rows(X))
+        return rows if rows.size else None
+
+    def _split_batch(self, block_func, partial_func, X, n_out, what, **params):
+        """:meth:`_batch` over the complete rows of ``X``, ``partial_func``
+        over those of :meth:`_partial_rows`, merged in row order."""
+        rows = self._partial_rows(X)
+        if rows is None:
+            return self._batch(block_func, X, n_out, what, **params)
+        n = X.shape[0]
+        full = None
+        if rows.size < n:
+            keep = np.ones(n, dtype=bool)
+            keep[rows] = False
+            full = self._batch(block_func, X[keep], n_out, what, **params)
+        # the masked scores and fill hold up to six (rows, patterns) arrays
+        part = self._batch(
+            partial_func, X[rows], n_out + 6 * self.patterns_.shape[0], what, **params
+        )
+        return merge_rows(n, rows, full, part)
 
     def _batch(self, block_func, X, n_out, what, **params):
         """Run ``block_func`` over the validated cues ``X`` through the engine.
@@ -571,8 +658,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             values = values.astype(X.dtype, copy=False)
         else:
             values = _ns(X).astype(values, X.dtype, copy=False)
-        return self._batch(
+        return self._split_batch(
             _readout_block,
+            partial_readout_block,
             X,
             values.shape[1],
             what,
@@ -589,13 +677,15 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
         result : :class:`~sklearn.utils.Bunch`
             ``states`` (n_samples, n_features) the states after up to
-            ``max_iter`` steps; ``n_iter`` (n_samples,) steps run per row;
+            ``max_iter`` steps (a partial cue's observed entries clamped,
+            unchanged); ``n_iter`` (n_samples,) steps run per row;
             ``converged`` (n_samples,) True where the last step moved the
             state by at most ``tol * max_norm_``.
         """
@@ -603,8 +693,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _retrieve(self, X, what):
         X = self._validated(X, what)
-        states, n_iter, converged = self._batch(
+        states, n_iter, converged = self._split_batch(
             _transform_block,
+            partial_transform_block,
             X,
             2 * X.shape[1],
             what,
@@ -622,7 +713,8 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -645,7 +737,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            States.
+            States; with missing entries (NaN), the marginal energy over
+            the observed ones (see "Partial cues and imputation" in the user
+            guide).
 
         Returns
         -------
@@ -661,8 +755,12 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         X = self._validated(X, "energy", as_states=True)
         # The energy keeps a second (rows, patterns) array for its log-sum-exp.
-        E = self._batch(
-            _energy_block, X, X.shape[1] + self.patterns_.shape[0], "energy"
+        E = self._split_batch(
+            _energy_block,
+            partial_energy_block,
+            X,
+            X.shape[1] + self.patterns_.shape[0],
+            "energy",
         )
         xp = array_api_compat.array_namespace(E)
         if not bool(xp.all(xp.isfinite(E))):
@@ -678,6 +776,10 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = True
+        # Missing entries (NaN) in cues and in stored rows: dense numpy only,
+        # not learned memories (see "Partial cues and imputation" in the
+        # user guide).
+        tags.input_tags.allow_nan = True
         # Stored rows compute in any array API namespace (see docs/gpu.rst).
         tags.array_api_support = True
         return tags

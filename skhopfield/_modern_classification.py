@@ -494,7 +494,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         ----------
         X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             Patterns (float32 is kept as float32).  A ``scipy.sparse``
-            matrix is stored as CSR and stays sparse (see Notes).
+            matrix is stored as CSR and stays sparse (see Notes).  Dense
+            rows may have missing entries (NaN; see "Partial cues and
+            imputation" in the user guide).
         y : array-like of shape (n_patterns,)
             Labels: all numbers or all strings (a mix is refused, as is NaN).
         sample_weight : array-like of shape (n_patterns,), default=None
@@ -582,7 +584,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             dtype=[xp.float64, xp.float32],
             y_numeric=False,
             accept_sparse="csr",
+            ensure_all_finite="allow-nan",
         )
+        self._check_missing(X, "X", fitting=True)
         check_classification_targets(y)
         y = np.asarray(y)
         host = _is_host(X)
@@ -988,7 +992,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -1003,7 +1008,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------
@@ -1026,7 +1032,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
         y : array-like of shape (n_samples,)
             True labels: all numbers or all strings.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -1044,4 +1051,5 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         tags = super().__sklearn_tags__()
         # The learned memories' training (L-BFGS-B, scipy) is numpy only.
         tags.array_api_support = not self._learns()
+        tags.input_tags.allow_nan = tags.input_tags.allow_nan and not self._learns()
         return tags

@@ -19,9 +19,17 @@ from ._core.loo import (
     squared_error,
 )
 from ._core.learned import training_threads
+from ._core.masked import PartialModernMemory, present_scores
 from ._core.namespace import _device, _hi, _is_host, _ns
 from ._modern_base import _BaseModernMemory, _host
 from ._validation import restore_on_error, validate_data
+
+
+def _nan_as_inf(A):
+    """``A`` with its NaN entries as inf (dense numpy), for grouping copies."""
+    if isinstance(A, np.ndarray) and np.isnan(A).any():
+        return np.where(np.isnan(A), np.inf, A)
+    return A
 
 
 def _with_ones(T):
@@ -228,7 +236,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         ----------
         X : {array-like, sparse matrix} of shape (n_patterns, n_features)
             Patterns (float32 is kept as float32).  A ``scipy.sparse``
-            matrix is stored as CSR and stays sparse (see Notes).
+            matrix is stored as CSR and stays sparse (see Notes).  Dense
+            rows may have missing entries (NaN; see "Partial cues and
+            imputation" in the user guide).
         y : array-like of shape (n_patterns,) or (n_patterns, n_outputs)
             Targets: finite real numbers.
         sample_weight : array-like of shape (n_patterns,), default=None
@@ -294,7 +304,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             multi_output=True,
             y_numeric=True,
             accept_sparse="csr",
+            ensure_all_finite="allow-nan",
         )
+        self._check_missing(X, "X", fitting=True)
         y = np.asarray(y, dtype=np.float64)
         X, y, weights = self._positive_rows(X, y, sample_weight, reset)
         if not reset:
@@ -335,7 +347,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         # The leave-one-out pass runs on the host (numpy, the batch engine's
         # joblib chunks) in the same frame: it returns one float.
         memory = memory.host()
-        groups, n_groups = duplicate_groups(memory.patterns)
+        # (missing entries as inf: equal to each other, to nothing else)
+        groups, n_groups = duplicate_groups(_nan_as_inf(memory.patterns))
         if n_groups < 2:  # nothing to leave one out against
             return auto, scaled_auto
         T = targets.reshape(P, -1)
@@ -348,6 +361,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             "values": _with_ones(T).astype(memory.aug.dtype),
             "loss": partial(squared_error, targets=T),
         }
+        if isinstance(memory, PartialModernMemory):
+            # stored missing entries: each row scored on its present entries
+            shared["scores"] = present_scores
         if n_groups < P:
             shared["groups"] = groups
         itemsize = memory.aug.dtype.itemsize
@@ -382,7 +398,8 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues.
+            Cues; NaN marks a missing entry (a partial cue, see "Partial
+            cues and imputation" in the user guide).
 
         Returns
         -------

@@ -183,7 +183,20 @@ REJECTED = {
 }
 
 
-@pytest.mark.parametrize("case, method, name", _cells(REJECTED))
+def _takes_nan(case, name):
+    """Missing entries (NaN, or None read as NaN) are partial cues for the
+    memories that take them (dense input: the ``allow_nan`` tag)."""
+    return (
+        name in ("nan", "none_entries")
+        and case.make().__sklearn_tags__().input_tags.allow_nan
+        and case.container is None
+    )
+
+
+@pytest.mark.parametrize(
+    "case, method, name",
+    [p for p in _cells(REJECTED) if not _takes_nan(*p.values[::2])],
+)
 def test_rejected_input(case, method, name):
     make, error, match = REJECTED[name]
     with pytest.raises(error, match=match):
@@ -208,6 +221,20 @@ def test_missing_entries_where_accepted(case, method, name):
         assert set(out.tolist()) <= set(labels_for(N_TRAIN).tolist())
     else:  # score, energy
         assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "case, method, name",
+    [p for p in _cells(REJECTED) if _takes_nan(*p.values[::2])],
+)
+def test_missing_entries_accepted_where_tagged(case, method, name):
+    # Partial cues (see tests/test_partial_modern.py for what they return):
+    # answered with finite values, never NaN; inf is still refused above.
+    out = _call(case, method, REJECTED[name][0](case))
+    arrays = out.values() if isinstance(out, dict) else [out]
+    for a in arrays:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            assert np.isfinite(a).all()
 
 
 @pytest.mark.parametrize(

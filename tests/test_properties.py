@@ -338,6 +338,8 @@ def test_the_table_covers_every_public_estimator():
         getattr(skhopfield, name)
         for name in skhopfield.__all__
         if isinstance(getattr(skhopfield, name), type)
+        # imputers are not memories: tests/test_impute.py
+        and getattr(skhopfield, name).__module__ != "skhopfield.impute"
     }
     assert public <= covered
     assert all(isinstance(case, Case) for case in CASES)

@@ -61,7 +61,7 @@ def duplicate_groups(patterns):
     return groups.astype(np.intp), int(groups.max()) + 1 if groups.size else 0
 
 
-def loo_block(rows, *, memory, values, betas, loss, groups=None):
+def loo_block(rows, *, memory, values, betas, loss, groups=None, scores=None):
     """Per-pattern leave-one-out losses for every ``beta`` of ``betas``.
 
     Parameters
@@ -83,6 +83,10 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
         :func:`duplicate_groups`: a cue leaves out every pattern of its
         group (each must leave at least one other group).  None: only the
         pattern itself.
+    scores : callable or None
+        ``scores(memory, idx) -> (n, P)``: the beta-free scores ``z - max z``
+        of the cues (e.g. with some of their entries hidden); None: the
+        stored patterns themselves as cues.
 
     Returns
     -------
@@ -90,9 +94,12 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
     """
     idx = np.asarray(rows[:, 0], dtype=np.intp)
     n = idx.size
-    cues = memory.start(memory.patterns[idx])
-    # z - max z, beta-free: the prior is added after scaling by beta
-    a, _ = memory.exact_scores(cues, 1.0, prior=False)
+    if scores is None:
+        cues = memory.start(memory.patterns[idx])
+        # z - max z, beta-free: the prior is added after scaling by beta
+        a, _ = memory.exact_scores(cues, 1.0, prior=False)
+    else:
+        a = scores(memory, idx)
     log_w = memory.log_weight
     if groups is None:
         a[np.arange(n), idx] = -np.inf  # leave the pattern itself out

@@ -1,0 +1,204 @@
+"""HopfieldImputer against scikit-learn's imputers at the limits, a plain loop,
+and scikit-learn's estimator checks."""
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.impute import KNNImputer, SimpleImputer
+from sklearn.metrics.pairwise import nan_euclidean_distances
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skhopfield import HopfieldImputer
+from skhopfield.impute import HopfieldImputer as FromModule
+
+
+@parametrize_with_checks(
+    [
+        HopfieldImputer(),
+        HopfieldImputer(beta=0.5, max_iter=3, add_indicator=True),
+        HopfieldImputer(beta="auto", keep_empty_features=True),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _data(seed, n=60, N=5, share=0.25):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, N)) @ rng.normal(size=(N, N))
+    Xm = X.copy()
+    Xm[rng.random(X.shape) < share] = np.nan
+    Xm[np.isnan(Xm).all(1), 0] = X[np.isnan(Xm).all(1), 0]
+    return rng, X, Xm
+
+
+def test_public_name():
+    assert HopfieldImputer is FromModule
+
+
+def test_beta_to_infinity_is_knn_with_one_neighbour():
+    _, _, Xm = _data(0, n=80)
+    Q = _data(1, n=30)[2]
+    ours = HopfieldImputer(beta=1e7).fit(Xm).transform(Q)
+    knn = KNNImputer(n_neighbors=1).fit(Xm).transform(Q)
+    np.testing.assert_allclose(ours, knn, rtol=1e-9, atol=1e-12)
+
+
+def test_beta_to_zero_is_the_column_mean():
+    _, X, Xm = _data(2)
+    Q = _data(3, n=20)[2]
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=len(Xm))
+    ours = HopfieldImputer(beta=1e-12).fit(X).transform(Q)
+    simple = SimpleImputer().fit(X).transform(Q)
+    np.testing.assert_allclose(ours, simple, rtol=1e-9, atol=1e-12)
+    # stored rows with missing entries, weighted: the weighted mean of the
+    # present entries of each column, over the stored rows that share an
+    # observed coordinate with the cue (the others have no score)
+    ours_w = HopfieldImputer(beta=1e-12).fit(Xm, sample_weight=w).transform(Q)
+    present = ~np.isnan(Xm)
+    for q, g in zip(Q, ours_w):
+        o = ~np.isnan(q)
+        usable = (present & o).any(axis=1)
+        for j in np.flatnonzero(~o):
+            r = usable & present[:, j]
+            np.testing.assert_allclose(g[j], w[r] @ Xm[r, j] / w[r].sum(), rtol=1e-9, atol=1e-10)
+
+
+def test_fill_matches_a_loop_over_stored_rows():
+    _, _, Xm = _data(5, n=40)
+    Q = _data(6, n=15)[2]
+    beta = 0.3
+    got = HopfieldImputer(beta=beta).fit(Xm).transform(Q)
+    N = Xm.shape[1]
+    D2 = nan_euclidean_distances(Q, Xm, squared=True)
+    for i, q in enumerate(Q):
+        o = ~np.isnan(q)
+        if o.all():
+            assert np.array_equal(got[i], q)
+            continue
+        z = -0.5 * D2[i] * o.sum() / N  # the squared distance over the observed share
+        ok = np.isfinite(z)
+        a = np.where(ok, np.exp(beta * (np.where(ok, z, 0) - z[ok].max())), 0)
+        for j in np.flatnonzero(~o):
+            p = ~np.isnan(Xm[:, j])
+            np.testing.assert_allclose(got[i, j], a[p] @ Xm[p, j] / a[p].sum(), rtol=1e-9)
+        assert np.array_equal(got[i, o], q[o])
+
+
+def test_missing_values_placeholder_indicator_and_empty_features():
+    _, X, Xm = _data(7)
+    Xm[:, 2] = np.nan  # an empty feature
+    imp = HopfieldImputer(beta=1.0, add_indicator=True).fit(Xm)
+    out = imp.transform(Xm)
+    assert out.shape[1] == 4 + imp.indicator_.features_.size
+    assert list(imp.get_feature_names_out()) == [
+        "x0", "x1", "x3", "x4",
+        *[f"missingindicator_x{j}" for j in imp.indicator_.features_],
+    ]
+    keep = HopfieldImputer(beta=1.0, keep_empty_features=True).fit(Xm)
+    full = keep.transform(Xm)
+    assert np.all(full[:, 2] == 0)
+    np.testing.assert_array_equal(np.delete(full, 2, axis=1), out[:, :4])
+    # another placeholder: the same fill
+    Xp = np.where(np.isnan(Xm), -1.0, Xm)
+    other = HopfieldImputer(beta=1.0, missing_values=-1.0).fit(Xp).transform(Xp)
+    np.testing.assert_allclose(other, out[:, :4])
+    assert not np.isnan(out).any()
+
+
+def test_set_output_pandas():
+    pd = pytest.importorskip("pandas")
+    _, _, Xm = _data(8)
+    df = pd.DataFrame(Xm, columns=list("abcde"))
+    out = HopfieldImputer(beta=1.0).set_output(transform="pandas").fit_transform(df)
+    assert list(out.columns) == list("abcde")
+    assert not out.isna().any().any()
+
+
+def test_weight_two_is_two_copies_and_learn_groups_copies():
+    _, _, Xm = _data(9, n=50)
+    w = np.ones(len(Xm))
+    w[:10] = 2
+    twice = np.vstack([Xm, Xm[:10]])
+    Q = _data(10, n=10)[2]
+    a = HopfieldImputer(beta=0.7).fit(Xm, sample_weight=w).transform(Q)
+    b = HopfieldImputer(beta=0.7).fit(twice).transform(Q)
+    np.testing.assert_allclose(a, b, rtol=1e-9)
+    # learn: a row is never filled from itself nor its copy, so storing every
+    # row twice learns the same beta as storing it once
+    once = HopfieldImputer().fit(Xm)
+    double = HopfieldImputer().fit(np.vstack([Xm, Xm]))
+    assert once.beta_ == pytest.approx(double.beta_, rel=1e-9)
+
+
+def test_learned_beta_minimizes_the_hidden_entry_error():
+    """The learned beta is at least as good on hidden entries as its grid
+    neighbours, by a loop that hides the same entries."""
+    from skhopfield._core.masked import HIDE_EVERY
+
+    _, X, _ = _data(11, n=60, N=6, share=0.0)
+    imp = HopfieldImputer().fit(X)
+    auto = HopfieldImputer(beta="auto").fit(X).beta_
+
+    def hidden_error(beta):
+        err = 0.0
+        for i in range(len(X)):
+            hide = (np.arange(6) - i) % HIDE_EVERY == 0
+            q = X[i].copy()
+            q[hide] = np.nan
+            others = np.delete(X, i, axis=0)
+            d = ((others[:, ~hide] - q[~hide]) ** 2).sum(1)
+            a = np.exp(-0.5 * beta * (d - d.min()))
+            err += np.sum((a @ others[:, hide] / a.sum() - X[i, hide]) ** 2)
+        return err
+
+    best = hidden_error(imp.beta_)
+    for factor in (0.5, 2.0, 0.1, 10.0):
+        assert best <= hidden_error(imp.beta_ * factor) * (1 + 1e-9)
+    assert 1e-3 * auto * 0.99 <= imp.beta_ <= 1e3 * auto * 1.01
+
+
+def test_results_do_not_depend_on_chunks_or_jobs():
+    _, _, Xm = _data(12, n=200, N=6)
+    ref = HopfieldImputer(beta=0.5, max_iter=3).fit(Xm).transform(Xm)
+    with config_context(working_memory=0.001):
+        got = HopfieldImputer(beta=0.5, max_iter=3, n_jobs=2).fit(Xm).transform(Xm)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_more_steps_complete_towards_a_stored_row():
+    rng = np.random.default_rng(13)
+    centers = rng.normal(size=(4, 8)) * 4
+    X = centers[rng.integers(0, 4, 200)] + 0.05 * rng.normal(size=(200, 8))
+    Q = centers[[0, 1, 2, 3]].copy()
+    Q[:, 4:] = np.nan
+    one = HopfieldImputer(beta=0.05).fit(X).transform(Q)
+    many = HopfieldImputer(beta=0.05, max_iter=50).fit(X).transform(Q)
+    err = lambda S: np.abs(S[:, 4:] - centers[:, 4:]).max()  # noqa: E731
+    assert err(many) < err(one)
+    np.testing.assert_array_equal(many[:, :4], Q[:, :4])
+
+
+def test_transform_memory_is_bounded_by_working_memory():
+    """Filling 4000 rows against 4000 stored ones never builds the 128 MB
+    rows x patterns matrix: the peak stays near the 8 MiB budget and does
+    not grow with the number of rows (tracemalloc sees numpy's arrays)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(4000, 16))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    imp = HopfieldImputer(beta=1.0).fit(X)
+    peaks = []
+    for n in (1000, 4000):
+        with config_context(working_memory=8):
+            tracemalloc.start()
+            try:
+                tracemalloc.reset_peak()
+                before, _ = tracemalloc.get_traced_memory()
+                imp.transform(X[:n])
+                peaks.append(tracemalloc.get_traced_memory()[1] - before)
+            finally:
+                tracemalloc.stop()
+    assert max(peaks) < 2 * 8 * 2**20
+    assert peaks[1] < 1.5 * peaks[0] + 2**20
