@@ -46,6 +46,7 @@ from ._core.namespace import (
     _to_numpy,
 )
 from ._core.scoring import ModernMemory, SparseModernMemory, iterate, make_memory
+from ._core.separation import SEPARATIONS, make_separation
 from ._core.shards import energy_from_lse, lse_partials, merge_lse
 from ._tiles import for_tiles
 from ._validation import N_JOBS_CONSTRAINT, VERBOSE_CONSTRAINT, drop_zero_weights
@@ -141,9 +142,45 @@ def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total)
         part = None if buf is None else buf[: s.stop - s.start]
         out[s, ...] = memory.class_scores(xi, beta, values, out=part, **extra)
 
-    # Pattern blocks only on the one-step path: the update steps need whole rows.
-    for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
+    # Pattern blocks only on the one-step softmax path: the update steps and
+    # the other separations need whole rows.
+    blocks = n_updates == 0 and memory.separation is None
+    for_tiles(n, P, Q.dtype, work, blocks=blocks)
     return _normalized(out, normalize, total)
+
+
+def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
+    """The ``n_patterns`` stored patterns of largest attention of the final
+    step, per cue: ``(weights, indices)``, sorted by decreasing score (hence
+    weight), ties by index.  The unit of work of ``kpatterns``."""
+    n, P = Q.shape[0], memory.aug.shape[0]
+    k = n_patterns
+    weights = np.empty((n, k), dtype=Q.dtype)
+    indices = np.empty((n, k), dtype=np.intp)
+
+    def work(s, buf):
+        xi = memory.start(Q[s, ...])
+        if n_updates > 0:
+            xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
+        part = None if buf is None else buf[: s.stop - s.start]
+        # beta z + log w - max: the separation's input, whose order is the
+        # weights' order
+        a, _ = memory.exact_scores(xi, beta, out=part)
+        idx = np.argpartition(-a, k - 1, axis=1)[:, :k] if k < P else None
+        idx = np.sort(idx, axis=1) if idx is not None else np.tile(np.arange(P), (len(a), 1))
+        order = np.argsort(-np.take_along_axis(a, idx, axis=1), axis=1, kind="stable")
+        idx = np.take_along_axis(idx, order, axis=1)
+        if memory.separation is None:  # softmax of the exact scores
+            with np.errstate(under="ignore"):
+                np.exp(a, out=a)
+            a /= a.sum(axis=1, keepdims=True)
+        else:
+            a = memory.separation(a)
+        weights[s] = np.take_along_axis(a, idx, axis=1)
+        indices[s] = idx
+
+    for_tiles(n, P, Q.dtype, work)
+    return weights, indices
 
 
 def _normalized(out, normalize, total):
@@ -305,7 +342,10 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "similarity": [StrOptions({"dot", "euclidean", "cosine", "manhattan"})],
+        "separation": [StrOptions(set(SEPARATIONS))],
+        "entmax_alpha": [Interval(Real, 1, 2, closed="right")],
+        "separation_order": [Interval(Real, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -322,6 +362,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         memory = make_memory(patterns, self.similarity, weights=weights)
         beta, scaled_beta = self._resolve_beta(memory, **fitted)
         _check_magnitude(memory, 1.0, scaled_beta, memory.aug)
+        memory = memory.with_separation(self._separation())
         # Self-check, as the binary memories do, on an evenly spaced sample of
         # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
         probe = np.unique(
@@ -336,7 +377,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         for name, value in fitted.items():
             setattr(self, name, value)
-        self._keep_memory(patterns, None, weights, memory)
+        self._keep_memory(patterns, None, weights, memory.with_separation(None))
         self.max_norm_ = memory.data_max_norm
         self.beta_, self._scaled_beta = beta, scaled_beta
         self.n_iter_ = int(array_api_compat.array_namespace(n_iter).max(n_iter))
@@ -479,7 +520,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         data scale, so it neither overflows nor underflows; ``beta_`` is
         then the same value in the data's units.
         """
-        total_var = memory.total_variance()
+        total_var = memory.score_spread()
         if total_var > 0:
             scaled = AUTO_BETA_SCALE / total_var
             return memory.unscale_beta(scaled), scaled
@@ -522,23 +563,27 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         functions walk rows in cache-sized tiles, so they use less than this
         when a chunk holds many rows).
         """
-        memory = self._memory.like(X)
+        separation = self._separation()
+        memory = self._memory.like(X).with_separation(separation)
         beta = self._scaled_beta
         host = _is_host(X)
         # The fitted memory and the per-pattern arrays travel to dask workers
-        # once per fitted model and cue dtype (see ``batch_retrieve``).
-        owner = (self._memory, X.dtype.str if host else str(X.dtype))
+        # once per fitted model, cue dtype and separation (see ``batch_retrieve``).
+        owner = (self._memory, X.dtype.str if host else str(X.dtype), separation)
         shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
         # (the patterns as stored stay here: retrieval reads the layout only)
         shared["memory"] = memory.for_retrieval()
         verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
         # (A memory with a learned map scores through it: not sharded, yet;
-        # nor are arrays of other namespaces, which stay on their device.)
+        # nor are arrays of other namespaces, which stay on their device; nor
+        # a separation other than softmax, which needs all the scores of a
+        # row at once where the shards' log-sum-exp merge needs partial sums.)
         if (
             host
             and sharding_active()
             and block_func in _SHARDED
             and type(memory) in (ModernMemory, SparseModernMemory)
+            and separation is None
         ):
             sharded = _SHARDED[block_func]
             return sharded(
@@ -580,6 +625,67 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             tol=self.tol,
             normalize=normalize,
             total=total,
+        )
+
+    def _separation(self):
+        """The :class:`~skhopfield._core.separation.Separation` of the
+        parameters; None for softmax."""
+        return make_separation(
+            self.separation, self.entmax_alpha, self.separation_order
+        )
+
+    def kpatterns(self, X, n_patterns=5):
+        """The stored patterns of largest attention, per cue.
+
+        In the spirit of :meth:`sklearn.neighbors.KNeighborsMixin.kneighbors`:
+        for each cue, after ``max_iter - 1`` state updates, the attention
+        weights of the final step (those :meth:`predict` reads out) of the
+        ``n_patterns`` stored patterns that weigh most, and their indices
+        into ``patterns_``, sorted by decreasing weight (by decreasing score,
+        ties by index).  Chunked and memory-bounded as :meth:`predict`.
+
+        For a sparse separation (``"sparsemax"``, ``"entmax"``,
+        ``"polynomial"``, ``"max"``) the patterns of nonzero weight are the
+        exact support of the attention; when the support holds fewer than
+        ``n_patterns`` patterns, the remaining entries are the next patterns
+        by score, with weight exactly 0.  Under softmax every weight is
+        positive (it may underflow to 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues (numpy or scipy.sparse).
+        n_patterns : int, default=5
+            Patterns per cue, at most the number stored.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_patterns)
+            Attention weights, decreasing along each row, in the dtype of
+            ``X``; a row's weights over all the patterns sum to one.
+        indices : ndarray of shape (n_samples, n_patterns)
+            Row indices into ``patterns_``.
+        """
+        X = self._validated(X, "kpatterns")
+        P = self.patterns_.shape[0]
+        if not isinstance(n_patterns, Integral) or not 1 <= n_patterns <= P:
+            raise ValueError(
+                f"n_patterns must be an int in [1, {P}] (the patterns stored), "
+                f"got {n_patterns!r}."
+            )
+        if not _is_host(X):
+            raise ValueError(
+                "kpatterns computes with numpy (or scipy.sparse) cues only; got "
+                f"an array of {type(X).__module__}."
+            )
+        return self._batch(
+            _kpatterns_block,
+            X,
+            2 * n_patterns + 2 * X.shape[1],
+            "kpatterns",
+            n_updates=self.max_iter - 1,
+            tol=self.tol,
+            n_patterns=int(n_patterns),
         )
 
     def retrieve(self, X):
@@ -658,6 +764,12 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             squared scale overflows it, e.g. beyond about ``1e154`` in
             float64); predictions are not affected.
         """
+        if self.similarity == "manhattan":
+            raise ValueError(
+                "similarity='manhattan' has no energy that its update step "
+                "descends (its scores are not linear in the state); energy() "
+                "is defined for 'euclidean', 'dot' and 'cosine'."
+            )
         X = self._validated(X, "energy", as_states=True)
         # The energy keeps a second (rows, patterns) array for its log-sum-exp.
         E = self._batch(

@@ -368,7 +368,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto", "learn"}),
         ],
-        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "similarity": _BaseModernMemory._parameter_constraints["similarity"],
+        "separation": _BaseModernMemory._parameter_constraints["separation"],
+        "entmax_alpha": _BaseModernMemory._parameter_constraints["entmax_alpha"],
+        "separation_order": _BaseModernMemory._parameter_constraints[
+            "separation_order"
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "prototypes_per_class": [
@@ -390,6 +395,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         beta="auto",
         *,
         similarity="euclidean",
+        separation="softmax",
+        entmax_alpha=1.5,
+        separation_order=2,
         max_iter=1,
         tol=1e-4,
         prototypes_per_class=None,
@@ -403,6 +411,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     ):
         self.beta = beta
         self.similarity = similarity
+        self.separation = separation
+        self.entmax_alpha = entmax_alpha
+        self.separation_order = separation_order
         self.max_iter = max_iter
         self.tol = tol
         self.prototypes_per_class = prototypes_per_class
@@ -613,6 +624,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     f"{time.perf_counter() - start:.2f} s",
                 )
 
+        if self.similarity == "manhattan":
+            raise ValueError(
+                "Learned memories (prototypes_per_class, beta='learn', "
+                "n_components) train with 'euclidean', 'dot' or 'cosine' "
+                "similarity; similarity='manhattan' stores rows only."
+            )
         if self.n_components is not None:
             if self.n_components > X.shape[1]:
                 raise ValueError(
@@ -703,6 +720,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             center=Xf.mean(axis=0),
             scale=scale if scale > 0 else 1.0,
             callback=progress if self.verbose >= 2 else None,
+            separation=self._separation(),
         )
         if not converged:
             warnings.warn(

@@ -204,6 +204,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         beta="auto",
         *,
         similarity="euclidean",
+        separation="softmax",
+        entmax_alpha=1.5,
+        separation_order=2,
         max_iter=1,
         tol=1e-4,
         n_jobs=None,
@@ -211,6 +214,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     ):
         self.beta = beta
         self.similarity = similarity
+        self.separation = separation
+        self.entmax_alpha = entmax_alpha
+        self.separation_order = separation_order
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
@@ -339,7 +345,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
-        block = partial(loo_block, betas=betas)
+        block = partial(loo_block, betas=betas, separation=self._separation())
         # The memory, targets and copy groups travel to dask workers once
         # (not inside every chunk's task).
         shared = {

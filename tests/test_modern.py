@@ -352,7 +352,7 @@ def test_auto_beta_scale_invariant_and_grid_searchable():
 
 @pytest.mark.parametrize(
     "params, match",
-    [({"beta": 0}, "beta"), ({"beta": -1.0}, "beta"), ({"similarity": "manhattan"}, "similarity")],
+    [({"beta": 0}, "beta"), ({"beta": -1.0}, "beta"), ({"similarity": "chebyshev"}, "similarity")],
 )
 def test_bad_parameters(params, match):
     X, y = _data()

@@ -59,7 +59,7 @@ def duplicate_groups(patterns):
     return groups.astype(np.intp), int(groups.max()) + 1 if groups.size else 0
 
 
-def loo_block(rows, *, memory, values, betas, loss, groups=None):
+def loo_block(rows, *, memory, values, betas, loss, groups=None, separation=None):
     """Per-pattern leave-one-out losses for every ``beta`` of ``betas``.
 
     Parameters
@@ -81,6 +81,10 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
         :func:`duplicate_groups`: a cue leaves out every pattern of its
         group (each must leave at least one other group).  None: only the
         pattern itself.
+    separation : Separation or None
+        The others' weights are ``separation(beta z + log w)`` (rows summing
+        to one, patterns left out at weight 0) instead of the exponentials;
+        None: softmax.
 
     Returns
     -------
@@ -106,7 +110,10 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None):
             w += log_w
             with np.errstate(invalid="ignore"):
                 w -= w.max(axis=1, keepdims=True)
-        np.exp(w, out=w)  # the others' largest weight is exactly 1
+        if separation is None:
+            np.exp(w, out=w)  # the others' largest weight is exactly 1
+        else:
+            w = separation(w)  # in place; rows sum to one
         out[:, k] = loss(w @ values, idx)
     return out
 
