@@ -721,7 +721,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Auto-associative retrieval: the states after the update steps.
 
-        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
+        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns,
+        unit-normalized for ``"cosine"``; the ``separation``'s weights in
+        place of softmax) from each row for up to
         ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
 
         Parameters
@@ -740,6 +742,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Energy of each row of ``X`` as a state, with no dynamics run.
 
         ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
+        (for another ``separation``, its Hopfield-Fenchel-Young energy
+        ``-Omega*(beta_ z) / beta_ + 1/2 xi^T xi + H / beta_ + 1/2 M^2``,
+        accurate to about ``eps / beta_`` in the internal units)
         with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
         ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
         from the patterns' mean: see Notes).  The rows are taken as they are

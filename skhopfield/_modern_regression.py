@@ -64,9 +64,21 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         With a single distinct stored pattern ``"learn"`` falls back to
         ``"auto"``.
         The value used is ``beta_``.
-    similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
+    similarity : {"euclidean", "dot", "cosine", "manhattan"}, default="euclidean"
         How a state is compared with the stored patterns, as for
         :class:`ModernHopfieldClassifier`.
+    separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
+            default="softmax"
+        The map from scaled scores to attention weights, as for
+        :class:`ModernHopfieldClassifier` (its energies, update rules and
+        guarantees are described there): a sparse separation predicts from
+        the targets of its support only (``"max"``: the nearest pattern's,
+        1-nearest-neighbour regression); ``beta="learn"`` then picks ``beta``
+        by that separation's leave-one-out error.
+    entmax_alpha : float, default=1.5
+        ``alpha`` of ``separation="entmax"``, in ``(1, 2]``.
+    separation_order : float, default=2
+        Order ``n >= 1`` of ``separation="polynomial"``.
     max_iter : int, default=1
         Update steps.  :meth:`predict` runs ``max_iter - 1`` updates of the
         cue in the pattern space, ``xi <- X^T softmax(beta z(xi))``, then
