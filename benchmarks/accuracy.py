@@ -24,11 +24,20 @@ from each held-out digit with 10% of its bits flipped, the accuracy of the
 predicted label.  1-NN (Hamming) is the reference.
 
     PYTHONPATH=.:benchmarks python benchmarks/accuracy.py [--inner 3]
-        [--datasets digits wine breast_cancer] [--similarities]
+        [--datasets digits wine breast_cancer] [--similarities] [--separations]
         [--search-binary] [--no-completion]
 
-``--similarities`` adds ModernHopfieldClassifier's ``"dot"`` and
-``"cosine"`` similarities (beta searched) to part 1.
+``--similarities`` adds ModernHopfieldClassifier's ``"dot"``,
+``"cosine"`` and ``"manhattan"`` similarities (beta searched) to part 1.
+
+``--separations`` adds the separations other than softmax: to part 1,
+sparsemax, entmax (alpha 1.5) and the manhattan similarity with sparsemax
+(beta searched over a grid reaching 100x smaller values: a sparse
+separation keeps the patterns within ``1 / (beta (alpha - 1))`` of the best
+score, so it needs smaller ``beta`` for the same breadth of vote) and
+``"max"`` (no search: 1-nearest-neighbour); to part 3, learned memories
+trained on the sparsemax and entmax Fenchel-Young losses (prototypes
+searched, ``beta="learn"``).
 
 Part 3 (``--learned``; ``--learned-only`` runs it alone), learned memories
 (issue 10), same outer folds and inner search as part 1, on digits, wine,
@@ -69,6 +78,9 @@ from skhopfield.datasets import flip_bits
 BETAS = np.logspace(-3, 1, 13).tolist()
 # cosine scores live in [-1, 1] whatever the data, so its useful betas are larger
 COSINE_BETAS = np.logspace(-1, 3, 13).tolist()
+# sparse separations: the support is the scores within 1 / (beta (alpha - 1))
+SPARSE_BETAS = np.logspace(-5, 1, 13).tolist()
+MANHATTAN_BETAS = np.logspace(-3, 1, 13).tolist()
 NEIGHBORS = [1, 3, 5, 7, 9, 11, 15, 21]
 PROTOTYPES = [1, 2, 3]
 DATASETS = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_breast_cancer}
@@ -143,11 +155,25 @@ def classification(args):
                                          {"beta": BETAS})
         searched["Modern cosine (beta)"] = (ModernHopfieldClassifier(similarity="cosine"),
                                             {"beta": COSINE_BETAS})
+        searched["Modern manhattan (beta)"] = (
+            ModernHopfieldClassifier(similarity="manhattan"), {"beta": MANHATTAN_BETAS})
+    if args.separations:
+        for label, params in (
+            ("sparsemax", {"separation": "sparsemax"}),
+            ("entmax 1.5", {"separation": "entmax"}),
+            ("manhattan sparsemax", {"separation": "sparsemax", "similarity": "manhattan"}),
+        ):
+            searched[f"Modern {label} (beta)"] = (
+                ModernHopfieldClassifier(**params), {"beta": SPARSE_BETAS})
     print(f"beta grid: {['%.3g' % b for b in BETAS]}; n_neighbors grid: {NEIGHBORS}; "
           f"prototypes_per_class grid: {PROTOTYPES}; inner folds: {args.inner}; "
           f"binary memories: max_iter={MAX_ITER}, "
           + ("settings searched" if args.search_binary else "fixed settings, no search"))
-    names = list(searched) + list(BINARY) + ["Modern default", "KNN default (k=5)"]
+    plain_models = {"Modern default": ModernHopfieldClassifier(),
+                    "KNN default (k=5)": KNeighborsClassifier()}
+    if args.separations:
+        plain_models["Modern max (1-NN)"] = ModernHopfieldClassifier(separation="max")
+    names = list(searched) + list(BINARY) + list(plain_models)
     print("| data | n, features | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for name in args.datasets:
@@ -158,8 +184,7 @@ def classification(args):
                 cells.append(nested(clone(est), grid, X, y, inner=args.inner))
             else:
                 cells.append(plain(clone(est), X, y))
-        cells.append(plain(ModernHopfieldClassifier(), X, y))
-        cells.append(plain(KNeighborsClassifier(), X, y))
+        cells.extend(plain(clone(est), X, y) for est in plain_models.values())
         print(f"| {name} | {X.shape[0]}, {X.shape[1]} | "
               + " | ".join(fmt(c) for c in cells) + " |", flush=True)
 
@@ -174,6 +199,13 @@ def learned(args):
         "KNN (n_neighbors)": (KNeighborsClassifier(), {"n_neighbors": NEIGHBORS}),
         "Modern all rows (beta grid)": (ModernHopfieldClassifier(), {"beta": BETAS}),
     }
+    if args.separations:
+        for label, params in (("sparsemax", {"separation": "sparsemax"}),
+                              ("entmax 1.5", {"separation": "entmax"})):
+            searched[f"Modern learned {label} (k, beta learn)"] = (
+                ModernHopfieldClassifier(beta="learn", prototypes_per_class=1,
+                                         random_state=0, **params),
+                {"prototypes_per_class": LEARNED_PROTOTYPES})
     if args.map:
         searched["Modern learned + map (k, n_components)"] = (
             ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
@@ -241,6 +273,7 @@ def main():
     parser.add_argument("--inner", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--similarities", action="store_true")
+    parser.add_argument("--separations", action="store_true")
     parser.add_argument("--search-binary", action="store_true")
     parser.add_argument("--no-completion", action="store_true")
     parser.add_argument("--no-classification", action="store_true")
