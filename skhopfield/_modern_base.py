@@ -166,8 +166,10 @@ def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
         # beta z + log w - max: the separation's input, whose order is the
         # weights' order
         a, _ = memory.exact_scores(xi, beta, out=part)
-        idx = np.argpartition(-a, k - 1, axis=1)[:, :k] if k < P else None
-        idx = np.sort(idx, axis=1) if idx is not None else np.tile(np.arange(P), (len(a), 1))
+        if k < P:  # the k largest, in index order (for the ties below)
+            idx = np.sort(np.argpartition(-a, k - 1, axis=1)[:, :k], axis=1)
+        else:
+            idx = np.broadcast_to(np.arange(P), a.shape)
         order = np.argsort(-np.take_along_axis(a, idx, axis=1), axis=1, kind="stable")
         idx = np.take_along_axis(idx, order, axis=1)
         if memory.separation is None:  # softmax of the exact scores
