@@ -73,7 +73,7 @@ import math
 
 import numpy as np
 
-from .namespace import _is_np, _ns
+from .namespace import _device, _is_np, _ns
 
 #: The ``separation`` values of the modern memories.
 SEPARATIONS = ("softmax", "sparsemax", "entmax", "polynomial", "max")
@@ -245,7 +245,7 @@ class Separation:
         """``Omega(p)`` per row (0 for the hard max)."""
         xp = _ns(p)
         if math.isinf(self.alpha):
-            return xp.zeros(p.shape[0], dtype=p.dtype)
+            return xp.zeros(p.shape[0], dtype=p.dtype, device=_device(p))
         alpha = self.alpha
         if alpha == 2.0:
             return 0.5 * (xp.sum(p * p, axis=1) - 1.0)
@@ -306,9 +306,7 @@ def tau_sorted(block, alpha, counts):
     n, K = block.shape
     valid = xp.isfinite(block)
     X = xp.where(valid, block, xp.zeros_like(block))
-    k = xp.astype(xp.arange(1, K + 1), block.dtype)
-    if _is_np(block):
-        k = k.astype(block.dtype)
+    k = xp.arange(1, K + 1, dtype=block.dtype, device=_device(block))
     cs = xp.cumulative_sum(X, axis=1) if not _is_np(block) else np.cumsum(X, axis=1)
     neg_inf = xp.full_like(X, -math.inf)
     if alpha == 2.0:
@@ -350,7 +348,7 @@ def _bisect(X, valid, alpha, counts):
     xp = _ns(X)
     power = 1.0 / (alpha - 1.0)
     d = xp.astype(counts, X.dtype) if not _is_np(X) else counts.astype(X.dtype)
-    lo = xp.full((X.shape[0],), -1.0, dtype=X.dtype)
+    lo = xp.full((X.shape[0],), -1.0, dtype=X.dtype, device=_device(X))
     hi = -((1.0 / d) ** (alpha - 1.0))
     zero = xp.zeros_like(X)
     eps = float(xp.finfo(X.dtype).eps)
