@@ -27,6 +27,7 @@ predicted label.  1-NN (Hamming) is the reference.
         [--datasets digits wine breast_cancer] [--similarities] [--separations]
         [--search-binary] [--no-completion]
 
+``--no-binary`` leaves the binary memories out of part 1.
 ``--similarities`` adds ModernHopfieldClassifier's ``"dot"``,
 ``"cosine"`` and ``"manhattan"`` similarities (beta searched) to part 1.
 
@@ -173,13 +174,14 @@ def classification(args):
                     "KNN default (k=5)": KNeighborsClassifier()}
     if args.separations:
         plain_models["Modern max (1-NN)"] = ModernHopfieldClassifier(separation="max")
-    names = list(searched) + list(BINARY) + list(plain_models)
+    binary = {} if args.no_binary else BINARY
+    names = list(searched) + list(binary) + list(plain_models)
     print("| data | n, features | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for name in args.datasets:
         X, y = DATASETS[name](return_X_y=True)
         cells = [nested(est, grid, X, y, inner=args.inner) for est, grid in searched.values()]
-        for est, grid in BINARY.values():
+        for est, grid in binary.values():
             if args.search_binary and grid:
                 cells.append(nested(clone(est), grid, X, y, inner=args.inner))
             else:
@@ -275,6 +277,7 @@ def main():
     parser.add_argument("--similarities", action="store_true")
     parser.add_argument("--separations", action="store_true")
     parser.add_argument("--search-binary", action="store_true")
+    parser.add_argument("--no-binary", action="store_true")
     parser.add_argument("--no-completion", action="store_true")
     parser.add_argument("--no-classification", action="store_true")
     parser.add_argument("--per-class", type=int, nargs="+", default=[1, 3, 10, 30])

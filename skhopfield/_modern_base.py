@@ -796,6 +796,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = True
-        # Stored rows compute in any array API namespace (see docs/gpu.rst).
-        tags.array_api_support = True
+        # Stored rows compute in any array API namespace (see docs/gpu.rst);
+        # the manhattan scores (scipy's cdist) on numpy only.
+        tags.array_api_support = self.similarity != "manhattan"
         return tags

@@ -94,7 +94,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         - ``"manhattan"``: ``z_mu = -||x^mu - xi||_1`` (Universal Hopfield
           Networks, Millidge et al. 2022), scored tile by tile; with every
           ``separation``.  Its update descends no known energy, so
-          :meth:`energy` refuses it; dense stored patterns only, not learned.
+          :meth:`energy` refuses it; sparse stored patterns are densified;
+          not learned.
           ``beta="auto"`` divides by twice the total mean absolute deviation.
     separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
             default="softmax"
@@ -924,5 +925,5 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # The learned memories' training (L-BFGS-B, scipy) is numpy only.
-        tags.array_api_support = not self._learns()
+        tags.array_api_support = not self._learns() and self.similarity != "manhattan"
         return tags

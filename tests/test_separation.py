@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skhopfield import ModernHopfieldClassifier, ModernHopfieldRegressor
 from skhopfield._core import learned
-from skhopfield._core.scoring import ModernMemory
+from skhopfield._core.scoring import ModernMemory, SparseModernMemory
 from skhopfield._core.separation import make_separation
 
 LD = np.longdouble
@@ -439,7 +439,10 @@ def test_manhattan_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match="no energy"):
         est.energy(Q)
     with pytest.raises(ValueError, match="dense"):
-        ModernHopfieldClassifier(similarity="manhattan").fit(sp.csr_matrix(X), y)
+        SparseModernMemory(sp.csr_matrix(X), "manhattan")
+    # sparse stored patterns are densified
+    dense = ModernHopfieldClassifier(similarity="manhattan").fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(dense.predict_proba(Q), est.predict_proba(Q), atol=1e-14)
     with pytest.raises(ValueError, match="manhattan"):
         ModernHopfieldClassifier(similarity="manhattan", beta="learn").fit(X, y)
     # sparse cues are densified per tile against dense patterns
@@ -529,3 +532,24 @@ def test_array_api_namespace_matches_numpy():
             make_separation("max")
         got = np.asarray(sep(xp.asarray(A)))
         np.testing.assert_allclose(got, sep(A.copy()), atol=1e-12)
+
+
+def test_manhattan_refuses_other_namespaces():
+    xp = pytest.importorskip("array_api_strict")
+    from sklearn.utils import get_tags
+
+    X, y, _ = make_data(16)
+    est = ModernHopfieldClassifier(similarity="manhattan")
+    assert not get_tags(est).array_api_support
+    with pytest.raises(ValueError, match="numpy only"):
+        ModernMemory(xp.asarray(X), "manhattan")
+
+
+def test_manhattan_regressor_passes_check_estimator():
+    # (The classifier's: scikit-learn's checks set n_components=1, a learned
+    # memory, which manhattan refuses.)
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_estimator(ModernHopfieldRegressor(similarity="manhattan", separation="sparsemax"))

@@ -229,6 +229,11 @@ class ModernMemory:
         return dtype
 
     def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        if similarity == "manhattan" and not _is_np(patterns):
+            raise ValueError(
+                "similarity='manhattan' computes with numpy only; got an array of "
+                f"{type(patterns).__module__}."
+            )
         dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
         weights = self.weights
         xp = _ns(patterns)
@@ -1149,6 +1154,10 @@ class SparseModernMemory(ModernMemory):
 
 
 def make_memory(patterns, similarity, weights=None):
-    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`."""
+    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`
+    (sparse patterns densified for ``"manhattan"``, whose scores are not
+    products)."""
+    if sp.issparse(patterns) and similarity == "manhattan":
+        patterns = patterns.toarray()
     cls = SparseModernMemory if sp.issparse(patterns) else ModernMemory
     return cls(patterns, similarity, weights=weights)
