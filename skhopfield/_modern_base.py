@@ -151,8 +151,9 @@ def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total)
 
 def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
     """The ``n_patterns`` stored patterns of largest attention of the final
-    step, per cue: ``(weights, indices)``, sorted by decreasing score (hence
-    weight), ties by index.  The unit of work of ``kpatterns``."""
+    step, per cue: ``(weights, indices)``, sorted by decreasing weight (the
+    zero weights by decreasing score), ties by index.  The unit of work of
+    ``kpatterns``."""
     n, P = Q.shape[0], memory.aug.shape[0]
     k = n_patterns
     weights = np.empty((n, k), dtype=Q.dtype)
@@ -163,21 +164,25 @@ def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
         if n_updates > 0:
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
         part = None if buf is None else buf[: s.stop - s.start]
-        # beta z + log w - max: the separation's input, whose order is the
-        # weights' order
-        a, _ = memory.exact_scores(xi, beta, out=part)
-        if k < P:  # the k largest, in index order (for the ties below)
-            idx = np.sort(np.argpartition(-a, k - 1, axis=1)[:, :k], axis=1)
-        else:
-            idx = np.broadcast_to(np.arange(P), a.shape)
-        order = np.argsort(-np.take_along_axis(a, idx, axis=1), axis=1, kind="stable")
-        idx = np.take_along_axis(idx, order, axis=1)
-        if memory.separation is None:  # softmax of the exact scores
+        sep = memory.separation
+        # beta z (+ log w for softmax) - max: the scores, <= 0
+        a, _ = memory.exact_scores(xi, beta, out=part, prior=sep is None)
+        if sep is None:  # softmax of the exact scores: in the scores' order
+            key = a.copy()
             with np.errstate(under="ignore"):
                 np.exp(a, out=a)
             a /= a.sum(axis=1, keepdims=True)
+        else:  # by weight (with pattern weights not the scores' order),
+            # then the zero weights by score
+            score = a.copy()
+            a = sep(a, memory.copy_weights(a))
+            key = np.where(a > 0, a, score - 1)
+        if k < P:  # the k largest, in index order (for the ties below)
+            idx = np.sort(np.argpartition(-key, k - 1, axis=1)[:, :k], axis=1)
         else:
-            a = memory.separation(a)
+            idx = np.broadcast_to(np.arange(P), a.shape)
+        order = np.argsort(-np.take_along_axis(key, idx, axis=1), axis=1, kind="stable")
+        idx = np.take_along_axis(idx, order, axis=1)
         weights[s] = np.take_along_axis(a, idx, axis=1)
         indices[s] = idx
 
@@ -643,8 +648,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         for each cue, after ``max_iter - 1`` state updates, the attention
         weights of the final step (those :meth:`predict` reads out) of the
         ``n_patterns`` stored patterns that weigh most, and their indices
-        into ``patterns_``, sorted by decreasing weight (by decreasing score,
-        ties by index).  Chunked and memory-bounded as :meth:`predict`.
+        into ``patterns_``, sorted by decreasing weight (ties by index).  Chunked and memory-bounded as :meth:`predict`.
 
         For a sparse separation (``"sparsemax"``, ``"entmax"``,
         ``"polynomial"``, ``"max"``) the patterns of nonzero weight are the

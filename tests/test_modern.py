@@ -62,6 +62,10 @@ def _data(n=120, n_features=6, n_classes=3, seed=0):
         ModernHopfieldClassifier(),
         ModernHopfieldClassifier(beta=0.5, similarity="dot"),
         ModernHopfieldClassifier(similarity="cosine", max_iter=3),
+        ModernHopfieldClassifier(separation="sparsemax"),
+        ModernHopfieldClassifier(separation="entmax", entmax_alpha=1.3, max_iter=2),
+        ModernHopfieldClassifier(beta=0.5, separation="polynomial", separation_order=2),
+        ModernHopfieldClassifier(separation="max", similarity="cosine"),
     ]
 )
 def test_sklearn_compatible(estimator, check):

@@ -553,3 +553,27 @@ def test_manhattan_regressor_passes_check_estimator():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_estimator(ModernHopfieldRegressor(similarity="manhattan", separation="sparsemax"))
+
+
+@pytest.mark.parametrize("name, params", SEPARATIONS, ids=IDS)
+def test_a_weight_counts_as_copies(name, params):
+    """A pattern of weight 2 is the pattern stored twice, for every
+    separation (the weighted Tsallis regularizer), with the energy."""
+    X, y, Q = make_data(17, P=12)
+    w = np.random.default_rng(0).integers(1, 4, size=len(X)).astype(float)
+    rows = np.repeat(np.arange(len(X)), w.astype(int))
+    kw = dict(beta=0.8, separation=name, **params)
+    a = ModernHopfieldClassifier(**kw).fit(X, y, sample_weight=w)
+    b = ModernHopfieldClassifier(**kw).fit(X[rows], y[rows])
+    np.testing.assert_allclose(a.predict_proba(Q), b.predict_proba(Q), atol=1e-12)
+    np.testing.assert_allclose(a.transform(Q), b.transform(Q), atol=1e-12)
+    np.testing.assert_allclose(a.energy(Q), b.energy(Q), rtol=1e-10, atol=1e-12)
+    T = np.random.default_rng(1).normal(size=len(X))
+    r = ModernHopfieldRegressor(**kw).fit(X, T, sample_weight=w)
+    s = ModernHopfieldRegressor(**kw).fit(X[rows], T[rows])
+    np.testing.assert_allclose(r.predict(Q), s.predict(Q), atol=1e-12)
+    # all weights equal to 2 is every pattern stored twice, not unweighted
+    c = ModernHopfieldClassifier(**kw).fit(X, y, sample_weight=np.full(len(X), 2.0))
+    d = ModernHopfieldClassifier(**kw).fit(X[np.repeat(np.arange(len(X)), 2)],
+                                           np.repeat(y, 2))
+    np.testing.assert_allclose(c.predict_proba(Q), d.predict_proba(Q), atol=1e-12)

@@ -82,9 +82,9 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None, separation=None
         group (each must leave at least one other group).  None: only the
         pattern itself.
     separation : Separation or None
-        The others' weights are ``separation(beta z + log w)`` (rows summing
-        to one, patterns left out at weight 0) instead of the exponentials;
-        None: softmax.
+        The others' weights are ``separation(beta z)`` with the pattern
+        weights counted as copies (rows summing to one, patterns left out
+        at weight 0) instead of the exponentials; None: softmax.
 
     Returns
     -------
@@ -104,16 +104,18 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None, separation=None
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
     w = np.empty_like(a)
+    copies = None if separation is None else memory.copy_weights(a)
     for k, beta in enumerate(betas):
         np.multiply(a, a.dtype.type(beta), out=w)
+        if separation is not None:
+            w = separation(w, copies)  # in place; rows sum to one
+            out[:, k] = loss(w @ values, idx)
+            continue
         if log_w is not None:
             w += log_w
             with np.errstate(invalid="ignore"):
                 w -= w.max(axis=1, keepdims=True)
-        if separation is None:
-            np.exp(w, out=w)  # the others' largest weight is exactly 1
-        else:
-            w = separation(w)  # in place; rows sum to one
+        np.exp(w, out=w)  # the others' largest weight is exactly 1
         out[:, k] = loss(w @ values, idx)
     return out
 

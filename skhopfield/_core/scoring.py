@@ -213,8 +213,13 @@ class ModernMemory:
         dtype = patterns.dtype if dtype is None else dtype
         if _is_np(patterns) or sp.issparse(patterns):
             dtype = np.dtype(dtype)
+        #: The largest weight: ``weights * weight_scale`` are the weights as
+        #: given, which the separations other than softmax read (a weight
+        #: there counts copies, and only softmax is invariant to its scale).
+        self.weight_scale = 1.0
         if weights is not None:
             weights = _to_numpy(weights).astype(np.float64)
+            self.weight_scale = float(weights.max()) if weights.size else 1.0
             if (weights == weights[0]).all():
                 weights = None
             else:
@@ -796,8 +801,26 @@ class ModernMemory:
         are computed exactly (row maximum subtracted, :meth:`exact_scores`)
         into ``out`` and separated in place.
         """
-        a, _ = self.exact_scores(Q, beta, out)
-        return self.separation(a)
+        a, _ = self.exact_scores(Q, beta, out, prior=False)
+        return self.separation(a, self.copy_weights(a))
+
+    def copy_weights(self, A):
+        """The pattern weights as given (``P``,), for a separation other than
+        softmax, in ``A``'s dtype, namespace and device; None when all are 1.
+
+        Such a separation counts a weight as copies of the pattern (see
+        :class:`~skhopfield._core.separation.Separation`): the prior
+        ``log w`` added to the scores is softmax's form of the same.
+        """
+        if self.weights is None and self.weight_scale == 1.0:
+            return None
+        P = self.aug.shape[0]
+        w = np.full(P, self.weight_scale) if self.weights is None else (
+            self.weights * self.weight_scale
+        )
+        if _is_host(A):
+            return w.astype(A.dtype)
+        return _astype(_move(w, A), A.dtype)
 
     def attention(self, Q, beta, out=None):
         """``softmax(beta z)`` per row, ``(n, P)``, computed in place (or the
@@ -889,16 +912,19 @@ class ModernMemory:
         the patterns is the mean weighted by ``p = w / sum w``, so a pattern
         of weight 2 gives the energy of the pattern stored twice.
 
-        With a :attr:`separation` of regularizer ``Omega``, the
-        Hopfield-Fenchel-Young energy ``-Omega*(beta z + log w) / beta + 1/2
-        xi^T xi + H / beta + 1/2 M^2`` (``H = -min Omega``; see
+        With a :attr:`separation` of regularizer ``Omega_w`` (the weights
+        counted as copies), the Hopfield-Fenchel-Young energy
+        ``-Omega_w*(beta z) / beta + 1/2 xi^T xi + H / beta + 1/2 M^2``
+        (``H = -min Omega_w``; see
         :mod:`skhopfield._core.separation`), of which the update step is the
         concave-convex step as well.
         """
         if self.separation is not None:
-            a, top = self.exact_scores(Q, beta)
-            conj, _ = self.separation.conjugate(a)
-            H = self.separation.max_entropy(self.aug.shape[0])
+            a, top = self.exact_scores(Q, beta, prior=False)
+            w = self.copy_weights(a)
+            conj, _ = self.separation.conjugate(a, w)
+            total = self.aug.shape[0] if w is None else float(_ns(w).sum(w))
+            H = self.separation.max_entropy(total)
             E = -(top + (conj - _scalar(conj, H))) / _scalar(conj, beta)
             return E + _scalar(E, 0.5) * _rowdot(Q) + _scalar(E, 0.5 * self.max_norm**2)
         part = lse_partials(self, Q, beta, energy=True)

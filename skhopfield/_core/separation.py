@@ -134,63 +134,65 @@ class Separation:
         return 0.0 if math.isinf(self.alpha) else 1.0 / (self.alpha - 1.0)
 
     # -- the map ------------------------------------------------------------------
-    def __call__(self, a):
+    def __call__(self, a, weights=None):
         """``sep(a)`` per row of ``a`` (n, P); in place on a numpy ``a``.
 
         ``a`` any real scores (``-inf`` allowed, every row with one finite
         entry), shifted or not (the weights do not change when a row is
-        shifted by a constant).
+        shifted by a constant).  ``weights`` (P,), positive, or None: a
+        pattern of weight ``w`` counts as ``w`` copies of it, i.e. the
+        weighted regularizer ``Omega_w(p) = (sum_j w_j^(1 - alpha) p_j^alpha
+        - 1) / (alpha (alpha - 1))``, whose argmax is ``p_j = w_j [(alpha -
+        1) a_j - tau]_+^(1 / (alpha - 1))`` (softmax's ``w_j exp(a_j)`` in
+        the limit); for the hard max, ties shared in proportion to ``w``.
+        Not invariant to scaling ``w`` (unlike softmax): ``w`` copies.
 
         On numpy: one pass for the row maxima, one to find the candidates,
         then only the candidates (a few per row, usually) are sorted and
         weighted, and the row is refilled (zeros, the candidates' weights).
         """
         if not _is_np(a):
-            return self._call_xp(a)
+            return self._call_xp(a, weights)
         n, P = a.shape
         if n == 0 or P == 0:
             return a
         top = a.max(axis=1)
         if math.isinf(self.alpha):
             np.equal(a, top[:, None], out=a)  # bool into float: 1 at the maxima
+            if weights is not None:
+                a *= weights
             count = a.sum(axis=1)
-            ties = np.flatnonzero(count > 1)
+            ties = np.flatnonzero(count != 1)
             if ties.size:
                 a[ties] /= count[ties, None]
             return a
         c = a.dtype.type(self.alpha - 1.0)
         power = 1.0 / float(c)
-        rows, cols = np.nonzero(a > (top - a.dtype.type(self.width))[:, None])
-        if rows.size > a.size // 4:
-            # most scores are candidates (a small beta): whole sorted rows
-            # cost less than gathering them
-            a -= top[:, None]
-            a *= c
-            block = -np.sort(-a, axis=1)
-            counts = np.bincount(rows, minlength=n)
-            tau, renormalize = tau_sorted(block, self.alpha, counts)
-            a -= tau[:, None]
-            np.maximum(a, 0, out=a)
-            _pow_inplace(a, power)
-            if renormalize:
-                a /= a.sum(axis=1, keepdims=True)
-            return a
-        vals = (a[rows, cols] - top[rows]) * c  # (alpha - 1) (a - max), in (-1, 0]
-        tau, renormalize = self._threshold(vals, rows, n)
+        if weights is None:
+            threshold = top - a.dtype.type(self.width)
+        else:
+            # every weight is at most 1: tau >= (alpha - 1) a_j - w_j^(1 - alpha)
+            threshold = (a - (weights ** -c / c).astype(a.dtype)).max(axis=1)
+        rows, cols = np.nonzero(a > threshold[:, None])
+        vals = (a[rows, cols] - top[rows]) * c  # (alpha - 1) (a - max) <= 0
+        wv = None if weights is None else weights[cols].astype(a.dtype)
+        tau, renormalize = self._threshold(vals, rows, n, wv)
         w = vals - tau[rows]
         np.maximum(w, 0, out=w)
         _pow_inplace(w, power)
+        if wv is not None:
+            w *= wv
         if renormalize:
             w /= np.bincount(rows, weights=w, minlength=n).astype(a.dtype)[rows]
         a.fill(0)
         a[rows, cols] = w
         return a
 
-    def _threshold(self, vals, rows, n):
+    def _threshold(self, vals, rows, n, wv=None):
         """``(tau, renormalize)`` of rows from their candidates ``vals``
-        (``(alpha - 1)`` times the max-shifted scores, in ``(-1, 0]``, with
-        their row indices ``rows``, sorted by row: numpy's ``nonzero``
-        order).
+        (``(alpha - 1)`` times the max-shifted scores, with their row indices
+        ``rows``, sorted by row: numpy's ``nonzero`` order, and their pattern
+        weights ``wv`` or None).
 
         The candidates are gathered into padded, sorted blocks of rows that
         hold about as many (powers of two), so that a row with few
@@ -210,14 +212,25 @@ class Separation:
             local = np.full(n, -1, dtype=np.intp)
             local[which] = np.arange(which.size)
             take = local[rows] >= 0
-            block[local[rows[take]], pos[take]] = vals[take]
-            block = -np.sort(-block, axis=1)
-            tau[which], renorm = tau_sorted(block, self.alpha, counts[which])
+            at = (local[rows[take]], pos[take])
+            block[at] = vals[take]
+            if wv is None:
+                block = -np.sort(-block, axis=1)
+                wblock = None
+            else:
+                wblock = np.zeros_like(block)
+                wblock[at] = wv[take]
+                order = np.argsort(-block, axis=1)
+                block = np.take_along_axis(block, order, axis=1)
+                wblock = np.take_along_axis(wblock, order, axis=1)
+            tau[which], renorm = tau_sorted(block, self.alpha, wblock)
             renormalize |= renorm
         return tau, renormalize
 
-    def _call_xp(self, a):
-        """:meth:`__call__` in another array namespace (whole sorted rows)."""
+    def _call_xp(self, a, weights=None):
+        """:meth:`__call__` in another array namespace (whole sorted rows;
+        with ``weights`` (on ``a``'s device), Newton and bisection steps,
+        which need no sort)."""
         xp = _ns(a)
         for needed in ("sort", "cumulative_sum"):
             if not hasattr(xp, needed):
@@ -229,52 +242,60 @@ class Separation:
         a = a - xp.max(a, axis=1, keepdims=True)
         if math.isinf(self.alpha):
             p = xp.astype(a == 0, a.dtype)
+            if weights is not None:
+                p = p * weights
             return p / xp.sum(p, axis=1, keepdims=True)
         c = self.alpha - 1.0
         X = a * c
-        block = xp.sort(X, axis=1, descending=True)
-        counts = xp.sum(xp.astype(X > -1.0, xp.int64), axis=1)
-        tau, renormalize = tau_sorted(block, self.alpha, counts)
+        if weights is None:
+            block = xp.sort(X, axis=1, descending=True)
+            tau, renormalize = tau_sorted(block, self.alpha, None)
+        else:
+            wblock = xp.broadcast_to(weights[None, :], X.shape)
+            tau, renormalize = _bisect(X, self.alpha, wblock), True
         p = xp.maximum(X - tau[:, None], xp.zeros_like(X)) ** (1.0 / c)
+        if weights is not None:
+            p = p * weights
         if renormalize:
             p = p / xp.sum(p, axis=1, keepdims=True)
         return p
 
     # -- energies and losses --------------------------------------------------------
-    def regularizer(self, p):
-        """``Omega(p)`` per row (0 for the hard max)."""
+    def regularizer(self, p, weights=None):
+        """``Omega_w(p)`` per row (0 for the hard max; see :meth:`__call__`)."""
         xp = _ns(p)
         if math.isinf(self.alpha):
             return xp.zeros(p.shape[0], dtype=p.dtype, device=_device(p))
         alpha = self.alpha
-        if alpha == 2.0:
-            return 0.5 * (xp.sum(p * p, axis=1) - 1.0)
-        return (xp.sum(p**alpha, axis=1) - 1.0) / (alpha * (alpha - 1.0))
+        if weights is None:
+            terms = p * p if alpha == 2.0 else p**alpha
+        else:
+            safe = xp.where(p > 0, p / weights, xp.zeros_like(p))
+            terms = weights * (safe * safe if alpha == 2.0 else safe**alpha)
+        return (xp.sum(terms, axis=1) - 1.0) / (alpha * (alpha - 1.0))
 
-    def max_entropy(self, P):
-        """``H = -min Omega``, at the uniform weights over ``P`` patterns."""
-        if math.isinf(self.alpha) or P == 0:
+    def max_entropy(self, total):
+        """``H = -min Omega_w``, at ``p`` proportional to the weights;
+        ``total`` the patterns' number (no weights) or their weights' sum."""
+        if math.isinf(self.alpha) or total == 0:
             return 0.0
         alpha = self.alpha
-        return -math.expm1((1.0 - alpha) * math.log(P)) / (alpha * (alpha - 1.0))
+        return -math.expm1((1.0 - alpha) * math.log(total)) / (alpha * (alpha - 1.0))
 
-    def conjugate(self, a, p=None):
-        """``Omega*(a)`` per row, and ``sep(a)``: ``(values, p)``.
+    def conjugate(self, a, weights=None):
+        """``Omega_w*(a)`` per row, and ``sep(a)``: ``(values, p)``.
 
-        ``Omega*(a) = <p, a> - Omega(p)`` at ``p = sep(a)``, computed on the
-        max-shifted rows (``Omega*`` of scores shifted by a constant moves
-        by that constant) so that nothing large cancels.  ``a`` is not
+        ``Omega_w*(a) = <p, a> - Omega_w(p)`` at ``p = sep(a)``, computed on
+        the max-shifted rows (``Omega*`` of scores shifted by a constant
+        moves by that constant) so that nothing large cancels.  ``a`` is not
         changed.
         """
         xp = _ns(a)
         top = xp.max(a, axis=1)
         shifted = a - top[:, None]
-        if p is None:
-            p = self(xp.asarray(shifted, copy=True)) if not _is_np(a) else self(
-                shifted.copy()
-            )
+        p = self(shifted.copy() if _is_np(a) else shifted, weights)
         safe = xp.where(p > 0, shifted, xp.zeros_like(shifted))
-        return top + xp.sum(p * safe, axis=1) - self.regularizer(p), p
+        return top + xp.sum(p * safe, axis=1) - self.regularizer(p, weights), p
 
     def loss(self, a, a_target):
         """Fenchel-Young loss per row and its gradient with respect to ``a``.
@@ -293,77 +314,93 @@ class Separation:
         return value - target, p - r
 
 
-def tau_sorted(block, alpha, counts):
+def tau_sorted(block, alpha, wblock=None):
     """The entmax threshold of rows sorted in decreasing order.
 
     ``block`` (n, K): ``(alpha - 1) s`` of each row's candidates, sorted
-    decreasing, row maximum 0, padded with ``-inf``; ``counts`` (n,) how
-    many entries of each row are candidates.  Returns ``(tau,
-    renormalize)``: ``renormalize`` is True when ``tau`` came from a
-    bisection (the weights then need dividing by their sum).
+    decreasing, row maximum 0, padded with ``-inf``; ``wblock`` their
+    pattern weights in the same order (None: all 1).  Returns ``(tau,
+    renormalize)``: ``renormalize`` is True when ``tau`` came from Newton
+    and bisection steps (the weights then need dividing by their sum).
     """
     xp = _ns(block)
     n, K = block.shape
     valid = xp.isfinite(block)
-    X = xp.where(valid, block, xp.zeros_like(block))
-    k = xp.arange(1, K + 1, dtype=block.dtype, device=_device(block))
-    cs = xp.cumulative_sum(X, axis=1) if not _is_np(block) else np.cumsum(X, axis=1)
-    neg_inf = xp.full_like(X, -math.inf)
+    zero = xp.zeros_like(block)
+    X = xp.where(valid, block, zero)
+    W = (
+        xp.astype(valid, block.dtype)
+        if wblock is None
+        else xp.where(valid, wblock, zero)
+    )
+
+    def cumsum(A):
+        return np.cumsum(A, axis=1) if _is_np(A) else xp.cumulative_sum(A, axis=1)
+
+    if alpha not in (1.5, 2.0):
+        return _bisect(X, alpha, W), True
+    S0 = cumsum(W)  # k without weights
+    S1 = cumsum(W * X)
+    safe0 = xp.where(S0 > 0, S0, xp.ones_like(S0))
     if alpha == 2.0:
-        # Held et al. / Duchi et al.: the threshold is the largest prefix mean
-        # of (sum - 1), over the sorted values.
-        return xp.max(xp.where(valid, (cs - 1.0) / k, neg_inf), axis=1), False
-    if alpha == 1.5:
-        # Peters et al. (2019), Algorithm 2: tau_k solves
-        # sum_{j <= k} (X_j - tau)^2 = 1; the support is the largest k with
-        # tau_k <= X_k.
-        cs2 = (
-            xp.cumulative_sum(X * X, axis=1)
-            if not _is_np(block)
-            else np.cumsum(X * X, axis=1)
-        )
-        mean = cs / k
-        delta = (1.0 - k * (cs2 / k - mean * mean)) / k
-        tau_k = mean - xp.sqrt(xp.maximum(delta, xp.zeros_like(delta)))
-        ok = valid & (tau_k <= X)
-        support = xp.sum(xp.astype(ok, xp.int64), axis=1)
-        pick = k == xp.astype(support, block.dtype)[:, None]
-        return xp.sum(xp.where(pick, tau_k, xp.zeros_like(tau_k)), axis=1), False
-    return _bisect(X, valid, alpha, counts), True
+        # Held et al. / Duchi et al.: the threshold is the largest of the
+        # prefix values (sum_{j <= k} w_j X_j - 1) / sum_{j <= k} w_j over
+        # the sorted values (each bounds it from below).
+        cand = xp.where(valid, (S1 - 1.0) / safe0, xp.full_like(X, -math.inf))
+        return xp.max(cand, axis=1), False
+    # alpha = 3/2, Peters et al. (2019), Algorithm 2: tau_k solves
+    # sum_{j <= k} w_j (X_j - tau)^2 = 1; the support is the largest k
+    # with tau_k <= X_k.
+    S2 = cumsum(W * X * X)
+    disc = S1 * S1 - S0 * (S2 - 1.0)
+    tau_k = (S1 - xp.sqrt(xp.maximum(disc, zero))) / safe0
+    ok = valid & (tau_k <= X)
+    support = xp.sum(xp.astype(ok, xp.int64), axis=1)
+    k = xp.arange(1, K + 1, dtype=xp.int64, device=_device(block))
+    pick = k[None, :] == support[:, None]
+    return xp.sum(xp.where(pick, tau_k, zero), axis=1), False
 
 
-def _bisect(X, valid, alpha, counts):
-    """The threshold of padded sorted rows by safeguarded Newton steps.
+def _bisect(X, alpha, W):
+    """The threshold of rows by safeguarded Newton steps, no sort needed.
 
-    ``f(tau) = sum_j [X_j - tau]_+^p - 1`` (``p = 1 / (alpha - 1) >= 1``) is
-    convex and decreasing (Newton runs on its ``p``-th root, which is too), and ``tau`` lies in ``[-1, -(1/d)^(alpha - 1)]``
-    for a row of maximum 0 and ``d`` candidates.  Each iteration takes a
-    Newton step from the lower end (which, ``f`` being convex, stays below
-    the root: quadratic convergence near it) and a bisection step of the
-    bracket (at least halving it: the speed of plain bisection, Blondel et
-    al. 2020, far from the root); it stops when the bracket is at the
-    dtype's resolution.  The lower end, whose weights sum to at least one,
-    is returned (the caller renormalizes).
+    ``X`` (n, K) ``(alpha - 1)`` times max-shifted scores, ``W`` their
+    weights (0 where padded).  ``f(tau) = sum_j W_j [X_j - tau]_+^p - 1``
+    (``p = 1 / (alpha - 1) >= 1``) is convex and decreasing (Newton runs on
+    its ``p``-th root, which is too); ``tau`` lies between ``max_j (X_j -
+    W_j^(1 - alpha))`` (one term alone reaches 1 there) and
+    ``-(1 / sum W)^(alpha - 1)`` (every term at most ``W_j (-tau)^p``).
+    Each iteration takes a Newton step from the lower end (which, ``f``
+    being convex, stays below the root: quadratic convergence near it) and
+    a bisection step of the bracket (at least halving it: the speed of
+    plain bisection, Blondel et al. 2020, far from the root).  The lower
+    end, whose weights sum to at least one, is returned (the caller
+    renormalizes).
     """
     xp = _ns(X)
     power = 1.0 / (alpha - 1.0)
-    d = xp.astype(counts, X.dtype) if not _is_np(X) else counts.astype(X.dtype)
-    lo = xp.full((X.shape[0],), -1.0, dtype=X.dtype, device=_device(X))
-    hi = -((1.0 / d) ** (alpha - 1.0))
     zero = xp.zeros_like(X)
+    live = W > 0
+    lo = xp.max(
+        xp.where(live, X - xp.where(live, W, xp.ones_like(W)) ** (1.0 - alpha),
+                 xp.full_like(X, -math.inf)),
+        axis=1,
+    )
+    hi = -((1.0 / xp.sum(W, axis=1)) ** (alpha - 1.0))
+    hi = xp.maximum(hi, lo)
     eps = float(xp.finfo(X.dtype).eps)
     steps = _BISECT_STEPS.get(np.dtype(X.dtype) if _is_np(X) else None, 60)
 
     def evaluate(tau):
-        t = xp.maximum(xp.where(valid, X - tau[:, None], zero), zero)
-        tp = _pow(t, power - 1.0)
+        t = xp.maximum(X - tau[:, None], zero)
+        tp = _pow(t, power - 1.0) * W
         return xp.sum(tp * t, axis=1), xp.sum(tp, axis=1)
 
     ones = xp.ones_like(lo)
     for _ in range(steps):
-        # Newton on g(tau) = ||[X - tau]_+||_p - 1, convex and decreasing
-        # too, and nearly linear (degree one in the weights) where f is a
-        # high power: few steps from far below the root
+        # Newton on g(tau) = (sum W [X - tau]_+^p)^(1/p) - 1, convex and
+        # decreasing too, and nearly linear (degree one in the weights)
+        # where f is a high power: few steps from far below the root
         f, s1 = evaluate(lo)
         norm = f ** (1.0 / power)
         positive = (s1 > 0) & (norm > 0)
