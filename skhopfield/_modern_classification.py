@@ -300,7 +300,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     Storing a pattern with weight 2 is the same network as storing it twice
     (predictions identical, probabilities, states and energies equal to
     rounding); weight 0 drops it.  Only the ratios of the weights matter to
-    the dynamics.
+    softmax's dynamics (the other separations count copies: see
+    *Separations* below).
 
     float32 input is computed in float32 and returned as float32; float64
     as float64.  Cues of a different dtype than the stored patterns are
@@ -329,9 +330,13 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     class)`` (the sparsemax or entmax loss; the cross-entropy for softmax),
     finite where the class's weight is 0.  Inside
     :func:`~skhopfield.sharded_memory` such a memory is not sharded (the
-    whole memory scores each chunk).  With a prior (``sample_weight``),
-    ``log w`` is added to the scores as for softmax, but a weight of 2 is
-    the pattern stored twice for softmax only.
+    whole memory scores each chunk).  A ``sample_weight`` counts as copies
+    of the pattern: the weighted regularizer ``(sum_j w_j^(1 - alpha)
+    p_j^alpha - 1) / (alpha (alpha - 1))``, whose weights are ``p_j = w_j
+    [(alpha - 1) s_j - tau]_+^(1 / (alpha - 1))`` (softmax's ``w_j
+    exp(s_j)`` in the limit), so a weight of 2 is the pattern stored twice;
+    unlike softmax's, the result depends on the weights' scale, not only on
+    their ratios.
 
     **Learned memories.**  With ``prototypes_per_class``, ``beta="learn"`` or
     ``n_components``, :meth:`fit` trains the memory to minimize the mean
