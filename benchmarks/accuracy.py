@@ -24,11 +24,21 @@ from each held-out digit with 10% of its bits flipped, the accuracy of the
 predicted label.  1-NN (Hamming) is the reference.
 
     PYTHONPATH=.:benchmarks python benchmarks/accuracy.py [--inner 3]
-        [--datasets digits wine breast_cancer] [--similarities]
+        [--datasets digits wine breast_cancer] [--similarities] [--separations]
         [--search-binary] [--no-completion]
 
-``--similarities`` adds ModernHopfieldClassifier's ``"dot"`` and
-``"cosine"`` similarities (beta searched) to part 1.
+``--no-binary`` leaves the binary memories out of part 1.
+``--similarities`` adds ModernHopfieldClassifier's ``"dot"``,
+``"cosine"`` and ``"manhattan"`` similarities (beta searched) to part 1.
+
+``--separations`` adds the separations other than softmax: to part 1,
+sparsemax, entmax (alpha 1.5) and the manhattan similarity with sparsemax
+(beta searched over a grid reaching 100x smaller values: a sparse
+separation keeps the patterns within ``1 / (beta (alpha - 1))`` of the best
+score, so it needs smaller ``beta`` for the same breadth of vote) and
+``"max"`` (no search: 1-nearest-neighbour); to part 3, learned memories
+trained on the sparsemax and entmax Fenchel-Young losses (prototypes
+searched, ``beta="learn"``).
 
 Part 3 (``--learned``; ``--learned-only`` runs it alone), learned memories
 (prototypes learned by gradient descent), same outer folds and inner search as part 1, on digits, wine,
@@ -75,6 +85,9 @@ from skhopfield.datasets import flip_bits
 BETAS = np.logspace(-3, 1, 13).tolist()
 # cosine scores live in [-1, 1] whatever the data, so its useful betas are larger
 COSINE_BETAS = np.logspace(-1, 3, 13).tolist()
+# sparse separations: the support is the scores within 1 / (beta (alpha - 1))
+SPARSE_BETAS = np.logspace(-5, 1, 13).tolist()
+MANHATTAN_BETAS = np.logspace(-3, 1, 13).tolist()
 NEIGHBORS = [1, 3, 5, 7, 9, 11, 15, 21]
 PROTOTYPES = [1, 2, 3]
 DATASETS = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_breast_cancer}
@@ -149,24 +162,38 @@ def classification(args):
                                          {"beta": BETAS})
         searched["Modern cosine (beta)"] = (ModernHopfieldClassifier(similarity="cosine"),
                                             {"beta": COSINE_BETAS})
+        searched["Modern manhattan (beta)"] = (
+            ModernHopfieldClassifier(similarity="manhattan"), {"beta": MANHATTAN_BETAS})
+    if args.separations:
+        for label, params in (
+            ("sparsemax", {"separation": "sparsemax"}),
+            ("entmax 1.5", {"separation": "entmax"}),
+            ("manhattan sparsemax", {"separation": "sparsemax", "similarity": "manhattan"}),
+        ):
+            searched[f"Modern {label} (beta)"] = (
+                ModernHopfieldClassifier(**params), {"beta": SPARSE_BETAS})
     print(f"beta grid: {['%.3g' % b for b in BETAS]}; n_neighbors grid: {NEIGHBORS}; "
           f"prototypes_per_class grid: {PROTOTYPES}; inner folds: {args.inner}; "
           f"binary memories: max_iter={MAX_ITER}, "
           + ("settings searched" if args.search_binary else "fixed settings, no search"))
-    names = list(searched) + list(BINARY) + ["Modern default", "KNN default (k=5)"]
+    plain_models = {"Modern default": ModernHopfieldClassifier(),
+                    "KNN default (k=5)": KNeighborsClassifier()}
+    if args.separations:
+        plain_models["Modern max (1-NN)"] = ModernHopfieldClassifier(separation="max")
+    binary = {} if args.no_binary else BINARY
+    names = list(searched) + list(binary) + list(plain_models)
     out = {"models": names, "searched": list(searched), "datasets": {}}
     print("| data | n, features | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for name in args.datasets:
         X, y = DATASETS[name](return_X_y=True)
         cells = [nested(est, grid, X, y, inner=args.inner) for est, grid in searched.values()]
-        for est, grid in BINARY.values():
+        for est, grid in binary.values():
             if args.search_binary and grid:
                 cells.append(nested(clone(est), grid, X, y, inner=args.inner))
             else:
                 cells.append(plain(clone(est), X, y))
-        cells.append(plain(ModernHopfieldClassifier(), X, y))
-        cells.append(plain(KNeighborsClassifier(), X, y))
+        cells.extend(plain(clone(est), X, y) for est in plain_models.values())
         print(f"| {name} | {X.shape[0]}, {X.shape[1]} | "
               + " | ".join(fmt(c) for c in cells) + " |", flush=True)
         out["datasets"][name] = {
@@ -186,6 +213,13 @@ def learned(args):
         "KNN (n_neighbors)": (KNeighborsClassifier(), {"n_neighbors": NEIGHBORS}),
         "Modern all rows (beta grid)": (ModernHopfieldClassifier(), {"beta": BETAS}),
     }
+    if args.separations:
+        for label, params in (("sparsemax", {"separation": "sparsemax"}),
+                              ("entmax 1.5", {"separation": "entmax"})):
+            searched[f"Modern learned {label} (k, beta learn)"] = (
+                ModernHopfieldClassifier(beta="learn", prototypes_per_class=1,
+                                         random_state=0, **params),
+                {"prototypes_per_class": LEARNED_PROTOTYPES})
     if args.map:
         searched["Modern learned + map (k, n_components)"] = (
             ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
@@ -262,7 +296,9 @@ def main():
     parser.add_argument("--inner", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--similarities", action="store_true")
+    parser.add_argument("--separations", action="store_true")
     parser.add_argument("--search-binary", action="store_true")
+    parser.add_argument("--no-binary", action="store_true")
     parser.add_argument("--no-completion", action="store_true")
     parser.add_argument("--no-classification", action="store_true")
     parser.add_argument("--per-class", type=int, nargs="+", default=[1, 3, 10, 30])

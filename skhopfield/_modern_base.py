@@ -43,6 +43,7 @@ from ._core.namespace import (
 )
 from ._core.masked import PartialModernMemory, make_partial_memory, nan_rows
 from ._core.scoring import ModernMemory, SparseModernMemory, iterate, make_memory
+from ._core.separation import SEPARATIONS, make_separation
 from ._core.shards import energy_from_lse, lse_partials, merge_lse
 from ._modern_partial import (
     merge_rows,
@@ -159,9 +160,52 @@ def _readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total)
         part = None if buf is None else buf[: s.stop - s.start]
         out[s, ...] = memory.class_scores(xi, beta, values, out=part, **extra)
 
-    # Pattern blocks only on the one-step path: the update steps need whole rows.
-    for_tiles(n, P, Q.dtype, work, blocks=n_updates == 0)
+    # Pattern blocks only on the one-step softmax path: the update steps and
+    # the other separations need whole rows.
+    blocks = n_updates == 0 and memory.separation is None
+    for_tiles(n, P, Q.dtype, work, blocks=blocks)
     return _normalized(out, normalize, total)
+
+
+def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
+    """The ``n_patterns`` stored patterns of largest attention of the final
+    step, per cue: ``(weights, indices)``, sorted by decreasing weight (the
+    zero weights by decreasing score), ties by index.  The unit of work of
+    ``kpatterns``."""
+    n, P = Q.shape[0], memory.aug.shape[0]
+    k = n_patterns
+    weights = np.empty((n, k), dtype=Q.dtype)
+    indices = np.empty((n, k), dtype=np.intp)
+
+    def work(s, buf):
+        xi = memory.start(Q[s, ...])
+        if n_updates > 0:
+            xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
+        part = None if buf is None else buf[: s.stop - s.start]
+        sep = memory.separation
+        # beta z (+ log w for softmax) - max: the scores, <= 0
+        a, _ = memory.exact_scores(xi, beta, out=part, prior=sep is None)
+        if sep is None:  # softmax of the exact scores: in the scores' order
+            key = a.copy()
+            with np.errstate(under="ignore"):
+                np.exp(a, out=a)
+            a /= a.sum(axis=1, keepdims=True)
+        else:  # by weight (with pattern weights not the scores' order),
+            # then the zero weights by score
+            score = a.copy()
+            a = sep(a, memory.copy_weights(a))
+            key = np.where(a > 0, a, score - 1)
+        if k < P:  # the k largest, in index order (for the ties below)
+            idx = np.sort(np.argpartition(-key, k - 1, axis=1)[:, :k], axis=1)
+        else:
+            idx = np.broadcast_to(np.arange(P), a.shape)
+        order = np.argsort(-np.take_along_axis(key, idx, axis=1), axis=1, kind="stable")
+        idx = np.take_along_axis(idx, order, axis=1)
+        weights[s] = np.take_along_axis(a, idx, axis=1)
+        indices[s] = idx
+
+    for_tiles(n, P, Q.dtype, work)
+    return weights, indices
 
 
 def _normalized(out, normalize, total):
@@ -323,7 +367,10 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "similarity": [StrOptions({"dot", "euclidean", "cosine", "manhattan"})],
+        "separation": [StrOptions(set(SEPARATIONS))],
+        "entmax_alpha": [Interval(Real, 1, 2, closed="right")],
+        "separation_order": [Interval(Real, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_jobs": N_JOBS_CONSTRAINT,
@@ -340,6 +387,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         memory = _make_memory(patterns, self.similarity, weights)
         beta, scaled_beta = self._resolve_beta(memory, **fitted)
         _check_magnitude(memory, 1.0, scaled_beta, memory.aug)
+        memory = memory.with_separation(self._separation())
         # Self-check, as the binary memories do, on an evenly spaced sample of
         # at most SELF_CHECK_SIZE stored patterns (bounded cost at any P).
         probe = np.unique(
@@ -359,7 +407,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         for name, value in fitted.items():
             setattr(self, name, value)
-        self._keep_memory(patterns, None, weights, memory)
+        self._keep_memory(patterns, None, weights, memory.with_separation(None))
         self.max_norm_ = memory.data_max_norm
         self.beta_, self._scaled_beta = beta, scaled_beta
         self.n_iter_ = int(array_api_compat.array_namespace(n_iter).max(n_iter))
@@ -502,7 +550,7 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         data scale, so it neither overflows nor underflows; ``beta_`` is
         then the same value in the data's units.
         """
-        total_var = memory.total_variance()
+        total_var = memory.score_spread()
         if total_var > 0:
             scaled = AUTO_BETA_SCALE / total_var
             return memory.unscale_beta(scaled), scaled
@@ -558,6 +606,10 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             where = "sparse input"
         elif not _is_host(X):
             where = "arrays of other namespaces than numpy (array API)"
+        elif self.separation != "softmax":
+            where = f"separation={self.separation!r} (softmax attention only)"
+        elif self.similarity == "manhattan":
+            where = "similarity='manhattan'"
         elif getattr(self, "_learns", bool)() or (
             not fitting and type(self._memory) not in (ModernMemory, PartialModernMemory)
         ):
@@ -610,23 +662,27 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         functions walk rows in cache-sized tiles, so they use less than this
         when a chunk holds many rows).
         """
-        memory = self._memory.like(X)
+        separation = self._separation()
+        memory = self._memory.like(X).with_separation(separation)
         beta = self._scaled_beta
         host = _is_host(X)
         # The fitted memory and the per-pattern arrays travel to dask workers
-        # once per fitted model and cue dtype (see ``batch_retrieve``).
-        owner = (self._memory, X.dtype.str if host else str(X.dtype))
+        # once per fitted model, cue dtype and separation (see ``batch_retrieve``).
+        owner = (self._memory, X.dtype.str if host else str(X.dtype), separation)
         shared = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
         # (the patterns as stored stay here: retrieval reads the layout only)
         shared["memory"] = memory.for_retrieval()
         verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
         # (A memory with a learned map scores through it: not sharded, yet;
-        # nor are arrays of other namespaces, which stay on their device.)
+        # nor are arrays of other namespaces, which stay on their device; nor
+        # a separation other than softmax, which needs all the scores of a
+        # row at once where the shards' log-sum-exp merge needs partial sums.)
         if (
             host
             and sharding_active()
             and block_func in _SHARDED
             and type(memory) in (ModernMemory, SparseModernMemory)
+            and separation is None
         ):
             sharded = _SHARDED[block_func]
             return sharded(
@@ -671,6 +727,66 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             total=total,
         )
 
+    def _separation(self):
+        """The :class:`~skhopfield._core.separation.Separation` of the
+        parameters; None for softmax."""
+        return make_separation(
+            self.separation, self.entmax_alpha, self.separation_order
+        )
+
+    def kpatterns(self, X, n_patterns=5):
+        """The stored patterns of largest attention, per cue.
+
+        In the spirit of :meth:`sklearn.neighbors.KNeighborsMixin.kneighbors`:
+        for each cue, after ``max_iter - 1`` state updates, the attention
+        weights of the final step (those :meth:`predict` reads out) of the
+        ``n_patterns`` stored patterns that weigh most, and their indices
+        into ``patterns_``, sorted by decreasing weight (ties by index).  Chunked and memory-bounded as :meth:`predict`.
+
+        For a sparse separation (``"sparsemax"``, ``"entmax"``,
+        ``"polynomial"``, ``"max"``) the patterns of nonzero weight are the
+        exact support of the attention; when the support holds fewer than
+        ``n_patterns`` patterns, the remaining entries are the next patterns
+        by score, with weight exactly 0.  Under softmax every weight is
+        positive (it may underflow to 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Cues (numpy or scipy.sparse).
+        n_patterns : int, default=5
+            Patterns per cue, at most the number stored.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_patterns)
+            Attention weights, decreasing along each row, in the dtype of
+            ``X``; a row's weights over all the patterns sum to one.
+        indices : ndarray of shape (n_samples, n_patterns)
+            Row indices into ``patterns_``.
+        """
+        X = self._validated(X, "kpatterns")
+        P = self.patterns_.shape[0]
+        if not isinstance(n_patterns, Integral) or not 1 <= n_patterns <= P:
+            raise ValueError(
+                f"n_patterns must be an int in [1, {P}] (the patterns stored), "
+                f"got {n_patterns!r}."
+            )
+        if not _is_host(X):
+            raise ValueError(
+                "kpatterns computes with numpy (or scipy.sparse) cues only; got "
+                f"an array of {type(X).__module__}."
+            )
+        return self._batch(
+            _kpatterns_block,
+            X,
+            2 * n_patterns + 2 * X.shape[1],
+            "kpatterns",
+            n_updates=self.max_iter - 1,
+            tol=self.tol,
+            n_patterns=int(n_patterns),
+        )
+
     def retrieve(self, X):
         """Run the update steps from each row of ``X`` and report how it went.
 
@@ -707,7 +823,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Auto-associative retrieval: the states after the update steps.
 
-        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns, unit-normalized for ``"cosine"``) from each row for up to
+        Runs ``xi <- X^T softmax(beta_ z)`` (``X`` the stored patterns,
+        unit-normalized for ``"cosine"``; the ``separation``'s weights in
+        place of softmax) from each row for up to
         ``max_iter`` steps (see :meth:`retrieve` for iteration counts).
 
         Parameters
@@ -727,6 +845,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Energy of each row of ``X`` as a state, with no dynamics run.
 
         ``E(xi) = -lse(beta_, z) + 1/2 xi^T xi + ln(P)/beta_ + 1/2 M^2``
+        (for another ``separation``, its Hopfield-Fenchel-Young energy
+        ``-Omega*(beta_ z) / beta_ + 1/2 xi^T xi + H / beta_ + 1/2 M^2``,
+        accurate to about ``eps / beta_`` in the internal units)
         with ``z_mu`` the similarity of ``xi`` to pattern ``mu`` (see
         ``similarity``) and ``M = max_norm_`` (for ``"euclidean"`` measured
         from the patterns' mean: see Notes).  The rows are taken as they are
@@ -753,6 +874,12 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             squared scale overflows it, e.g. beyond about ``1e154`` in
             float64); predictions are not affected.
         """
+        if self.similarity == "manhattan":
+            raise ValueError(
+                "similarity='manhattan' has no energy that its update step "
+                "descends (its scores are not linear in the state); energy() "
+                "is defined for 'euclidean', 'dot' and 'cosine'."
+            )
         X = self._validated(X, "energy", as_states=True)
         # The energy keeps a second (rows, patterns) array for its log-sum-exp.
         E = self._split_batch(
@@ -777,9 +904,13 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = True
         # Missing entries (NaN) in cues and in stored rows: dense numpy only,
-        # not learned memories (see "Partial cues and imputation" in the
-        # user guide).
-        tags.input_tags.allow_nan = True
-        # Stored rows compute in any array API namespace (see docs/gpu.rst).
-        tags.array_api_support = True
+        # softmax attention over the euclidean, dot or cosine scores, not
+        # learned memories (see "Partial cues and imputation" in the user
+        # guide).
+        tags.input_tags.allow_nan = (
+            self.separation == "softmax" and self.similarity != "manhattan"
+        )
+        # Stored rows compute in any array API namespace (see docs/gpu.rst);
+        # the manhattan scores (scipy's cdist) on numpy only.
+        tags.array_api_support = self.similarity != "manhattan"
         return tags

@@ -100,6 +100,46 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
           in that normalized space.  For classification it measured 0.1 to
           0.4 points better than ``"euclidean"`` on the three benchmark data
           sets (its useful ``beta`` are larger: scores lie in ``[-1, 1]``).
+        - ``"manhattan"``: ``z_mu = -||x^mu - xi||_1`` (Universal Hopfield
+          Networks, Millidge et al. 2022), scored tile by tile; with every
+          ``separation``.  Its update descends no known energy, so
+          :meth:`energy` refuses it; sparse stored patterns are densified;
+          not learned.
+          ``beta="auto"`` divides by twice the total mean absolute deviation.
+    separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
+            default="softmax"
+        The map from the scaled scores ``s = beta z`` to attention weights:
+        ``sep(s) = argmax_{p in simplex} <p, s> - Omega(p)``, and the update
+        is ``xi <- X^T sep(beta z)``.  The energy is the
+        Hopfield-Fenchel-Young energy ``-Omega*(beta z) / beta + 1/2 xi^T xi
+        + H / beta + 1/2 M^2`` (``Omega*`` the convex conjugate, ``H = -min
+        Omega``; Santos et al. 2024), of which every update step is the
+        concave-convex step, so it never rises.
+
+        - ``"softmax"``: ``Omega`` the negative Shannon entropy, ``Omega*``
+          the log-sum-exp; every weight positive (the default).
+        - ``"sparsemax"``: ``Omega(p) = (||p||^2 - 1) / 2``, the projection
+          onto the simplex, ``[s - tau]_+`` (Martins & Astudillo 2016; Hu et
+          al. 2023): patterns scoring ``1 / beta`` below the best weigh 0.
+        - ``"entmax"``: the Tsallis entropy of ``alpha = entmax_alpha``,
+          ``[(alpha - 1) s - tau]_+^(1 / (alpha - 1))`` (Peters et al. 2019).
+        - ``"polynomial"``: the rectified power of order ``n =
+          separation_order`` normalized by its threshold, ``[s / n -
+          tau]_+^n``, i.e. entmax at ``alpha = 1 + 1/n`` (``Omega*`` is the
+          rectified polynomial interaction of Krotov & Hopfield 2016).
+        - ``"max"``: ``Omega = 0``, the hard argmax (ties shared): the
+          nearest pattern, 1-nearest-neighbour at any ``beta``.
+
+        For the sparse ones (all but softmax) one update step lands exactly
+        on the stored pattern ``x^mu`` once ``beta (z_mu - max_{nu != mu}
+        z_nu) >= 1 / (alpha - 1)`` (Santos et al.), and
+        :meth:`predict_proba` can be exactly 0 (see Notes).
+    entmax_alpha : float, default=1.5
+        ``alpha`` of ``separation="entmax"``, in ``(1, 2]``: tends to softmax
+        as ``alpha -> 1``, sparsemax at 2.  Exact (sort-based) at 1.5 and 2,
+        Newton and bisection steps otherwise.
+    separation_order : float, default=2
+        Order ``n >= 1`` of ``separation="polynomial"`` (1 is sparsemax).
     max_iter : int, default=1
         Update steps.  :meth:`transform` runs up to ``max_iter`` steps from
         each cue and returns the state reached.  :meth:`predict_proba` runs
@@ -289,7 +329,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     Storing a pattern with weight 2 is the same network as storing it twice
     (predictions identical, probabilities, states and energies equal to
     rounding); weight 0 drops it.  Only the ratios of the weights matter to
-    the dynamics.
+    softmax's dynamics (the other separations count copies: see
+    *Separations* below).
 
     float32 input is computed in float32 and returned as float32; float64
     as float64.  Cues of a different dtype than the stored patterns are
@@ -302,6 +343,29 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     cache between the passes, and are shared out to as many threads as BLAS
     may use (BLAS single-threaded meanwhile).  Batches are cut by the shared engine to fit
     ``sklearn.get_config()["working_memory"]`` and spread over ``n_jobs``.
+
+    **Separations.**  A separation other than softmax needs all the scores
+    of a row at once: they are computed exactly (row maximum subtracted),
+    in tiles that hold whole rows within the engine's ``working_memory``
+    bound, and the threshold ``tau`` is found among the scores within
+    ``1 / (beta (alpha - 1))`` of the best (no other can be in the support),
+    by sorting them (sparsemax, ``alpha = 3/2``) or by Newton and bisection
+    steps.  Such weights can be exactly 0, so :meth:`predict_proba` can
+    give a class probability exactly 0 (a log-loss of it is infinite);
+    :meth:`kpatterns` lists the support.  ``beta="auto"`` is tuned for
+    softmax and leaves sparse separations a support of few patterns; search
+    smaller ``beta`` for a broader vote.  A learned memory trains on the
+    separation's Fenchel-Young loss, ``Omega*(s) - Omega*(s on the row's
+    class)`` (the sparsemax or entmax loss; the cross-entropy for softmax),
+    finite where the class's weight is 0.  Inside
+    :func:`~skhopfield.sharded_memory` such a memory is not sharded (the
+    whole memory scores each chunk).  A ``sample_weight`` counts as copies
+    of the pattern: the weighted regularizer ``(sum_j w_j^(1 - alpha)
+    p_j^alpha - 1) / (alpha (alpha - 1))``, whose weights are ``p_j = w_j
+    [(alpha - 1) s_j - tau]_+^(1 / (alpha - 1))`` (softmax's ``w_j
+    exp(s_j)`` in the limit), so a weight of 2 is the pattern stored twice;
+    unlike softmax's, the result depends on the weights' scale, not only on
+    their ratios.
 
     **Learned memories.**  With ``prototypes_per_class``, ``beta="learn"`` or
     ``n_components``, :meth:`fit` trains the memory to minimize the mean
@@ -402,6 +466,21 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     D. Krotov, J. J. Hopfield (2016). Dense associative memory for pattern
     recognition. NeurIPS.
 
+    A. Martins, R. Astudillo (2016). From softmax to sparsemax: a sparse
+    model of attention and multi-label classification. ICML.
+
+    B. Peters, V. Niculae, A. Martins (2019). Sparse sequence-to-sequence
+    models. ACL.
+
+    B. Millidge, T. Salvatori, Y. Song, T. Lukasiewicz, R. Bogacz (2022).
+    Universal Hopfield networks. ICML.
+
+    J. Hu, D. Yang, D. Wu, C. Xu, B.-Y. Chen, H. Liu (2023). On sparse
+    modern Hopfield model. NeurIPS.
+
+    M. Santos, V. Niculae, D. McNamee, A. Martins (2024). Sparse and
+    structured Hopfield networks. ICML.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -426,6 +505,13 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     True
     >>> learned[-1].patterns_.shape
     (6, 4)
+
+    A sparse attention: the patterns of nonzero weight are its support.
+
+    >>> sparse = ModernHopfieldClassifier(separation="sparsemax").fit(X[::2], y[::2])
+    >>> weights, indices = sparse.kpatterns(X[1:2], n_patterns=3)
+    >>> bool(weights[0, 0] > 0) and bool((weights[0, :-1] >= weights[0, 1:]).all())
+    True
     """
 
     _parameter_constraints: dict = {
@@ -433,7 +519,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto", "learn"}),
         ],
-        "similarity": [StrOptions({"dot", "euclidean", "cosine"})],
+        "similarity": _BaseModernMemory._parameter_constraints["similarity"],
+        "separation": _BaseModernMemory._parameter_constraints["separation"],
+        "entmax_alpha": _BaseModernMemory._parameter_constraints["entmax_alpha"],
+        "separation_order": _BaseModernMemory._parameter_constraints[
+            "separation_order"
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "prototypes_per_class": [
@@ -455,6 +546,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         beta="auto",
         *,
         similarity="euclidean",
+        separation="softmax",
+        entmax_alpha=1.5,
+        separation_order=2,
         max_iter=1,
         tol=1e-4,
         prototypes_per_class=None,
@@ -468,6 +562,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     ):
         self.beta = beta
         self.similarity = similarity
+        self.separation = separation
+        self.entmax_alpha = entmax_alpha
+        self.separation_order = separation_order
         self.max_iter = max_iter
         self.tol = tol
         self.prototypes_per_class = prototypes_per_class
@@ -691,6 +788,12 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     f"{time.perf_counter() - start:.2f} s",
                 )
 
+        if self.similarity == "manhattan":
+            raise ValueError(
+                "Learned memories (prototypes_per_class, beta='learn', "
+                "n_components) train with 'euclidean', 'dot' or 'cosine' "
+                "similarity; similarity='manhattan' stores rows only."
+            )
         if self.n_components is not None:
             if self.n_components > X.shape[1]:
                 raise ValueError(
@@ -825,6 +928,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             center=center if self.similarity == "euclidean" else None,
             scale=scale if scale > 0 else 1.0,
             callback=progress if self.verbose >= 2 else None,
+            separation=self._separation(),
         )
         if not converged:
             warnings.warn(
@@ -986,8 +1090,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         """Hetero-associative retrieval: attention summed per class.
 
         After ``max_iter - 1`` state updates, the attention
-        ``softmax(beta_ z)`` of the final step over the stored patterns,
-        summed over the patterns of each class.
+        ``softmax(beta_ z)`` (or the ``separation``'s weights) of the final
+        step over the stored patterns, summed over the patterns of each
+        class.  With a sparse ``separation`` a probability can be exactly 0.
 
         Parameters
         ----------
@@ -1050,6 +1155,6 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # The learned memories' training (L-BFGS-B, scipy) is numpy only.
-        tags.array_api_support = not self._learns()
+        tags.array_api_support = not self._learns() and self.similarity != "manhattan"
         tags.input_tags.allow_nan = tags.input_tags.allow_nan and not self._learns()
         return tags

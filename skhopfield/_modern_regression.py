@@ -73,9 +73,21 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         With a single distinct stored pattern ``"learn"`` falls back to
         ``"auto"``.
         The value used is ``beta_``.
-    similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
+    similarity : {"euclidean", "dot", "cosine", "manhattan"}, default="euclidean"
         How a state is compared with the stored patterns, as for
         :class:`ModernHopfieldClassifier`.
+    separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
+            default="softmax"
+        The map from scaled scores to attention weights, as for
+        :class:`ModernHopfieldClassifier` (its energies, update rules and
+        guarantees are described there): a sparse separation predicts from
+        the targets of its support only (``"max"``: the nearest pattern's,
+        1-nearest-neighbour regression); ``beta="learn"`` then picks ``beta``
+        by that separation's leave-one-out error.
+    entmax_alpha : float, default=1.5
+        ``alpha`` of ``separation="entmax"``, in ``(1, 2]``.
+    separation_order : float, default=2
+        Order ``n >= 1`` of ``separation="polynomial"``.
     max_iter : int, default=1
         Update steps.  :meth:`predict` runs ``max_iter - 1`` updates of the
         cue in the pattern space, ``xi <- X^T softmax(beta z(xi))``, then
@@ -213,6 +225,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
         beta="auto",
         *,
         similarity="euclidean",
+        separation="softmax",
+        entmax_alpha=1.5,
+        separation_order=2,
         max_iter=1,
         tol=1e-4,
         n_jobs=None,
@@ -220,6 +235,9 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
     ):
         self.beta = beta
         self.similarity = similarity
+        self.separation = separation
+        self.entmax_alpha = entmax_alpha
+        self.separation_order = separation_order
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
@@ -353,7 +371,7 @@ class ModernHopfieldRegressor(RegressorMixin, _BaseModernMemory):
             return auto, scaled_auto
         T = targets.reshape(P, -1)
         betas = scaled_auto * LEARN_GRID  # in the memory's internal units
-        block = partial(loo_block, betas=betas)
+        block = partial(loo_block, betas=betas, separation=self._separation())
         # The memory, targets and copy groups travel to dask workers once
         # (not inside every chunk's task).
         shared = {

@@ -144,7 +144,11 @@ _MODERN_BAD = (
     ("beta", np.nan),
     ("beta", np.inf),
     ("beta", "big"),
-    ("similarity", "manhattan"),
+    ("similarity", "chebyshev"),
+    ("separation", "softmin"),
+    ("entmax_alpha", 1.0),
+    ("entmax_alpha", 2.5),
+    ("separation_order", 0.5),
     ("max_iter", 0),
     ("max_iter", 1.5),
     ("tol", -1e-3),
@@ -307,6 +311,23 @@ CASES = [
     _modern_case(
         "cosine", "-prototypes-map", prototypes_per_class=1, n_components=1, **_LEARNED
     ),
+    # The separations other than softmax: the exact sort-based sparsemax and
+    # 1.5-entmax (as polynomial of order 2), the bisection of other alphas,
+    # the hard max; and a learned memory trained on a Fenchel-Young loss.
+    _modern_case("euclidean", "-sparsemax", learned=False, separation="sparsemax"),
+    _modern_case(
+        # (beta 16: at 4 some cues of the no-hang test pass near saddles,
+        # geometric but slow convergence, up to 134 steps)
+        "cosine", "-entmax1.3", learned=False, beta=16.0, separation="entmax",
+        entmax_alpha=1.3,
+    ),
+    _modern_case("dot", "-polynomial2", learned=False, beta=1.0, separation="polynomial"),
+    _modern_case("euclidean", "-max", learned=False, separation="max"),
+    _modern_case(
+        "euclidean", "-prototypes-sparsemax", prototypes_per_class=2, beta="learn",
+        separation="sparsemax", **_LEARNED
+    ),
+    _regressor("euclidean", separation="entmax"),
 ]
 
 #: The modern memories on sparse CSR input (patterns with about 70% zeros),

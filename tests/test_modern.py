@@ -62,6 +62,10 @@ def _data(n=120, n_features=6, n_classes=3, seed=0):
         ModernHopfieldClassifier(),
         ModernHopfieldClassifier(beta=0.5, similarity="dot"),
         ModernHopfieldClassifier(similarity="cosine", max_iter=3),
+        ModernHopfieldClassifier(separation="sparsemax"),
+        ModernHopfieldClassifier(separation="entmax", entmax_alpha=1.3, max_iter=2),
+        ModernHopfieldClassifier(beta=0.5, separation="polynomial", separation_order=2),
+        ModernHopfieldClassifier(separation="max", similarity="cosine"),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -352,7 +356,7 @@ def test_auto_beta_scale_invariant_and_grid_searchable():
 
 @pytest.mark.parametrize(
     "params, match",
-    [({"beta": 0}, "beta"), ({"beta": -1.0}, "beta"), ({"similarity": "manhattan"}, "similarity")],
+    [({"beta": 0}, "beta"), ({"beta": -1.0}, "beta"), ({"similarity": "chebyshev"}, "similarity")],
 )
 def test_bad_parameters(params, match):
     X, y = _data()

@@ -44,6 +44,8 @@ def _reference(X, Q, beta, similarity, weights, values):
         Q = Q / np.sqrt((Q * Q).sum(axis=1, keepdims=True))
     if similarity == "euclidean":
         z = np.stack([-((X - q) ** 2).sum(axis=1) / 2 for q in Q])
+    elif similarity == "manhattan":
+        z = np.stack([-np.abs(X - q).sum(axis=1) for q in Q])
     else:
         z = Q @ X.T
     s = LD(beta) * z
@@ -67,6 +69,9 @@ def _tolerance(X, Q, beta, similarity, dtype):
     X, Q = _dense(X).astype(np.float64), _dense(Q).astype(np.float64)
     if similarity == "cosine":
         size = 2.0
+    elif similarity == "manhattan":  # linear units
+        c = X.mean(axis=0)
+        size = np.abs(Q - c).sum(axis=1).max() + np.abs(X - c).sum(axis=1).max()
     else:
         euclidean = similarity == "euclidean" and centered
         c = X.mean(axis=0) if euclidean else np.zeros(X.shape[1])
@@ -101,6 +106,8 @@ def problems(draw):
     values[np.arange(P), rng.integers(0, C, P)] = 1
     width = draw(st.integers(1, P))
     sparse = draw(st.sampled_from(["dense", "sparse", "sparse cues"]))
+    if similarity == "manhattan" and sparse == "sparse":
+        sparse = "dense"  # manhattan stores dense patterns only
     if sparse != "dense":
         # about half the entries zero; the stored patterns as CSR (and the
         # cues too, or dense)
@@ -109,7 +116,8 @@ def problems(draw):
         if similarity == "cosine":
             X[np.all(X == 0, axis=1), 0] = 1
             Q[np.all(Q == 0, axis=1), 0] = 1
-        X = sp.csr_matrix(X)
+        if similarity != "manhattan":  # (manhattan: dense patterns, sparse cues)
+            X = sp.csr_matrix(X)
         if sparse == "sparse cues":
             Q = sp.csr_matrix(Q)
     return X, Q, similarity, rel_beta, weights, values, width
@@ -189,7 +197,8 @@ def _count_rows(memory):
 
     def gemm(Qa, rows, out):
         width = memory.aug.shape[0] if rows is None else rows.stop - rows.start
-        counts["rows"] += Qa.shape[0] * width
+        rows_in = Qa[0] if isinstance(Qa, tuple) else Qa  # manhattan: (Q, beta, shift)
+        counts["rows"] += rows_in.shape[0] * width
         return inner(Qa, rows, out)
 
     memory._gemm = gemm

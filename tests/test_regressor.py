@@ -31,6 +31,9 @@ FAST = settings(
         ModernHopfieldRegressor(),
         ModernHopfieldRegressor(beta="learn"),
         ModernHopfieldRegressor(beta=20.0, similarity="cosine", max_iter=2),
+        ModernHopfieldRegressor(separation="entmax"),
+        ModernHopfieldRegressor(beta="learn", separation="sparsemax"),
+        ModernHopfieldRegressor(similarity="manhattan", separation="max"),
     ]
 )
 def test_sklearn_compatible(estimator, check):

@@ -121,8 +121,13 @@ def cross_entropy(
     working_memory=None,
     groups=None,
     sample_weight=None,
+    separation=None,
 ):
     """Mean cross-entropy of the class-summed attention, and its gradient.
+
+    With a ``separation`` (a :class:`~skhopfield._core.separation.Separation`;
+    None for softmax) the loss is its Fenchel-Young loss instead (see
+    :func:`fy_loss`).
 
     Parameters
     ----------
@@ -217,17 +222,12 @@ def cross_entropy(
         same = pattern_y[None, :] == y[rows][:, None]
         a_same = np.where(same, a, -np.inf)
         top = a_same.max(axis=1, keepdims=True)
-        with np.errstate(under="ignore"):
-            S = np.exp(a)
-            total = S.sum(axis=1, keepdims=True)  # >= 1: the row max is exp(0)
-            S /= total
-            R = np.exp(a_same - top)
-            within = R.sum(axis=1, keepdims=True)
-            R /= within
-        row_loss = np.log(total) - top - np.log(within)
-        G = S - R
+        if separation is None:
+            row_loss, G = _softmax_loss(a, a_same, top)
+        else:
+            row_loss, G = fy_loss(a, a_same, separation)
         if w is not None:
-            row_loss = row_loss * w[rows][:, None]
+            row_loss = row_loss * w[rows]
             G *= w[rows][:, None]
         loss += float(row_loss.sum())
         a[~np.isfinite(a)] = 0.0
@@ -251,6 +251,36 @@ def cross_entropy(
         g_comp += g_keys.T @ patterns
         g_pat = g_keys @ components
     return loss / w_total, g_pat, g_comp, g_log_beta / w_total, n_rows
+
+
+def _softmax_loss(a, a_same, top):
+    """The cross-entropy of the class-summed softmax of the rows ``a`` (max
+    0) per row, and its gradient ``S - R``."""
+    with np.errstate(under="ignore"):
+        S = np.exp(a)
+        total = S.sum(axis=1, keepdims=True)  # >= 1: the row max is exp(0)
+        S /= total
+        R = np.exp(a_same - top)
+        within = R.sum(axis=1, keepdims=True)
+        R /= within
+    return (np.log(total) - top - np.log(within)).ravel(), S - R
+
+
+def fy_loss(a, a_same, separation):
+    """Fenchel-Young loss of a separation, per row, and its gradient.
+
+    ``a`` the scaled scores ``beta z`` of the rows (any per-row shift),
+    ``a_same`` the same with ``-inf`` outside the patterns of the row's
+    class.  ``L = Omega*(a) - Omega*(a_same)``, the Fenchel-Young loss of
+    the best target distribution on the row's class (with one pattern per
+    class, the sparsemax / entmax loss of Martins & Astudillo 2016 and
+    Peters et al. 2019, ``Omega*(a) - a_y``); for softmax this is the
+    cross-entropy of the class-summed attention, which :func:`cross_entropy`
+    computes itself.  Unlike a cross-entropy it stays finite where the
+    separation gives the row's class weight exactly 0.  Gradient with
+    respect to ``a``: ``sep(a) - sep(a_same)``, whose rows sum to zero.
+    """
+    return separation.loss(a, a_same)
 
 
 def penalty(patterns, beta, *, components=None, similarity="euclidean", center=None,
@@ -330,8 +360,12 @@ def train(
     callback=None,
     groups=None,
     sample_weight=None,
+    separation=None,
 ):
     """Minimize :func:`cross_entropy` plus :func:`penalty` with L-BFGS-B.
+
+    ``separation``: the loss is that separation's Fenchel-Young loss
+    (None: softmax, the cross-entropy).
 
     ``patterns`` are learned when ``learn_patterns``, ``components`` when
     given, ``log beta`` when ``learn_beta`` (bounded to :data:`BETA_RANGE`).
@@ -381,6 +415,7 @@ def train(
             working_memory=working_memory,
             groups=groups,
             sample_weight=sample_weight,
+            separation=separation,
         )
         r, rV, rC, rb = penalty(
             V, b, components=C, similarity=similarity, center=center, scale=scale,

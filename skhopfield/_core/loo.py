@@ -61,7 +61,9 @@ def duplicate_groups(patterns):
     return groups.astype(np.intp), int(groups.max()) + 1 if groups.size else 0
 
 
-def loo_block(rows, *, memory, values, betas, loss, groups=None, scores=None):
+def loo_block(
+    rows, *, memory, values, betas, loss, groups=None, scores=None, separation=None
+):
     """Per-pattern leave-one-out losses for every ``beta`` of ``betas``.
 
     Parameters
@@ -87,6 +89,10 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None, scores=None):
         ``scores(memory, idx) -> (n, P)``: the beta-free scores ``z - max z``
         of the cues (e.g. with some of their entries hidden); None: the
         stored patterns themselves as cues.
+    separation : Separation or None
+        The others' weights are ``separation(beta z)`` with the pattern
+        weights counted as copies (rows summing to one, patterns left out
+        at weight 0) instead of the exponentials; None: softmax.
 
     Returns
     -------
@@ -109,16 +115,21 @@ def loo_block(rows, *, memory, values, betas, loss, groups=None, scores=None):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
     w = np.empty_like(a)
+    copies = None if separation is None else memory.copy_weights(a)
     # one thin product per beta (C columns of values): one BLAS thread
     with single_threaded_blas():
-        _loo_losses(a, log_w, values, betas, idx, loss, w, out)
+        _loo_losses(a, log_w, values, betas, idx, loss, w, out, separation, copies)
     return out
 
 
-def _loo_losses(a, log_w, values, betas, idx, loss, w, out):
+def _loo_losses(a, log_w, values, betas, idx, loss, w, out, separation, copies):
     """The ``beta`` loop of :func:`loo_block`, into ``out``."""
     for k, beta in enumerate(betas):
         np.multiply(a, a.dtype.type(beta), out=w)
+        if separation is not None:
+            w = separation(w, copies)  # in place; rows sum to one
+            out[:, k] = loss(w @ values, idx)
+            continue
         if log_w is not None:
             w += log_w
             with np.errstate(invalid="ignore"):

@@ -77,7 +77,7 @@ from .namespace import (
 from .shards import energy_from_lse, lse_partials
 
 #: Similarities understood by :class:`ModernMemory`.
-SIMILARITIES = ("dot", "euclidean", "cosine")
+SIMILARITIES = ("dot", "euclidean", "cosine", "manhattan")
 
 
 def unit_rows(A):
@@ -172,7 +172,9 @@ class ModernMemory:
     Parameters
     ----------
     patterns : array of shape (P, N)
-    similarity : {"dot", "euclidean", "cosine"}
+    similarity : {"dot", "euclidean", "cosine", "manhattan"}
+        ``"manhattan"``: ``z_mu = -||x^mu - xi||_1`` (no offset; scored
+        by :meth:`_l1_scores`, numpy and dense patterns only).
     weights : ndarray of shape (P,) or None
         A positive prior ``w_mu`` on each pattern: the attention becomes
         ``w_mu exp(beta z_mu) / sum_nu w_nu exp(beta z_nu)``, i.e. ``log
@@ -187,6 +189,11 @@ class ModernMemory:
     #: Score-sized ``(rows, patterns)`` arrays a tile holds at once (see
     #: the working-memory bound of the estimators).
     score_rows = 1
+
+    #: The separation applied to the scores: None for softmax (this class's
+    #: own code), else a :class:`~skhopfield._core.separation.Separation`
+    #: (see :meth:`with_separation`).
+    separation = None
 
     def _set_similarity_and_weights(self, patterns, similarity, dtype, weights):
         """Check ``similarity``, set it and the pattern weights; return the dtype.
@@ -206,8 +213,13 @@ class ModernMemory:
         dtype = patterns.dtype if dtype is None else dtype
         if _is_np(patterns) or sp.issparse(patterns):
             dtype = np.dtype(dtype)
+        #: The largest weight: ``weights * weight_scale`` are the weights as
+        #: given, which the separations other than softmax read (a weight
+        #: there counts copies, and only softmax is invariant to its scale).
+        self.weight_scale = 1.0
         if weights is not None:
             weights = _to_numpy(weights).astype(np.float64)
+            self.weight_scale = float(weights.max()) if weights.size else 1.0
             if (weights == weights[0]).all():
                 weights = None
             else:
@@ -222,6 +234,11 @@ class ModernMemory:
         return dtype
 
     def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        if similarity == "manhattan" and not _is_np(patterns):
+            raise ValueError(
+                "similarity='manhattan' computes with numpy only; got an array of "
+                f"{type(patterns).__module__}."
+            )
         dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
         weights = self.weights
         xp = _ns(patterns)
@@ -313,14 +330,47 @@ class ModernMemory:
     def scale_beta(self, beta):
         """The internal inverse temperature of ``beta`` (in data units).
 
-        Scores scale as the square of the data, so ``beta 4**k``; inf or 0
-        where that leaves the float64 range.
+        Scores scale as the square of the data, so ``beta 4**k`` (as the
+        data for ``"manhattan"``: ``beta 2**k``); inf or 0 where that
+        leaves the float64 range.
         """
-        return float(_ldexp(float(beta), 2 * self.exponent))
+        return float(_ldexp(float(beta), self._score_power * self.exponent))
 
     def unscale_beta(self, beta):
         """Inverse of :meth:`scale_beta`."""
-        return float(_ldexp(float(beta), -2 * self.exponent))
+        return float(_ldexp(float(beta), -self._score_power * self.exponent))
+
+    @property
+    def _score_power(self):
+        """Scores scale as the data to this power."""
+        return 1 if self.similarity == "manhattan" else 2
+
+    def score_spread(self):
+        """The spread ``v`` of the stored patterns that ``beta="auto"`` divides.
+
+        :meth:`total_variance` for the similarities of squared units; for
+        ``"manhattan"`` (units of the data) twice the total mean absolute
+        deviation from the (weighted) mean, about the mean L1 distance of
+        two stored patterns.
+        """
+        if self.similarity != "manhattan":
+            return self.total_variance()
+        U = self.memory.astype(np.float64)
+        p = None if self.weights is None else self.weights / self.weights.sum()
+        dev = np.abs(U - np.average(U, axis=0, weights=p)).sum(axis=1)
+        return 2.0 * float(np.average(dev, weights=p))
+
+    def with_separation(self, separation):
+        """This memory retrieving with ``separation`` (None: softmax).
+
+        A shallow copy (no array is copied), or itself when it already does.
+        """
+        if separation == self.separation:
+            return self
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other.separation = separation
+        return other
 
     def total_variance(self):
         """``sum_j Var(memory[:, j])``, weighted by the prior when there is one,
@@ -453,6 +503,8 @@ class ModernMemory:
 
     # -- scores -------------------------------------------------------------------
     def _cues(self, Q, beta, shift):
+        if self.similarity == "manhattan":
+            return (Q, beta, shift)  # scored by _gemm from the cues themselves
         n, N = Q.shape
         b = _scalar(Q, beta)
         if not _is_np(Q):
@@ -473,7 +525,33 @@ class ModernMemory:
     def _gemm(self, Qa, rows, out):
         """``Qa @ aug[rows].T`` (all patterns when ``rows`` is None) into ``out``
         (numpy; other namespaces return a new array)."""
+        if self.similarity == "manhattan":
+            return self._l1_scores(Qa, rows, out)
         return _matmul(Qa, (self.aug if rows is None else self.aug[rows, ...]).T, out=out)
+
+    def _l1_scores(self, cues, rows, out):
+        """``-beta (||x^mu - q||_1 + shift)`` for the cues ``(Q, beta, shift)``
+        of :meth:`_cues`: the ``"manhattan"`` scores (Millidge et al. 2022),
+        by ``scipy.spatial.distance.cdist`` on the tile (float64)."""
+        from scipy.spatial.distance import cdist
+
+        Q, beta, shift = cues
+        if not _is_np(Q):
+            raise ValueError(
+                "similarity='manhattan' computes with numpy only; got an array of "
+                f"{type(Q).__module__}."
+            )
+        M = self.__dict__.get("_l1_memory")
+        if M is None:  # cdist wants C-contiguous rows: one copy, kept
+            M = self._l1_memory = np.ascontiguousarray(self.memory)
+        D = cdist(Q, M if rows is None else M[rows], "cityblock")
+        D *= -float(beta)
+        if shift is not None:
+            D -= float(beta) * shift.astype(np.float64)[:, None]
+        if out is None:
+            return D.astype(Q.dtype, copy=False)
+        out[...] = D
+        return out
 
     def _add_prior(self, a, rows=None):
         """``a + log w`` (in place on numpy ``a``); ``a`` itself without weights."""
@@ -486,6 +564,8 @@ class ModernMemory:
         return a + log_weight
 
     def _bound(self, Q):
+        if self.similarity == "manhattan":  # the scores are <= 0
+            return _ns(Q).zeros(Q.shape[0], dtype=Q.dtype, device=_device(Q))
         sq = _rowdot(Q)
         if self.similarity == "euclidean":
             return sq * _scalar(Q, 0.5)
@@ -592,6 +672,8 @@ class ModernMemory:
         the largest pattern norm from the origin (:meth:`_radius`).
         """
         b = bound.astype(np.float64)
+        if self.similarity == "manhattan":  # no bound from b(q) = 0: check
+            return np.full(b.shape, -np.inf)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.similarity == "euclidean":
                 low = -0.5 * beta * (np.sqrt(2 * b) + self._radius()) ** 2
@@ -629,7 +711,13 @@ class ModernMemory:
         whose maximum is in range keeps the bound's shift throughout.  The
         blocks depend on ``P`` and the width of ``out`` only, and the shift
         of a row on that row alone, not on the other rows.
+
+        With a :attr:`separation` other than softmax: its weights (rows sum
+        to one) times ``onehot``, from whole rows of scores (``out`` must
+        then hold all the patterns).
         """
+        if self.separation is not None:
+            return self._separated(Q, beta, out) @ onehot
         xp = _ns(Q)
         P = self.aug.shape[0]
         if not _is_host(Q):
@@ -704,8 +792,41 @@ class ModernMemory:
                     scores[far] = self._exact_weights(Q[far], beta) @ onehot
         return scores
 
+    def _separated(self, Q, beta, out=None):
+        """``sep(beta z + log w)`` per row, ``(n, P)``, for a :attr:`separation`
+        other than softmax: the one place it is applied (attention, class
+        scores; the energy takes its conjugate).
+
+        A sparse separation needs every score of a row at once: the scores
+        are computed exactly (row maximum subtracted, :meth:`exact_scores`)
+        into ``out`` and separated in place.
+        """
+        a, _ = self.exact_scores(Q, beta, out, prior=False)
+        return self.separation(a, self.copy_weights(a))
+
+    def copy_weights(self, A):
+        """The pattern weights as given (``P``,), for a separation other than
+        softmax, in ``A``'s dtype, namespace and device; None when all are 1.
+
+        Such a separation counts a weight as copies of the pattern (see
+        :class:`~skhopfield._core.separation.Separation`): the prior
+        ``log w`` added to the scores is softmax's form of the same.
+        """
+        if self.weights is None and self.weight_scale == 1.0:
+            return None
+        P = self.aug.shape[0]
+        w = np.full(P, self.weight_scale) if self.weights is None else (
+            self.weights * self.weight_scale
+        )
+        if _is_host(A):
+            return w.astype(A.dtype)
+        return _astype(_move(w, A), A.dtype)
+
     def attention(self, Q, beta, out=None):
-        """``softmax(beta z)`` per row, ``(n, P)``, computed in place."""
+        """``softmax(beta z)`` per row, ``(n, P)``, computed in place (or the
+        :attr:`separation`'s weights)."""
+        if self.separation is not None:
+            return self._separated(Q, beta, out)
         xp = _ns(Q)
         a = self._exp_scores(Q, beta, out)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -766,6 +887,7 @@ class ModernMemory:
         """
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
+        other.__dict__.pop("_l1_memory", None)
         other.aug = self._take_rows(self.aug, rows)
         other._raw = None
         if self.weights is not None:
@@ -789,7 +911,22 @@ class ModernMemory:
         the prior, ``log(sum_mu w_mu exp(beta z_mu)) / beta``: every mean over
         the patterns is the mean weighted by ``p = w / sum w``, so a pattern
         of weight 2 gives the energy of the pattern stored twice.
+
+        With a :attr:`separation` of regularizer ``Omega_w`` (the weights
+        counted as copies), the Hopfield-Fenchel-Young energy
+        ``-Omega_w*(beta z) / beta + 1/2 xi^T xi + H / beta + 1/2 M^2``
+        (``H = -min Omega_w``; see
+        :mod:`skhopfield._core.separation`), of which the update step is the
+        concave-convex step as well.
         """
+        if self.separation is not None:
+            a, top = self.exact_scores(Q, beta, prior=False)
+            w = self.copy_weights(a)
+            conj, _ = self.separation.conjugate(a, w)
+            total = self.aug.shape[0] if w is None else float(_ns(w).sum(w))
+            H = self.separation.max_entropy(total)
+            E = -(top + (conj - _scalar(conj, H))) / _scalar(conj, beta)
+            return E + _scalar(E, 0.5) * _rowdot(Q) + _scalar(E, 0.5 * self.max_norm**2)
         part = lse_partials(self, Q, beta, energy=True)
         return energy_from_lse(Q, beta, part, self.max_norm)
 
@@ -891,6 +1028,12 @@ class SparseModernMemory(ModernMemory):
     score_rows = 2
 
     def __init__(self, patterns, similarity, dtype=None, frame_=None, weights=None):
+        if similarity == "manhattan":
+            raise ValueError(
+                "similarity='manhattan' needs dense stored patterns (its scores "
+                "are not products); densify X (X.toarray()) or use another "
+                "similarity."
+            )
         dtype = self._set_similarity_and_weights(patterns, similarity, dtype, weights)
         weights = self.weights
         X = sp.csr_matrix(patterns, dtype=dtype)
@@ -1037,6 +1180,10 @@ class SparseModernMemory(ModernMemory):
 
 
 def make_memory(patterns, similarity, weights=None):
-    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`."""
+    """:class:`SparseModernMemory` for sparse patterns, else :class:`ModernMemory`
+    (sparse patterns densified for ``"manhattan"``, whose scores are not
+    products)."""
+    if sp.issparse(patterns) and similarity == "manhattan":
+        patterns = patterns.toarray()
     cls = SparseModernMemory if sp.issparse(patterns) else ModernMemory
     return cls(patterns, similarity, weights=weights)
