@@ -136,11 +136,8 @@ class HopfieldImputer(_BaseImputer):
     >>> from skhopfield import HopfieldImputer
     >>> X = [[1.0, 2.0, np.nan], [3.0, 4.0, 3.0], [np.nan, 6.0, 5.0], [8.0, 8.0, 7.0]]
     >>> imputer = HopfieldImputer(beta=1.0)
-    >>> imputer.fit_transform(X).round(2)
-    array([[1.  , 2.  , 3.  ],
-           [3.  , 4.  , 3.  ],
-           [5.5 , 6.  , 5.  ],
-           [8.  , 8.  , 7.  ]])
+    >>> imputer.fit_transform(X).round(2).tolist()
+    [[1.0, 2.0, 3.0], [3.0, 4.0, 3.0], [5.5, 6.0, 5.0], [8.0, 8.0, 7.0]]
     """
 
     _parameter_constraints: dict = {

@@ -186,28 +186,30 @@ def test_demo_shows_the_bidirectional_memory_on_request():
     assert _percent(row[2]) > 80.0 and _percent(row[3]) > 90.0
 
 
-def test_demo_mask_hides_pixels_that_the_binary_memories_fill_in():
+def test_demo_mask_hides_pixels_that_the_memories_fill_in():
     out = _demo(
         "--estimators", "hopfield,dense,modern", "--mask", "0.5", "--noise", "0",
         "--n-cues", "10",
     ).stdout
-    # the modern memory does not take missing values (yet): said, not shown
-    assert "skipped with --mask: modern" in out
+    assert "skipped with --mask" not in out  # every memory takes missing values
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("stored"))
-    assert lines[start].split() == ["stored", "cue", "hebbian", "storkey", "pinv", "dense"]
+    assert lines[start].split() == [
+        "stored", "cue", "hebbian", "storkey", "pinv", "dense", "modern"
+    ]
     picture = [line.split() for line in lines[start + 1 : start + 11]]
     cue = "".join(row[1] for row in picture)
     assert cue.count("?") == 50  # half of the 100 pixels hidden
     stored = "".join(row[0] for row in picture)
-    for k in range(2, 6):  # every visible pixel clamped
+    for k in range(2, 7):  # every visible pixel clamped
         shown = "".join(row[k] for row in picture)
         assert all(c == s for c, s in zip(cue, shown) if c != "?")
     rows = {r.split()[0]: r.split() for r in _table(out, "memory ")}
-    assert set(rows) == {"hebbian", "storkey", "pseudoinverse", "dense"}
+    assert set(rows) == {"hebbian", "storkey", "pseudoinverse", "dense", "modern"}
     assert "hidden right" in next(line for line in lines if line.startswith("memory "))
     # the dense memory completes the hidden half; the Hebbian one cannot
     assert _percent(rows["dense"][-1]) > 95.0 and _percent(rows["dense"][2]) > 90.0
+    assert _percent(rows["modern"][-1]) > 95.0 and _percent(rows["modern"][2]) > 90.0
     assert _percent(rows["hebbian"][2]) < _percent(rows["dense"][2])
     assert "".join(row[5] for row in picture) == stored
 
