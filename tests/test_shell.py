@@ -265,10 +265,10 @@ def _bad_fits(case, X):
         ("partial_fit with NaN", lambda est: est.partial_fit(bad_X, y)),
     ]
     if not hasattr(case, "make"):  # GLVQ has no partial_fit
-        calls = calls[:4]
-    elif get_tags(case.make()).input_tags.allow_nan:  # NaN: a missing entry
+        return calls[:4]
+    if get_tags(case.make()).input_tags.allow_nan:  # NaN: a missing entry
         calls = [c for c in calls if "NaN" not in c[0]]
-    elif case.regressor:  # continuous targets are what a regressor takes
+    if case.regressor:  # continuous targets are what a regressor takes
         calls = [c for c in calls if c[0] != "continuous y"]
     return calls
 
