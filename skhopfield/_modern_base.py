@@ -48,6 +48,7 @@ from ._core.shards import energy_from_lse, lse_partials, merge_lse
 from ._modern_partial import (
     merge_rows,
     partial_energy_block,
+    partial_kpatterns_block,
     partial_readout_block,
     partial_transform_block,
 )
@@ -182,30 +183,38 @@ def _kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
         if n_updates > 0:
             xi = memory.run(xi, beta, n_updates, tol, out=buf)[0]
         part = None if buf is None else buf[: s.stop - s.start]
-        sep = memory.separation
         # beta z (+ log w for softmax) - max: the scores, <= 0
-        a, _ = memory.exact_scores(xi, beta, out=part, prior=sep is None)
-        if sep is None:  # softmax of the exact scores: in the scores' order
-            key = a.copy()
-            with np.errstate(under="ignore"):
-                np.exp(a, out=a)
-            a /= a.sum(axis=1, keepdims=True)
-        else:  # by weight (with pattern weights not the scores' order),
-            # then the zero weights by score
-            score = a.copy()
-            a = sep(a, memory.copy_weights(a))
-            key = np.where(a > 0, a, score - 1)
-        if k < P:  # the k largest, in index order (for the ties below)
-            idx = np.sort(np.argpartition(-key, k - 1, axis=1)[:, :k], axis=1)
-        else:
-            idx = np.broadcast_to(np.arange(P), a.shape)
-        order = np.argsort(-np.take_along_axis(key, idx, axis=1), axis=1, kind="stable")
-        idx = np.take_along_axis(idx, order, axis=1)
-        weights[s] = np.take_along_axis(a, idx, axis=1)
-        indices[s] = idx
+        a, _ = memory.exact_scores(xi, beta, out=part, prior=memory.separation is None)
+        weights[s], indices[s] = _top_patterns(memory, a, k)
 
     for_tiles(n, P, Q.dtype, work)
     return weights, indices
+
+
+def _top_patterns(memory, a, k):
+    """``(weights, indices)`` of the ``k`` patterns of largest attention per
+    row of the max-shifted scores ``a`` (``beta z``, plus ``log w`` for
+    softmax; ``-inf`` for a pattern left out), in place: see
+    :func:`_kpatterns_block`."""
+    P = a.shape[1]
+    sep = memory.separation
+    if sep is None:  # softmax of the exact scores: in the scores' order
+        key = a.copy()
+        with np.errstate(under="ignore"):
+            np.exp(a, out=a)
+        a /= a.sum(axis=1, keepdims=True)
+    else:  # by weight (with pattern weights not the scores' order),
+        # then the zero weights by score
+        score = a.copy()
+        a = sep(a, memory.copy_weights(a))
+        key = np.where(a > 0, a, score - 1)
+    if k < P:  # the k largest, in index order (for the ties below)
+        idx = np.sort(np.argpartition(-key, k - 1, axis=1)[:, :k], axis=1)
+    else:
+        idx = np.broadcast_to(np.arange(P), a.shape)
+    order = np.argsort(-np.take_along_axis(key, idx, axis=1), axis=1, kind="stable")
+    idx = np.take_along_axis(idx, order, axis=1)
+    return np.take_along_axis(a, idx, axis=1), idx
 
 
 def _normalized(out, normalize, total):
@@ -606,10 +615,6 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             where = "sparse input"
         elif not _is_host(X):
             where = "arrays of other namespaces than numpy (array API)"
-        elif self.separation != "softmax":
-            where = f"separation={self.separation!r} (softmax attention only)"
-        elif self.similarity == "manhattan":
-            where = "similarity='manhattan'"
         elif getattr(self, "_learns", bool)() or (
             not fitting and type(self._memory) not in (ModernMemory, PartialModernMemory)
         ):
@@ -753,7 +758,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Cues (numpy or scipy.sparse).
+            Cues (numpy or scipy.sparse); NaN marks a missing entry (a
+            partial cue, scored over its observed entries: see "Partial
+            cues and imputation" in the user guide).
         n_patterns : int, default=5
             Patterns per cue, at most the number stored.
 
@@ -777,8 +784,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "kpatterns computes with numpy (or scipy.sparse) cues only; got "
                 f"an array of {type(X).__module__}."
             )
-        return self._batch(
+        return self._split_batch(
             _kpatterns_block,
+            partial_kpatterns_block,
             X,
             2 * n_patterns + 2 * X.shape[1],
             "kpatterns",
@@ -904,12 +912,9 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = True
         # Missing entries (NaN) in cues and in stored rows: dense numpy only,
-        # softmax attention over the euclidean, dot or cosine scores, not
-        # learned memories (see "Partial cues and imputation" in the user
-        # guide).
-        tags.input_tags.allow_nan = (
-            self.separation == "softmax" and self.similarity != "manhattan"
-        )
+        # every separation and similarity, not learned memories (see
+        # "Partial cues and imputation" in the user guide).
+        tags.input_tags.allow_nan = True
         # Stored rows compute in any array API namespace (see docs/gpu.rst);
         # the manhattan scores (scipy's cdist) on numpy only.
         tags.array_api_support = self.similarity != "manhattan"

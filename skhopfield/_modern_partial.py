@@ -3,8 +3,8 @@
 The units of work the engine (:mod:`skhopfield._batch`) runs for cues with
 missing entries (NaN), or for every cue when the stored patterns have
 missing entries: the counterparts of ``_readout_block``,
-``_transform_block`` and ``_energy_block`` of :mod:`skhopfield._modern_base`
-on the math of :mod:`skhopfield._core.masked` (marginal scores, clamped
+``_transform_block``, ``_energy_block`` and ``_kpatterns_block`` of
+:mod:`skhopfield._modern_base` on the math of :mod:`skhopfield._core.masked` (marginal scores, clamped
 update steps).  Rows with nothing missing against complete stored patterns
 never come here, so their results are those of the full-cue kernel, bit for
 bit.  Dense numpy only: not sharded, no other array namespace.
@@ -13,30 +13,73 @@ bit.  Dense numpy only: not sharded, no other array namespace.
 import numpy as np
 
 from ._core.masked import (
+    prior_rows,
+    with_prior,
     clamped_run,
     masked_attention,
     masked_energy,
+    masked_log_scores,
     partial_start,
 )
 from ._tiles import for_tiles
 
 
-def _attention(memory, V, beta):
-    """The attention of the internal states ``V`` (NaN where missing): rows
-    with a missing entry (or all, against stored patterns with missing
-    entries) by the marginal scores, the others by the memory's own kernel,
-    so that each row's path depends on that row alone."""
+def _by_rows(memory, V, masked, full):
+    """``masked(V_rows, observed_rows)`` for the internal states ``V`` (NaN
+    where missing) with a missing entry (all rows, against stored patterns
+    with missing entries), ``full(V_rows)`` (the memory's own kernel) for the
+    others, as one (n, P) array: each row's path depends on that row alone."""
     missing = np.isnan(V)
     if getattr(memory, "present", None) is not None:
-        return masked_attention(memory, V, ~missing, beta)
+        return masked(V, ~missing)
     rows = missing.any(axis=1)
     if not rows.any():
-        return memory.attention(V, beta)
+        return full(V)
     A = np.empty((V.shape[0], memory.aug.shape[0]), dtype=V.dtype)
-    A[rows] = masked_attention(memory, V[rows], ~missing[rows], beta)
+    A[rows] = masked(V[rows], ~missing[rows])
     if not rows.all():
-        A[~rows] = memory.attention(V[~rows], beta)
+        A[~rows] = full(V[~rows])
     return A
+
+
+def _attention(memory, V, beta):
+    """The attention of the internal states ``V`` (NaN where missing): by
+    the marginal scores or the memory's own kernel (see :func:`_by_rows`)."""
+    return _by_rows(
+        memory,
+        V,
+        lambda W, observed: masked_attention(memory, W, observed, beta),
+        lambda W: memory.attention(W, beta),
+    )
+
+
+def _log_scores(memory, V, beta):
+    """``beta z`` (plus ``log w`` for softmax) of the internal states ``V``
+    (NaN where missing) minus each row's maximum, as
+    :meth:`~skhopfield._core.scoring.ModernMemory.exact_scores` (see
+    :func:`_by_rows`); a row with no evidence gets the prior's scores."""
+    prior = with_prior(memory)
+
+    def masked(W, observed):
+        a = masked_log_scores(memory, W, observed, beta, prior=prior)[0]
+        a -= prior_rows(memory, a, prior)[:, None]
+        return a
+
+    return _by_rows(
+        memory, V, masked, lambda W: memory.exact_scores(W, beta, prior=prior)[0]
+    )
+
+
+def _final_states(memory, cues, beta, n_updates, tol):
+    """The internal states of the partial ``cues`` after ``n_updates``
+    clamped steps (NaN where missing before the first); a cue with no
+    observed entry keeps its prior (no evidence: all NaN)."""
+    V = partial_start(memory, cues)
+    if n_updates > 0:
+        empty = np.isnan(V).all(axis=1)
+        V = clamped_run(memory, V, beta, n_updates, tol)[0]
+        V[empty] = np.nan
+    return V
 
 
 def partial_readout_block(Q, *, memory, beta, values, n_updates, tol, normalize, total):
@@ -47,16 +90,28 @@ def partial_readout_block(Q, *, memory, beta, values, n_updates, tol, normalize,
     out = np.empty((n, values.shape[1]), dtype=Q.dtype)
 
     def work(s, buf):
-        V = partial_start(memory, Q[s])
-        if n_updates > 0:
-            # a cue with no observed entry keeps its prior (no evidence)
-            empty = np.isnan(V).all(axis=1)
-            V = clamped_run(memory, V, beta, n_updates, tol)[0]
-            V[empty] = np.nan
+        V = _final_states(memory, Q[s], beta, n_updates, tol)
         out[s] = _attention(memory, V, beta) @ values
 
     for_tiles(n, P, Q.dtype, work)
     return _normalized(out, normalize, total)
+
+
+def partial_kpatterns_block(Q, *, memory, beta, n_updates, tol, n_patterns):
+    """``_kpatterns_block`` for cues with missing entries."""
+    from ._modern_base import _top_patterns
+
+    n, P = Q.shape[0], memory.aug.shape[0]
+    weights = np.empty((n, n_patterns), dtype=Q.dtype)
+    indices = np.empty((n, n_patterns), dtype=np.intp)
+
+    def work(s, buf):
+        V = _final_states(memory, Q[s], beta, n_updates, tol)
+        a = _log_scores(memory, V, beta)
+        weights[s], indices[s] = _top_patterns(memory, a, n_patterns)
+
+    for_tiles(n, P, Q.dtype, work)
+    return weights, indices
 
 
 def partial_transform_block(Q, *, memory, beta, n_steps, tol):

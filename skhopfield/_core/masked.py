@@ -120,6 +120,30 @@ def _rowdot(A):
     return np.einsum("ij,ij->i", A, A)
 
 
+def _l1_observed(U, V0, O, present=None):
+    """``sum_j O_ij P_muj |U_muj - V0_ij|`` (n, P) in float64: the L1
+    distance over the coordinates observed in the cue (and present in the
+    stored row), one column at a time (two (n, P) arrays at once)."""
+    n, P = V0.shape[0], U.shape[0]
+    Uh = U.astype(np.float64, copy=False)
+    Vh = V0.astype(np.float64, copy=False)
+    Oh = O.astype(np.float64, copy=False)
+    Ph = None if present is None else present.astype(np.float64)
+    d = np.zeros((n, P))
+    tmp = np.empty((n, P))
+    for j in range(U.shape[1]):
+        taken = Oh[:, j]
+        if not taken.any():
+            continue
+        np.subtract.outer(Vh[:, j], Uh[:, j], out=tmp)
+        np.abs(tmp, out=tmp)
+        tmp *= taken[:, None]
+        if Ph is not None:
+            tmp *= Ph[:, j]
+        d += tmp
+    return d
+
+
 def masked_log_scores(memory, V, observed, beta, prior=True):
     """``beta z + log w`` of the internal cues ``V`` (NaN where missing).
 
@@ -127,7 +151,9 @@ def masked_log_scores(memory, V, observed, beta, prior=True):
     taken).  Returns ``(a, usable)``: ``a`` (n, P) in ``V``'s dtype,
     ``-inf`` for stored rows sharing no observed coordinate with the cue
     (nan-euclidean), and ``usable`` (n, P) bool, or None when all are.
-    ``prior``: add ``log w`` (False: the scores alone).
+    ``prior``: add ``log w`` (False: the scores alone; a separation other
+    than softmax counts the weights as copies instead, see
+    :func:`separated_rows`).
     """
     dtype = V.dtype
     U = memory.memory
@@ -135,7 +161,17 @@ def masked_log_scores(memory, V, observed, beta, prior=True):
     V0 = np.where(observed, V, 0).astype(dtype, copy=False)
     O = observed.astype(dtype)
     usable = None
-    if memory.similarity == "euclidean":
+    if memory.similarity == "manhattan":
+        d1 = _l1_observed(U, V0, O, present)
+        if present is not None:
+            count = O @ present.astype(dtype).T
+            usable = count > 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                d1 *= O.sum(axis=1)[:, None] / np.where(usable, count, 1)
+        a = (d1 * (-float(beta))).astype(dtype, copy=False)
+        if usable is not None:
+            a[~usable] = -np.inf
+    elif memory.similarity == "euclidean":
         if present is None:
             d2 = O @ (U * U).T
             d2 -= 2 * (V0 @ U.T)
@@ -174,33 +210,55 @@ def masked_log_scores(memory, V, observed, beta, prior=True):
     return a, usable
 
 
-def _prior_rows(memory, a):
+def with_prior(memory):
+    """Whether the log scores of ``memory`` carry the prior ``log w``:
+    softmax's form of the pattern weights (a separation other than softmax
+    counts them as copies, see
+    :class:`~skhopfield._core.separation.Separation`)."""
+    return memory.separation is None
+
+
+def prior_rows(memory, a, prior=True):
     """Rows of the log scores ``a`` with no usable stored row get the prior
-    (in place); returns the row maxima."""
+    (in place): equal scores, plus ``log w`` where ``a`` carries it
+    (``prior``); returns the row maxima."""
     top = a.max(axis=1)
     empty = ~np.isfinite(top)
     if empty.any():
-        a[empty] = 0 if memory.log_weight is None else memory.log_weight
+        a[empty] = 0 if memory.log_weight is None or not prior else memory.log_weight
         top[empty] = a[empty].max(axis=1)
     return top
 
 
-def _softmax_rows(memory, a):
-    """``softmax`` of the log scores ``a`` per row, in place (see
-    :func:`masked_attention`)."""
-    a -= _prior_rows(memory, a)[:, None]
+def separated_rows(memory, a):
+    """The attention of the log scores ``a`` (n, P) per row, in place: the
+    memory's separation (``softmax`` for None) of ``a`` shifted by its row
+    maximum, ``-inf`` scores at weight 0.
+
+    ``a`` carries ``log w`` for softmax (:func:`with_prior`); another
+    separation gets the pattern weights as copies
+    (:meth:`~skhopfield._core.scoring.ModernMemory.copy_weights`), through
+    the same :class:`~skhopfield._core.separation.Separation` as the
+    full-cue path.  A row with no usable stored row gets the prior:
+    ``w / sum w`` (uniform without weights).
+    """
+    a -= prior_rows(memory, a, with_prior(memory))[:, None]
+    if memory.separation is not None:
+        return memory.separation(a, memory.copy_weights(a))
     np.exp(a, out=a)
     a /= a.sum(axis=1, keepdims=True)
     return a
 
 
 def masked_attention(memory, V, observed, beta):
-    """``softmax(beta z + log w)`` per row over the usable stored rows (n, P).
+    """``sep(beta z + log w)`` per row over the usable stored rows (n, P):
+    softmax, or the memory's separation (see :func:`separated_rows`).
 
     A row with no usable stored row (no coordinate in common with any)
     gets the prior: ``w / sum w`` (uniform without weights).
     """
-    return _softmax_rows(memory, masked_log_scores(memory, V, observed, beta)[0])
+    a = masked_log_scores(memory, V, observed, beta, prior=with_prior(memory))[0]
+    return separated_rows(memory, a)
 
 
 def masked_fill(memory, V, observed, beta):
@@ -214,12 +272,12 @@ def masked_fill(memory, V, observed, beta):
     :class:`~sklearn.impute.KNNImputer` picks its donors per column); the
     column's (weighted) mean where no row with ``j`` present is usable.
     """
-    a = masked_log_scores(memory, V, observed, beta)[0]
+    a = masked_log_scores(memory, V, observed, beta, prior=with_prior(memory))[0]
     present = getattr(memory, "present", None)
     if present is None:
-        return _softmax_rows(memory, a) @ memory.memory
+        return separated_rows(memory, a) @ memory.memory
     logs = a.copy()
-    A = _softmax_rows(memory, a)
+    A = separated_rows(memory, a)
     num = A @ memory.memory0
     den = A @ present.astype(A.dtype)
     info = np.finfo(A.dtype)
@@ -228,13 +286,24 @@ def masked_fill(memory, V, observed, beta):
         out = np.where(bad, 0, num / np.where(bad, 1, den)).astype(A.dtype)
     U0 = memory.memory0
     for i, j in zip(*np.nonzero(bad)):
-        s = logs[i, present[:, j]]
+        rows = present[:, j]
+        s = logs[i, rows]
         if s.size == 0 or not np.isfinite(s.max()):
             out[i, j] = _column_mean(memory, j)
             continue
-        w = np.exp(s - s.max())
-        out[i, j] = w @ U0[present[:, j], j] / w.sum()
+        out[i, j] = _restricted(memory, s, rows) @ U0[rows, j]
     return out
+
+
+def _restricted(memory, s, rows):
+    """The attention of the log scores ``s`` of the stored rows ``rows``
+    alone (bool (P,)), as :func:`separated_rows` over those rows."""
+    a = (s - s.max())[None, :]
+    if memory.separation is None:
+        w = np.exp(a[0])
+        return w / w.sum()
+    weights = memory.copy_weights(a)
+    return memory.separation(a, None if weights is None else weights[rows])[0]
 
 
 def _column_mean(memory, j):
@@ -330,20 +399,32 @@ def masked_energy(memory, V, beta):
     the marginal scores ``z_o`` and, for ``"euclidean"``, ``||xi_o||^2 / 2``
     folded into them as in the full energy: ``-lse(beta, -||x^mu_o -
     xi_o||^2 / 2)``, minus the log of the marginal mixture density of
-    ``xi_o`` over ``beta``, up to a constant.  With nothing missing this is the
+    ``xi_o`` over ``beta``, up to a constant.  With a separation other than
+    softmax, its Hopfield-Fenchel-Young energy ``-Omega_w*(beta z_o) / beta
+    + H / beta`` in place of ``-lse``.  With nothing missing this is the
     full energy :meth:`ModernMemory.energy` (up to rounding).  The scores
-    in ``V``'s dtype, their log-sum-exp in float64.
+    in ``V``'s dtype, their log-sum-exp (conjugate) in float64.
     """
     observed = ~np.isnan(V)
-    a, _ = masked_log_scores(memory, V, observed, beta)
+    prior = with_prior(memory)
+    a, _ = masked_log_scores(memory, V, observed, beta, prior=prior)
     W = V.astype(np.promote_types(V.dtype, np.float64))
     a = a.astype(W.dtype)
-    top = _prior_rows(memory, a)  # no evidence: every score 0
-    w = memory.weights
-    log_total = np.log(memory.aug.shape[0] if w is None else w.sum())
-    # -lse + ln(sum w) / beta: the log of the prior-weighted mean
-    log_mean = np.log(np.exp(a - top[:, None]).sum(axis=1)) - log_total
-    E = -(top + log_mean) / beta + 0.5 * memory.max_norm**2
+    top = prior_rows(memory, a, prior)  # no evidence: every score 0
+    sep = memory.separation
+    if sep is not None:
+        # the Hopfield-Fenchel-Young energy of the marginal scores:
+        # -Omega_w*(beta z_o) / beta + H / beta, as ModernMemory.energy
+        copies = memory.copy_weights(a)
+        conj, _ = sep.conjugate(a, copies)
+        total = memory.aug.shape[0] if copies is None else float(copies.sum())
+        E = -(conj - sep.max_entropy(total)) / beta + 0.5 * memory.max_norm**2
+    else:
+        w = memory.weights
+        log_total = np.log(memory.aug.shape[0] if w is None else w.sum())
+        # -lse + ln(sum w) / beta: the log of the prior-weighted mean
+        log_mean = np.log(np.exp(a - top[:, None]).sum(axis=1)) - log_total
+        E = -(top + log_mean) / beta + 0.5 * memory.max_norm**2
     if memory.similarity != "euclidean":
         E += 0.5 * _rowdot(np.where(observed, W, 0))
     return E
