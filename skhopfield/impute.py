@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 from ._batch import batch_retrieve
 from ._core.loo import LEARN_GRID, best_beta, duplicate_groups, loo_block
 from ._core.masked import hidden_error, hidden_scores, readout_values
+from ._core.separation import make_separation
 from ._modern_base import _make_memory
 from ._modern_regression import ModernHopfieldRegressor
 from ._validation import N_JOBS_CONSTRAINT, VERBOSE_CONSTRAINT
@@ -41,8 +42,12 @@ class HopfieldImputer(_BaseImputer):
     version of :class:`~sklearn.impute.KNNImputer`: as ``beta`` grows it
     becomes the nearest stored row on the observed coordinates
     (``KNNImputer(n_neighbors=1)``), as it shrinks the column means
-    (:class:`~sklearn.impute.SimpleImputer`).  Observed entries are never
-    changed.  See *Partial cues and imputation* in the user guide.
+    (:class:`~sklearn.impute.SimpleImputer`).  A sparse ``separation`` in
+    place of softmax fills from the few nearest stored rows only (its
+    support), between ``KNNImputer`` and softmax attention; ``"max"`` is
+    1-nearest-neighbour imputation over the observed coordinates.  Observed
+    entries are never changed.  See *Partial cues and imputation* in the
+    user guide.
 
     Parameters
     ----------
@@ -59,7 +64,34 @@ class HopfieldImputer(_BaseImputer):
         2000, evenly spaced) stored rows hides every fifth of its observed
         entries and is filled from the *other* stored rows (never from
         itself nor its identical copies); the ``beta`` of least mean squared
-        error (weighted by ``sample_weight``) is kept as ``beta_``.
+        error (weighted by ``sample_weight``) is kept as ``beta_``, by the
+        error of the ``separation`` given.
+
+    separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
+            default="softmax"
+        The map from the scaled scores of a row to its attention over the
+        stored rows, as for :class:`~skhopfield.ModernHopfieldClassifier`.
+        ``"softmax"`` gives every stored row some weight (the conditional
+        mean above).  The sparse ones (``"sparsemax"``, ``"entmax"``,
+        ``"polynomial"``) give weight to the stored rows within a margin
+        ``1 / ((alpha - 1) beta)`` of the nearest one's score only, so a row
+        is filled from its few nearest stored rows, weighted by closeness:
+        an imputer between :class:`~sklearn.impute.KNNImputer` (a fixed
+        number of neighbours, equal weights) and softmax attention (every
+        row), its neighbourhood set per row by ``beta``.  ``"max"`` fills
+        from the nearest stored row on the observed coordinates, ties
+        shared equally: ``KNNImputer(n_neighbors=1)`` at any ``beta`` (a
+        column missing in the nearest row is taken from the nearest row
+        where it is present, as ``KNNImputer`` picks its donors per
+        column).
+
+    entmax_alpha : float, default=1.5
+        ``alpha`` of ``separation="entmax"``, in ``(1, 2]``: towards 1
+        softmax, at 2 sparsemax.
+
+    separation_order : float, default=2
+        Order ``n >= 1`` of ``separation="polynomial"`` (``alpha = 1 +
+        1 / n``; 1 is sparsemax).
 
     max_iter : int, default=1
         Update steps.  ``1`` fills with the conditional mean; more descend
@@ -124,7 +156,8 @@ class HopfieldImputer(_BaseImputer):
     distance over the coordinates present in both, scaled up by the share
     present; a stored row sharing no observed coordinate gets no attention,
     and each filled column averages only the stored rows where it is
-    present.  A row with every entry missing gets the (weighted) column
+    present (renormalized; where the separation gives every such row weight
+    0, the separation of their scores alone).  A row with every entry missing gets the (weighted) column
     means.  The features are used on their own scales, as by
     :class:`~sklearn.impute.KNNImputer`: standardize features of very
     different scales first.  Memory is bounded by scikit-learn's
@@ -138,11 +171,25 @@ class HopfieldImputer(_BaseImputer):
     >>> imputer = HopfieldImputer(beta=1.0)
     >>> imputer.fit_transform(X).round(2).tolist()
     [[1.0, 2.0, 3.0], [3.0, 4.0, 3.0], [5.5, 6.0, 5.0], [8.0, 8.0, 7.0]]
+
+    With ``separation="max"``, a row is filled from its nearest stored row
+    on the observed coordinates (1-nearest-neighbour imputation; the third
+    row above is as near the second as the fourth, and would take the mean
+    of both):
+
+    >>> nearest = HopfieldImputer(separation="max").fit(X)
+    >>> nearest.transform([[np.nan, 4.5, 3.5], [7.0, np.nan, np.nan]]).tolist()
+    [[3.0, 4.5, 3.5], [7.0, 8.0, 7.0]]
     """
 
     _parameter_constraints: dict = {
         **_BaseImputer._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto", "learn"})],
+        "separation": ModernHopfieldRegressor._parameter_constraints["separation"],
+        "entmax_alpha": ModernHopfieldRegressor._parameter_constraints["entmax_alpha"],
+        "separation_order": ModernHopfieldRegressor._parameter_constraints[
+            "separation_order"
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "copy": ["boolean"],
@@ -155,6 +202,9 @@ class HopfieldImputer(_BaseImputer):
         *,
         missing_values=np.nan,
         beta="learn",
+        separation="softmax",
+        entmax_alpha=1.5,
+        separation_order=2,
         max_iter=1,
         tol=1e-4,
         copy=True,
@@ -169,6 +219,9 @@ class HopfieldImputer(_BaseImputer):
             keep_empty_features=keep_empty_features,
         )
         self.beta = beta
+        self.separation = separation
+        self.entmax_alpha = entmax_alpha
+        self.separation_order = separation_order
         self.max_iter = max_iter
         self.tol = tol
         self.copy = copy
@@ -225,6 +278,9 @@ class HopfieldImputer(_BaseImputer):
             beta = self.beta
         self.memory_ = ModernHopfieldRegressor(
             beta=beta,
+            separation=self.separation,
+            entmax_alpha=self.entmax_alpha,
+            separation_order=self.separation_order,
             max_iter=self.max_iter,
             tol=self.tol,
             n_jobs=self.n_jobs,
@@ -255,8 +311,11 @@ class HopfieldImputer(_BaseImputer):
         itemsize = X.dtype.itemsize
         N = X.shape[1]
         row_bytes = itemsize * (6 * P + 8 * N) + 8 * len(betas) + 9 * P
+        separation = make_separation(
+            self.separation, self.entmax_alpha, self.separation_order
+        )
         losses = batch_retrieve(
-            partial(loo_block, betas=betas),
+            partial(loo_block, betas=betas, separation=separation),
             rows[:, None],
             row_bytes=row_bytes,
             shared=shared,

@@ -5,6 +5,8 @@ scikit-learn's ``nan_euclidean_distances``, and the full-cue path of the
 same estimator (which the partial path must leave untouched).
 """
 
+import math
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -338,3 +340,279 @@ def test_results_do_not_depend_on_chunking():
     with config_context(working_memory=0.01):
         est.set_params(n_jobs=2)
         np.testing.assert_allclose(est.predict_proba(Q), ref, rtol=1e-12)
+
+
+# -- every separation and the manhattan similarity on partial cues -------------------------
+#
+# The references: the marginal scores by a loop over the stored rows (the
+# observed coordinates of the cue, present in the stored row), in long
+# double, then the plain reference separations of test_separation (a
+# sort-based simplex projection, bisection entmax, brute-force max).
+
+from test_separation import (  # noqa: E402
+    IDS,
+    SEPARATIONS,
+    ref_alpha,
+    ref_conjugate,
+    ref_entmax,
+    ref_max_entropy,
+)
+
+ALL_SEPARATIONS = [("softmax", {})] + SEPARATIONS
+ALL_IDS = ["softmax"] + IDS
+
+
+def _alpha(name, params):
+    return 1.0 if name == "softmax" else ref_alpha(name, params)
+
+
+def _sep_ref(s, alpha):
+    """The reference separation of one row of scores (``-inf``: weight 0);
+    a row with no finite score is the prior (uniform)."""
+    s = np.asarray(s, dtype=LD)
+    if not np.isfinite(s).any():
+        return np.full(s.shape, 1 / LD(s.size))
+    if alpha == 1.0:
+        e = np.exp(s - s[np.isfinite(s)].max())
+        return e / e.sum()
+    return ref_entmax(s, alpha)
+
+
+def _scores_loop(Xs, q, similarity):
+    """Marginal scores ``z`` of the partial cue ``q`` (long double), a loop
+    over the stored rows ``Xs`` (NaN allowed): over the coordinates observed
+    in ``q`` and present in the row, a distance scaled up by the share
+    ``n_o / n_common`` (as nan_euclidean); ``-inf`` with none in common."""
+    o = ~np.isnan(q)
+    z = np.full(len(Xs), -np.inf, dtype=LD)
+    for mu, x in enumerate(Xs):
+        c = o & ~np.isnan(x)
+        if not c.any():
+            continue
+        xc, qc = x[c].astype(LD), q[c].astype(LD)
+        share = LD(int(o.sum())) / LD(int(c.sum()))
+        if similarity == "euclidean":
+            z[mu] = -0.5 * np.sum((xc - qc) ** 2) * share
+        elif similarity == "manhattan":
+            z[mu] = -np.sum(np.abs(xc - qc)) * share
+        else:  # dot
+            z[mu] = np.sum(xc * qc)
+    return z
+
+
+def _fill_loop(Xs, q, s, p, alpha):
+    """The read-out of the missing entries of ``q`` from the attention ``p``
+    (scores ``s``): each column averages the stored rows where it is
+    present; where ``p`` gives all of them weight 0, the separation of their
+    scores alone."""
+    out = q.astype(LD)
+    for j in np.flatnonzero(np.isnan(q)):
+        here = ~np.isnan(Xs[:, j])
+        w = p[here]
+        if not w.sum() > 0:
+            w = _sep_ref(s[here], alpha)
+        out[j] = w @ Xs[here, j].astype(LD) / w.sum()
+    return out
+
+
+def _partial_case(seed, stored_missing, P=25, N=6, n=10):
+    rng, X, _ = _data(seed, P=P, N=N)
+    Xs = _mask(rng, X, 0.2) if stored_missing else X.copy()
+    Xs[np.isnan(Xs).all(1), 0] = 0.5
+    Q = _mask(rng, X[:n] + 0.4 * rng.normal(size=(n, N)), 0.35)
+    Q[np.isnan(Q).sum(1) == 0, 1] = np.nan  # every cue partial
+    Q[np.isnan(Q).all(1), 2] = 0.1
+    return rng, Xs, Q
+
+
+@pytest.mark.parametrize("name, params", ALL_SEPARATIONS, ids=ALL_IDS)
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan", "dot"])
+@pytest.mark.parametrize("stored_missing", [False, True])
+def test_partial_cues_every_separation_match_a_loop(name, params, similarity, stored_missing):
+    rng, Xs, Q = _partial_case(20, stored_missing)
+    alpha = _alpha(name, params)
+    beta = 0.9 if similarity != "dot" else 0.6
+    kw = dict(beta=beta, similarity=similarity, separation=name, **params)
+    clf = _onehot_fit(Xs, **kw)
+    T = rng.normal(size=(len(Xs), 2))
+    reg = ModernHopfieldRegressor(**kw).fit(Xs, T)
+    S = np.array([LD(beta) * _scores_loop(Xs, q, similarity) for q in Q])
+    W = np.array([_sep_ref(s, alpha) for s in S])
+    Wf = W.astype(np.float64)
+    np.testing.assert_allclose(clf.predict_proba(Q), Wf, atol=1e-11)
+    np.testing.assert_allclose(reg.predict(Q), (W @ T.astype(LD)).astype(float), atol=1e-10)
+    weights, idx = reg.kpatterns(Q, n_patterns=len(Xs))
+    full = np.zeros_like(Wf)
+    np.put_along_axis(full, idx, weights, axis=1)
+    np.testing.assert_allclose(full, Wf, atol=1e-11)
+    assert (np.diff(weights, axis=1) <= 0).all()
+    # transform (one step): the clamped read-out of the missing entries
+    got = reg.transform(Q)
+    want = np.array([_fill_loop(Xs, q, s, w, alpha) for q, s, w in zip(Q, S, W)])
+    np.testing.assert_allclose(got, want.astype(float), rtol=1e-9, atol=1e-10)
+    o = ~np.isnan(Q)
+    assert np.array_equal(got[o], Q[o])  # observed entries bit for bit
+    if name != "softmax":
+        assert (Wf == 0).any()  # sparse: exact zeros on partial cues too
+
+
+@pytest.mark.parametrize("name, params", ALL_SEPARATIONS, ids=ALL_IDS)
+@pytest.mark.parametrize("similarity", ["euclidean", "dot"])
+@pytest.mark.parametrize("beta", [0.05, 0.8, 20.0])
+def test_partial_energy_every_separation_matches_and_clamped_steps_descend(
+    name, params, similarity, beta
+):
+    """The marginal energy is the Hopfield-Fenchel-Young energy of the
+    marginal scores (long double loop); the clamped update never raises the
+    energy of the filled state."""
+    rng, X, y = _data(21, P=20, N=6)
+    Q = _mask(rng, X[:8] + 0.5 * rng.normal(size=(8, 6)), 0.4)
+    Q[np.isnan(Q).sum(1) == 0, 1] = np.nan
+    alpha = _alpha(name, params)
+    kw = dict(beta=beta, similarity=similarity, separation=name, **params)
+    est = ModernHopfieldClassifier(**kw).fit(X, y)
+    b = LD(est.beta_)
+    H = np.log(LD(len(X))) if alpha == 1.0 else ref_max_entropy(len(X), alpha)
+
+    def conj(s):
+        if alpha == 1.0:
+            m = s.max()
+            return m + np.log(np.exp(s - m).sum())
+        return ref_conjugate(s, alpha)
+
+    def energy(S):
+        E = []
+        for q in S:
+            z = _scores_loop(X, q, similarity)
+            e = -conj(b * z) / b + H / b + LD(est.max_norm_) ** 2 / 2
+            if similarity == "dot":
+                e += np.nansum(q.astype(LD) ** 2) / 2
+            E.append(e)
+        return np.array(E)
+
+    E0 = energy(Q)
+    np.testing.assert_allclose(est.energy(Q), E0.astype(float), rtol=1e-9, atol=1e-9)
+    prev = None
+    o = ~np.isnan(Q)
+    for t in range(1, 7):
+        state = est.set_params(max_iter=t, tol=0.0).fit(X, y).transform(Q)
+        assert np.array_equal(state[o], Q[o])
+        E = energy(state)
+        if prev is not None:
+            assert np.all(E <= prev + LD(1e-11) * (1 + np.abs(prev)))
+        prev = E
+
+
+@pytest.mark.parametrize("name, params", ALL_SEPARATIONS, ids=ALL_IDS)
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan", "cosine"])
+def test_partial_rows_leave_complete_rows_bit_for_bit(name, params, similarity):
+    rng, X, y = _data(22)
+    kw = dict(beta=1.1, max_iter=3, similarity=similarity, separation=name, **params)
+    clf = ModernHopfieldClassifier(**kw).fit(X, y)
+    full = X[:8] + 0.2 * rng.normal(size=(8, X.shape[1]))
+    mixed = np.vstack([full, _mask(rng, full, 0.5)])
+    mixed[8:][np.isnan(mixed[8:]).sum(1) == 0, 0] = np.nan
+    methods = ["predict_proba", "transform"] + (["energy"] if similarity != "manhattan" else [])
+    for method in methods:
+        alone = getattr(clf, method)(full)
+        together = getattr(clf, method)(mixed)
+        assert np.array_equal(alone, together[:8]), method
+        assert np.isfinite(together).all()
+    w0, i0 = clf.kpatterns(full, 4)
+    w1, i1 = clf.kpatterns(mixed, 4)
+    assert np.array_equal(w0, w1[:8]) and np.array_equal(i0, i1[:8])
+
+
+def test_manhattan_partial_energy_is_refused():
+    rng, X, y = _data(23)
+    Q = _mask(rng, X[:4], 0.4)
+    est = ModernHopfieldClassifier(similarity="manhattan", separation="sparsemax").fit(X, y)
+    with pytest.raises(ValueError, match="no energy"):
+        est.energy(Q)
+    assert est.__sklearn_tags__().input_tags.allow_nan
+    # stored rows with missing entries are taken too
+    Xs = _mask(rng, X, 0.2)
+    Xs[np.isnan(Xs).all(1), 0] = 0.0
+    fitted = ModernHopfieldClassifier(similarity="manhattan", separation="max").fit(Xs, y)
+    assert np.isfinite(fitted.predict_proba(Q)).all()
+
+
+@pytest.mark.parametrize("name, params", SEPARATIONS, ids=IDS)
+def test_partial_weight_counts_as_copies(name, params):
+    """A stored row of weight 2 is the row stored twice, on partial cues,
+    for every separation (copies, not a log prior)."""
+    rng, Xs, Q = _partial_case(24, stored_missing=True, P=12)
+    w = rng.integers(1, 4, size=len(Xs)).astype(float)
+    rows = np.repeat(np.arange(len(Xs)), w.astype(int))
+    T = rng.normal(size=len(Xs))
+    kw = dict(beta=0.8, separation=name, **params)
+    a = ModernHopfieldRegressor(**kw).fit(Xs, T, sample_weight=w)
+    b = ModernHopfieldRegressor(**kw).fit(Xs[rows], T[rows])
+    np.testing.assert_allclose(a.predict(Q), b.predict(Q), atol=1e-12)
+    np.testing.assert_allclose(a.transform(Q), b.transform(Q), atol=1e-12)
+    np.testing.assert_allclose(a.energy(Q), b.energy(Q), rtol=1e-10, atol=1e-12)
+    # every entry missing: the prior, i.e. the weighted mean target
+    empty = np.full((2, Xs.shape[1]), np.nan)
+    np.testing.assert_allclose(a.predict(empty), np.average(T, weights=w), rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    sep=st.sampled_from(["softmax", "sparsemax", "entmax", "polynomial", "max"]),
+    entmax_alpha=st.floats(1.05, 2.0),
+    order=st.floats(1.0, 6.0),
+    log_beta=st.floats(-3, 3),
+    similarity=st.sampled_from(["euclidean", "manhattan"]),
+    stored_missing=st.booleans(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_partial_cues_any_separation_beta_and_dtype(
+    seed, sep, entmax_alpha, order, log_beta, similarity, stored_missing, dtype
+):
+    params = {"entmax_alpha": entmax_alpha, "separation_order": order}
+    alpha = _alpha(sep, {"entmax_alpha": entmax_alpha, "separation_order": order})
+    rng, Xs, Q = _partial_case(seed, stored_missing, P=15, n=6)
+    Xs, Q = Xs.astype(dtype), Q.astype(dtype)
+    beta = 10.0**log_beta
+    est = _onehot_fit(Xs, beta, similarity=similarity, separation=sep, **params)
+    proba = est.predict_proba(Q)
+    eps = np.finfo(dtype).eps
+    assert proba.dtype == dtype and np.isfinite(proba).all()
+    assert np.abs(proba.sum(axis=1) - 1).max() <= 50 * eps
+    X64, Q64 = Xs.astype(np.float64), Q.astype(np.float64)
+    S = np.array([LD(est.beta_) * _scores_loop(X64, q, similarity) for q in Q64])
+    W = np.array([_sep_ref(s, alpha) for s in S]).astype(float)
+    # the scores rounded to the dtype: about eps * |scores| each
+    tol = 300 * eps * max(1.0, float(np.abs(S[np.isfinite(S)]).max()))
+    if math.isinf(alpha):  # the argmax may flip where scores tie within that
+        top2 = np.sort(np.where(np.isfinite(S), S, -1e300).astype(float), axis=1)[:, -2:]
+        ok = (top2[:, 1] - top2[:, 0]) > tol
+        np.testing.assert_allclose(proba[ok], W[ok], atol=tol)
+    else:
+        np.testing.assert_allclose(proba, W, atol=tol)
+    states = est.transform(Q)
+    assert states.dtype == dtype and np.isfinite(states).all()
+    o = ~np.isnan(Q)
+    assert np.array_equal(states[o], Q[o])
+
+
+@pytest.mark.parametrize("name, params", ALL_SEPARATIONS, ids=ALL_IDS)
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan"])
+def test_partial_separation_results_do_not_depend_on_chunks_or_jobs(name, params, similarity):
+    from sklearn import config_context
+
+    rng, Xs, Q = _partial_case(25, stored_missing=True, P=60, n=40)
+    Q = np.vstack([Q, Xs[:20] + 0.1])  # and complete cues against stored NaN
+    kw = dict(beta=1.0, max_iter=3, similarity=similarity, separation=name, **params)
+    est = ModernHopfieldRegressor(**kw).fit(Xs, rng.normal(size=len(Xs)))
+    ref = (est.predict(Q), est.transform(Q), est.kpatterns(Q, 4))
+    with config_context(working_memory=0.002):
+        est.set_params(n_jobs=2)
+        got = (est.predict(Q), est.transform(Q), est.kpatterns(Q, 4))
+    # (up to the rounding of the products, which BLAS may block differently
+    # for chunks of other sizes; three steps carry it along)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(got[2][1], ref[2][1])
+    np.testing.assert_allclose(got[2][0], ref[2][0], atol=1e-12)

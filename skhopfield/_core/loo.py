@@ -114,11 +114,19 @@ def loo_block(
     with np.errstate(invalid="ignore"):
         a -= a.max(axis=1, keepdims=True)  # max over the others: entries <= 0
     out = np.empty((n, len(betas)))
+    empty = None
+    if separation is not None:
+        # a cue with no other usable pattern (no coordinate in common with
+        # any) says nothing about beta: loss 0 at every beta
+        empty = ~(a > -np.inf).any(axis=1)
+        a[empty] = 0
     w = np.empty_like(a)
     copies = None if separation is None else memory.copy_weights(a)
     # one thin product per beta (C columns of values): one BLAS thread
     with single_threaded_blas():
         _loo_losses(a, log_w, values, betas, idx, loss, w, out, separation, copies)
+    if empty is not None:
+        out[empty] = 0
     return out
 
 
