@@ -11,12 +11,16 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skhopfield import HopfieldImputer
 from skhopfield.impute import HopfieldImputer as FromModule
 
+LD = np.longdouble
+
 
 @parametrize_with_checks(
     [
         HopfieldImputer(),
         HopfieldImputer(beta=0.5, max_iter=3, add_indicator=True),
         HopfieldImputer(beta="auto", keep_empty_features=True),
+        HopfieldImputer(separation="sparsemax"),
+        HopfieldImputer(separation="max", beta="auto", max_iter=2),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -202,3 +206,105 @@ def test_transform_memory_is_bounded_by_working_memory():
                 tracemalloc.stop()
     assert max(peaks) < 2 * 8 * 2**20
     assert peaks[1] < 1.5 * peaks[0] + 2**20
+
+
+# -- separations ----------------------------------------------------------------------
+
+from test_partial_modern import (  # noqa: E402
+    ALL_IDS,
+    ALL_SEPARATIONS,
+    _alpha,
+    _fill_loop,
+    _scores_loop,
+    _sep_ref,
+)
+
+
+@pytest.mark.parametrize("beta", ["auto", "learn", 1e-3, 1e3])
+def test_max_is_knn_with_one_neighbour_at_any_beta(beta):
+    """separation="max" is KNNImputer(n_neighbors=1): the nearest stored row
+    on the observed coordinates (nan_euclidean's ranking), per column the
+    nearest where that column is present."""
+    _, _, Xm = _data(0, n=80)
+    Q = _data(1, n=30)[2]
+    ours = HopfieldImputer(separation="max", beta=beta).fit(Xm).transform(Q)
+    knn = KNNImputer(n_neighbors=1).fit(Xm).transform(Q)
+    # (the memory's frame, centered and scaled, rounds a value by an ulp)
+    np.testing.assert_allclose(ours, knn, rtol=1e-14, atol=1e-15)
+
+
+def test_max_is_a_plain_one_nearest_neighbour_loop():
+    rng, X, _ = _data(15, n=50, N=6, share=0.0)
+    Q = X[:20] + 0.3 * rng.normal(size=(20, 6))
+    for q in Q:
+        q[rng.choice(6, rng.integers(1, 5), replace=False)] = np.nan
+    got = HopfieldImputer(separation="max").fit(X).transform(Q)
+    for q, g in zip(Q, got):
+        o = ~np.isnan(q)
+        best = min(range(len(X)), key=lambda mu: np.sum((X[mu, o] - q[o]) ** 2))
+        np.testing.assert_allclose(g, np.where(o, q, X[best]), rtol=1e-14, atol=1e-15)
+        assert np.array_equal(g[o], q[o])
+
+
+@pytest.mark.parametrize("name, params", ALL_SEPARATIONS, ids=ALL_IDS)
+def test_every_separation_fills_as_a_loop(name, params):
+    _, _, Xm = _data(16, n=40)
+    Q = _data(17, n=15)[2]
+    beta = 0.3
+    imp = HopfieldImputer(beta=beta, separation=name, **params).fit(Xm)
+    got = imp.transform(Q)
+    alpha = _alpha(name, params)
+    for q, g in zip(Q, got):
+        if not np.isnan(q).any():
+            assert np.array_equal(g, q)
+            continue
+        s = LD(beta) * _scores_loop(Xm, q, "euclidean")
+        want = _fill_loop(Xm, q, s, _sep_ref(s, alpha), alpha)
+        np.testing.assert_allclose(g, want.astype(float), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("name, params", [("sparsemax", {}), ("entmax", {"entmax_alpha": 1.5})])
+def test_learned_beta_minimizes_the_hidden_entry_error_of_the_separation(name, params):
+    """As for softmax: the learned beta is at least as good on hidden entries
+    as its grid neighbours, by a loop with the reference separation."""
+    from skhopfield._core.masked import HIDE_EVERY
+
+    _, X, _ = _data(18, n=40, N=6, share=0.0)
+    imp = HopfieldImputer(separation=name, **params).fit(X)
+    alpha = _alpha(name, params)
+
+    def hidden_error(beta):
+        err = LD(0)
+        for i in range(len(X)):
+            hide = (np.arange(6) - i) % HIDE_EVERY == 0
+            others = np.delete(X, i, axis=0).astype(LD)
+            d = ((others[:, ~hide] - X[i, ~hide]) ** 2).sum(1)
+            p = _sep_ref(-0.5 * LD(beta) * d, alpha)
+            err += np.sum((p @ others[:, hide] - X[i, hide]) ** 2)
+        return err
+
+    best = hidden_error(imp.beta_)
+    for factor in (0.5, 2.0, 0.1, 10.0):
+        assert best <= hidden_error(imp.beta_ * factor) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("name", ["sparsemax", "max"])
+def test_separation_results_do_not_depend_on_chunks_or_jobs(name):
+    _, _, Xm = _data(19, n=200, N=6)
+    ref = HopfieldImputer(beta=0.5, max_iter=3, separation=name).fit(Xm).transform(Xm)
+    with config_context(working_memory=0.001):
+        imp = HopfieldImputer(beta=0.5, max_iter=3, separation=name, n_jobs=2)
+        got = imp.fit(Xm).transform(Xm)
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_separation_parameters_reach_the_memory_and_are_validated():
+    _, _, Xm = _data(20)
+    imp = HopfieldImputer(separation="polynomial", separation_order=3, beta=1.0).fit(Xm)
+    assert imp.memory_.separation == "polynomial"
+    assert imp.memory_.separation_order == 3
+    imp = HopfieldImputer(separation="entmax", entmax_alpha=1.2, beta=1.0).fit(Xm)
+    assert imp.memory_.entmax_alpha == 1.2
+    for bad in ({"separation": "hardmax"}, {"entmax_alpha": 2.5}, {"separation_order": 0.5}):
+        with pytest.raises(ValueError):
+            HopfieldImputer(**bad).fit(Xm)
