@@ -564,8 +564,12 @@ def test_a_weight_counts_as_copies(name, params):
     separation (the weighted Tsallis regularizer), with the energy."""
     X, y, Q = make_data(17, P=12)
     w = np.random.default_rng(0).integers(1, 4, size=len(X)).astype(float)
+    check_weight_counts_as_copies(X, y, Q, w, dict(beta=0.8, separation=name, **params))
+
+
+def check_weight_counts_as_copies(X, y, Q, w, kw):
+    """Fitted with integer weights ``w`` = fitted on the rows repeated."""
     rows = np.repeat(np.arange(len(X)), w.astype(int))
-    kw = dict(beta=0.8, separation=name, **params)
     a = ModernHopfieldClassifier(**kw).fit(X, y, sample_weight=w)
     b = ModernHopfieldClassifier(**kw).fit(X[rows], y[rows])
     np.testing.assert_allclose(a.predict_proba(Q), b.predict_proba(Q), atol=1e-12)
