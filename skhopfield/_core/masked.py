@@ -25,6 +25,15 @@ never comes here.
 - ``"cosine"``: ``z_mu = x^mu_o . xi_o / (||x^mu_o|| ||xi_o||)``, the cosine
   over the observed coordinates (0 where either norm is 0).  The clamped
   entries are the observed part scaled to unit norm.
+- ``"manhattan"``: ``z_mu = -||x^mu_o - xi_o||_1``, the L1 distance over
+  the observed coordinates, one column at a time (no product form).
+
+**Separations.**  The scaled scores ``beta z_o`` go through the memory's
+:attr:`~skhopfield._core.scoring.ModernMemory.separation`, the same
+:class:`~skhopfield._core.separation.Separation` as the full-cue path
+(:func:`separated_rows`): softmax with the prior ``log w`` added, any other
+with the pattern weights counted as copies; ``-inf`` scores (stored rows
+with no coordinate in common) get weight 0.
 
 **Stored patterns with missing entries** (:class:`PartialModernMemory`)
 follow, for ``"euclidean"``, scikit-learn's
@@ -37,8 +46,11 @@ stored row ``n_{o,mu} = n_o``: the marginal scores above).  This is
 row, so the nearest stored row is the same.  A stored row sharing no
 observed coordinate with the cue has no score and gets no attention.  The
 read-out of a coordinate averages the stored rows where it is present:
-``xi_j = sum_mu a_mu [x^mu_j present] x^mu_j / sum_mu a_mu [x^mu_j present]``.
-For ``"dot"`` and ``"cosine"`` the scores are taken over the coordinates
+``xi_j = sum_mu a_mu [x^mu_j present] x^mu_j / sum_mu a_mu [x^mu_j present]``
+(where a sparse separation gives every such row weight 0: the separation
+of their scores alone, see :func:`masked_fill`).
+``"manhattan"`` reweights its L1 distance by the same share.  For
+``"dot"`` and ``"cosine"`` the scores are taken over the coordinates
 present in both (the cosine's norms too), with no reweighting (a dot
 product is a sum, not a mean; the cosine is scale free).  A stored
 row with a missing entry holds, for ``"cosine"``, the direction of the row
@@ -56,6 +68,9 @@ still a difference of convex functions, and its CCCP step is
 ``xi_o`` untouched: the energy never rises.  The first step has no value of
 ``xi_m`` to score, so it uses the marginal scores ``z_o`` (the conditional
 mean above); every later step is the clamped CCCP step from the filled state.
+With another separation the same holds for its Hopfield-Fenchel-Young
+energy ``-Omega*(beta z) / beta + ||xi||^2 / 2`` (:func:`masked_energy`);
+``"manhattan"`` has no energy that its step descends.
 """
 
 import numpy as np
@@ -271,6 +286,9 @@ def masked_fill(memory, V, observed, beta):
     then the nearest row *where ``j`` is present*, as
     :class:`~sklearn.impute.KNNImputer` picks its donors per column); the
     column's (weighted) mean where no row with ``j`` present is usable.
+    With a sparse separation, whose weights are exactly 0 outside its
+    support: where no row of the support has ``j``, the separation of the
+    scores of the rows that have it, alone (``"max"``: the nearest of them).
     """
     a = masked_log_scores(memory, V, observed, beta, prior=with_prior(memory))[0]
     present = getattr(memory, "present", None)
@@ -344,7 +362,8 @@ def clamped_run(memory, Q, beta, n_steps, tol):
     patterns with missing entries, the one case where it comes here) is free
     everywhere, as with complete patterns.  The first step scores the
     observed entries only (the marginal scores: the conditional mean); every
-    later step is ``xi_free <- (X^T softmax(beta z(xi)))_free`` with ``z``
+    later step is ``xi_free <- (X^T sep(beta z(xi)))_free`` (``sep`` the
+    memory's separation, softmax for None) with ``z``
     over all coordinates of the filled state -- through the memory's own
     kernel when its stored patterns are complete.  A row stops once a step
     moves it by at most ``tol * M`` (the first step of a row with missing
