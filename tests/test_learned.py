@@ -453,17 +453,18 @@ def test_n_components_larger_than_n_features_is_refused():
         ModernHopfieldClassifier(n_components=7).fit(X, y)
 
 
-def test_learned_beta_improves_the_leave_one_out_likelihood():
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan"])
+def test_learned_beta_improves_the_leave_one_out_likelihood(similarity):
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
-    auto = ModernHopfieldClassifier().fit(X, y)
-    learned = ModernHopfieldClassifier(beta="learn").fit(X, y)
+    auto = ModernHopfieldClassifier(similarity=similarity).fit(X, y)
+    learned = ModernHopfieldClassifier(beta="learn", similarity=similarity).fit(X, y)
     np.testing.assert_array_equal(learned.patterns_, X)  # every row stored
-    at = [_ref_loss(X, y, X, y, b, "euclidean", loo=True) for b in (auto.beta_, learned.beta_)]
+    at = [_ref_loss(X, y, X, y, b, similarity, loo=True) for b in (auto.beta_, learned.beta_)]
     assert at[1] < at[0]
     # a stationary point in beta: nearby values are no better
     for f in (0.9, 1.1):
-        assert at[1] <= _ref_loss(X, y, X, y, learned.beta_ * f, "euclidean", loo=True)
+        assert at[1] <= _ref_loss(X, y, X, y, learned.beta_ * f, similarity, loo=True)
 
 
 def test_leave_one_out_training_is_bounded_by_working_memory():
@@ -748,13 +749,15 @@ def test_training_at_other_scales_agrees_to_the_tolerance(similarity, scale):
     )
 
 
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan"])
 @pytest.mark.parametrize("exponent", [-480, 480])
-def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent):
+def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent, similarity):
     # batches, memory and rehearsal rows share one power-of-two frame
+    # (manhattan: beta follows the scale as 2**-e, not 4**-e)
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
     s = 2.0**exponent
-    params = dict(prototypes_per_class=2, beta="learn", random_state=0)
+    params = dict(prototypes_per_class=2, beta="learn", random_state=0, similarity=similarity)
     unit, scaled = ModernHopfieldClassifier(**params), ModernHopfieldClassifier(**params)
     for rows in [y == 0, y == 1, y == 2, slice(None, None, 7)]:
         unit.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
@@ -762,6 +765,8 @@ def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent):
     np.testing.assert_allclose(scaled.patterns_, unit.patterns_ * s, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(scaled.predict(X * s), unit.predict(X))
     assert unit.score(X, y) > 0.95
+    if similarity == "manhattan":
+        np.testing.assert_allclose(scaled.beta_, unit.beta_ / s, rtol=1e-12)
 
 
 # -- similarity="manhattan": z = -||W q - W x||_1, subgradient sign ----------------------
