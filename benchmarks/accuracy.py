@@ -413,6 +413,12 @@ def merge(path, harness, data):
         harness += ("; merged with the run of " + str(env.get("date_utc")) + " (commit "
                     + str(env.get("commit")) + "): "
                     + ", ".join(parts + [f"part 1 column {c!r}" for c in columns]))
+        earlier = prev.get("merged_from")
+        if earlier and (parts or columns):
+            harness += ("; that run kept from the run of " + str(earlier["date_utc"])
+                        + " (commit " + str(earlier["commit"]) + "): "
+                        + ", ".join(earlier["parts"] + [
+                            f"part 1 column {c!r}" for c in earlier["classification_columns"]]))
     return harness, data
 
 
