@@ -9,8 +9,9 @@ key/query projection of a Hopfield layer): cues and patterns are compared as
 :class:`~skhopfield._core.scoring.ModernMemory` (``u . v_mu - ||v_mu||^2 / 2``
 for ``"euclidean"``, ``u . v_mu`` for ``"dot"``, the dot product of unit
 vectors for ``"cosine"``, ``-||u - v_mu||_1`` for ``"manhattan"``, whose
-gradient is taken with the subgradient ``sign(0) = 0`` of ``|.|``), and the class probabilities of a cue are its
-attention summed per class, ``p_c(q) = sum_{mu in c} softmax(beta z)_mu``.
+gradient is taken with the subgradient ``sign(0) = 0`` of ``|.|``), and the
+class probabilities of a cue are its attention summed per class, ``p_c(q) =
+sum_{mu in c} softmax(beta z)_mu``.
 
 The loss is the mean cross-entropy of those probabilities on labelled rows
 ``(q_i, y_i)``, ``L = -1/n sum_i log p_{y_i}(q_i)``.  Its gradient with respect to the
@@ -626,11 +627,15 @@ class MappedMemory(ModernMemory):
     combinations of the scaled patterns and are not rescaled, exactly as
     :class:`ModernMemory` treats ``"cosine"`` without a map.
 
+    With ``"manhattan"`` the scores are ``-||W xi - W x^mu||_1`` and the
+    update step is the same convex combination; it descends no known energy
+    (the estimators refuse :meth:`energy` for it).
+
     Parameters
     ----------
     patterns : ndarray of shape (P, N)
     components : ndarray of shape (K, N)
-    similarity : {"dot", "euclidean", "cosine"}
+    similarity : {"dot", "euclidean", "cosine", "manhattan"}
     """
 
     def __init__(self, patterns, components, similarity, dtype=None, frame_=None):
