@@ -32,13 +32,25 @@ predicted label.  1-NN (Hamming) is the reference.
 ``"cosine"`` and ``"manhattan"`` similarities (beta searched) to part 1.
 
 ``--separations`` adds the separations other than softmax: to part 1,
-sparsemax, entmax (alpha 1.5) and the manhattan similarity with sparsemax
-(beta searched over a grid reaching 100x smaller values: a sparse
-separation keeps the patterns within ``1 / (beta (alpha - 1))`` of the best
-score, so it needs smaller ``beta`` for the same breadth of vote) and
-``"max"`` (no search: 1-nearest-neighbour); to part 3, learned memories
-trained on the sparsemax and entmax Fenchel-Young losses (prototypes
-searched, ``beta="learn"``).
+sparsemax, entmax (alpha 1.5), polynomial (order 3) and the manhattan
+similarity with sparsemax (beta searched over a grid reaching 100x smaller
+values: a sparse separation keeps the patterns within ``1 / (beta (alpha -
+1))`` of the best score, so it needs smaller ``beta`` for the same breadth
+of vote) and ``"max"`` (no search: 1-nearest-neighbour); to part 3, learned
+memories trained on the sparsemax, entmax 1.5 and polynomial (order 3)
+Fenchel-Young losses (prototypes searched, ``beta="learn"``), on the
+``"max"`` one (prototypes searched, ``beta="auto"``: for ``"max"`` the loss
+only scales with ``beta``, which learning would shrink to its bound), and
+the manhattan similarity (softmax; prototypes searched, ``beta="learn"``,
+at most ``--manhattan-fit-iter`` L-BFGS-B iterations: its nonsmooth
+objective converges slowly, and on digits 150 iterations measured the
+accuracy of 300).
+
+``--learned-prototypes`` replaces part 3's grid of ``prototypes_per_class``.
+``--merge`` keeps what the existing ``--json`` holds and replaces only the
+parts run now (in part 1, only the columns run now: e.g. ``--no-binary``
+keeps the binary memories' columns of the earlier run; the earlier run's
+date and commit are recorded under ``merged_from``).
 
 Part 3 (``--learned``; ``--learned-only`` runs it alone), learned memories
 (prototypes learned by gradient descent), same outer folds and inner search as part 1, on digits, wine,
@@ -168,6 +180,7 @@ def classification(args):
         for label, params in (
             ("sparsemax", {"separation": "sparsemax"}),
             ("entmax 1.5", {"separation": "entmax"}),
+            ("polynomial 3", {"separation": "polynomial", "separation_order": 3}),
             ("manhattan sparsemax", {"separation": "sparsemax", "similarity": "manhattan"}),
         ):
             searched[f"Modern {label} (beta)"] = (
@@ -204,27 +217,34 @@ def classification(args):
 
 
 def learned(args):
+    grid = {"prototypes_per_class": args.learned_prototypes}
     searched = {
         "Modern learned (k, beta learn)": (
             ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
-            {"prototypes_per_class": LEARNED_PROTOTYPES}),
-        "GLVQ (k)": (GLVQClassifier(random_state=0),
-                     {"prototypes_per_class": LEARNED_PROTOTYPES}),
+            grid),
+        "GLVQ (k)": (GLVQClassifier(random_state=0), grid),
         "KNN (n_neighbors)": (KNeighborsClassifier(), {"n_neighbors": NEIGHBORS}),
         "Modern all rows (beta grid)": (ModernHopfieldClassifier(), {"beta": BETAS}),
     }
     if args.separations:
-        for label, params in (("sparsemax", {"separation": "sparsemax"}),
-                              ("entmax 1.5", {"separation": "entmax"})):
-            searched[f"Modern learned {label} (k, beta learn)"] = (
-                ModernHopfieldClassifier(beta="learn", prototypes_per_class=1,
-                                         random_state=0, **params),
-                {"prototypes_per_class": LEARNED_PROTOTYPES})
+        for label, params in (
+            ("sparsemax", {"separation": "sparsemax", "beta": "learn"}),
+            ("entmax 1.5", {"separation": "entmax", "beta": "learn"}),
+            ("polynomial 3", {"separation": "polynomial", "separation_order": 3,
+                              "beta": "learn"}),
+            ("max", {"separation": "max"}),
+            ("manhattan", {"similarity": "manhattan", "beta": "learn",
+                           "max_fit_iter": args.manhattan_fit_iter}),
+        ):
+            beta = "beta learn" if params.get("beta") == "learn" else "beta auto"
+            searched[f"Modern learned {label} (k, {beta})"] = (
+                ModernHopfieldClassifier(prototypes_per_class=1, random_state=0, **params),
+                grid)
     if args.map:
         searched["Modern learned + map (k, n_components)"] = (
             ModernHopfieldClassifier(beta="learn", prototypes_per_class=1, random_state=0),
-            {"prototypes_per_class": LEARNED_PROTOTYPES, "n_components": ["half", None]})
-    print(f"\nlearned memories: prototypes_per_class grid {LEARNED_PROTOTYPES} (ours, "
+            {**grid, "n_components": ["half", None]})
+    print(f"\nlearned memories: prototypes_per_class grid {args.learned_prototypes} (ours, "
           f"beta='learn'; GLVQ), n_neighbors grid {NEIGHBORS}; inner folds {args.inner}; "
           "mean ± std over the 5 outer folds")
     names = list(searched) + ["Modern all rows, beta learn (LOO)"]
@@ -306,6 +326,11 @@ def main():
     parser.add_argument("--learned-only", action="store_true")
     parser.add_argument("--map", action="store_true")
     parser.add_argument("--learned-datasets", nargs="+", default=list(LEARNED_DATASETS))
+    parser.add_argument("--learned-prototypes", type=int, nargs="+",
+                        default=LEARNED_PROTOTYPES)
+    parser.add_argument("--manhattan-fit-iter", type=int, default=150)
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the parts (and part 1 columns) of --json not run now")
     parser.add_argument("--quick", action="store_true",
                         help="digits and wine; 1 and 10 digits per class in part 2")
     parser.add_argument("--json", default=None)
@@ -321,9 +346,22 @@ def main():
         f"wrapped in GridSearchCV with {args.inner} inner folds; binary memories with "
         f"fixed settings (max_iter={MAX_ITER}) unless --search-binary; no timing"
     )
+    if args.learned or args.learned_only:
+        harness += (
+            f"; part 3 on {', '.join(args.learned_datasets)}: prototypes_per_class "
+            f"searched over {list(args.learned_prototypes)}"
+            + (f", the manhattan memory trained for at most {args.manhattan_fit_iter} "
+               "L-BFGS-B iterations" if args.separations else "")
+        )
     print(harness_line(harness))
     data = {"inner_folds": args.inner, "grids": {
         "beta": BETAS, "n_neighbors": NEIGHBORS, "prototypes_per_class": PROTOTYPES}}
+    if args.separations:
+        data["grids"]["beta_sparse"] = SPARSE_BETAS
+    if args.learned or args.learned_only:
+        data["grids"]["learned_prototypes_per_class"] = list(args.learned_prototypes)
+        if args.separations:
+            data["grids"]["manhattan_max_fit_iter"] = args.manhattan_fit_iter
     if args.learned_only:
         data["learned"] = learned(args)
     else:
@@ -335,7 +373,53 @@ def main():
             data["learned"] = learned(args)
     path = args.json or ("benchmarks/results/accuracy_quick.json" if args.quick
                          else "benchmarks/results/accuracy.json")
+    if args.merge:
+        harness, data = merge(path, harness, data)
     write_results(path, "accuracy", harness, data)
+
+
+def merge(path, harness, data):
+    """``(harness, data)`` with what ``path`` already holds and this run did
+    not redo: whole parts, and in part 1 the columns not run now (the outer
+    folds are seeded, so the columns are scored on the same folds)."""
+    import json
+    import os
+
+    if not os.path.exists(path):
+        return harness, data
+    with open(path) as f:
+        old = json.load(f)
+    prev, env = old["data"], old["environment"]
+    kept = [k for k in prev if k not in data and k != "merged_from"]
+    for key in kept:
+        data[key] = prev[key]
+    data["grids"] = {**prev.get("grids", {}), **data["grids"]}
+    new, before = data.get("classification"), prev.get("classification")
+    columns = []
+    if new and before and "classification" not in kept:
+        columns = [m for m in before["models"] if m not in new["models"]]
+        new["models"] += columns
+        for d, entry in new["datasets"].items():
+            old_scores = before["datasets"].get(d, {}).get("scores", {})
+            for m in columns:
+                if m in old_scores:
+                    entry["scores"][m] = old_scores[m]
+    parts = [k for k in ("classification", "completion", "learned") if k in kept]
+    if parts or columns:
+        data["merged_from"] = {"date_utc": env.get("date_utc"), "commit": env.get("commit"),
+                               "parts": parts, "classification_columns": columns,
+                               "harness": old.get("harness"),
+                               "earlier": prev.get("merged_from")}
+        harness += ("; merged with the run of " + str(env.get("date_utc")) + " (commit "
+                    + str(env.get("commit")) + "): "
+                    + ", ".join(parts + [f"part 1 column {c!r}" for c in columns]))
+        earlier = prev.get("merged_from")
+        if earlier and (parts or columns):
+            harness += ("; that run kept from the run of " + str(earlier["date_utc"])
+                        + " (commit " + str(earlier["commit"]) + "): "
+                        + ", ".join(earlier["parts"] + [
+                            f"part 1 column {c!r}" for c in earlier["classification_columns"]]))
+    return harness, data
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD_FREE = ["accuracy", "capacity"]
 TIMINGS = ["predict_vs_knn", "dense_vs_knn"]
+#: The arguments ``--run`` passes, beyond ``--json`` (and ``--quick``): what
+#: the documentation's tables show.
+RUN_ARGS = {
+    "accuracy": ["--separations", "--learned", "--learned-datasets", "digits", "wine",
+                 "breast_cancer", "--learned-prototypes", "1", "5"],
+}
 
 
 def run(names, results_dir, quick):
@@ -45,6 +51,7 @@ def run(names, results_dir, quick):
     for name in names:
         cmd = [sys.executable, os.path.join("benchmarks", f"{name}.py"),
                "--json", os.path.relpath(os.path.join(results_dir, f"{name}.json"), ROOT)]
+        cmd += RUN_ARGS.get(name, [])
         if quick:
             cmd.append("--quick")
         print("$", " ".join(cmd), flush=True)
@@ -118,6 +125,37 @@ ACCURACY_SHOWN = [
     ("Hopfield hebbian", "HopfieldMemory, Hebbian (binarized)"),
 ]
 
+# Table only (not drawn): the other separations and similarities, when run
+# (``accuracy.py --separations`` / ``--similarities``).
+ACCURACY_TABLE_ONLY = [
+    ("Modern sparsemax (beta)", "ModernHopfieldClassifier, sparsemax, beta searched"),
+    ("Modern entmax 1.5 (beta)", "ModernHopfieldClassifier, entmax 1.5, beta searched"),
+    ("Modern polynomial 3 (beta)",
+     "ModernHopfieldClassifier, polynomial order 3, beta searched"),
+    ("Modern max (1-NN)", "ModernHopfieldClassifier, max (1-nearest neighbour)"),
+    ("Modern manhattan sparsemax (beta)",
+     "ModernHopfieldClassifier, manhattan, sparsemax, beta searched"),
+    ("Modern dot (beta)", "ModernHopfieldClassifier, dot, beta searched"),
+    ("Modern cosine (beta)", "ModernHopfieldClassifier, cosine, beta searched"),
+    ("Modern manhattan (beta)", "ModernHopfieldClassifier, manhattan, beta searched"),
+]
+
+# Part 3 (learned memories), in this order when present.
+LEARNED_SHOWN = [
+    ("Modern learned (k, beta learn)", "learned prototypes, softmax"),
+    ("Modern learned sparsemax (k, beta learn)", "learned prototypes, sparsemax"),
+    ("Modern learned entmax 1.5 (k, beta learn)", "learned prototypes, entmax 1.5"),
+    ("Modern learned polynomial 3 (k, beta learn)",
+     "learned prototypes, polynomial order 3"),
+    ("Modern learned max (k, beta auto)", "learned prototypes, max (beta auto)"),
+    ("Modern learned manhattan (k, beta learn)", "learned prototypes, manhattan, softmax"),
+    ("Modern learned + map (k, n_components)", "learned prototypes and map, softmax"),
+    ("Modern all rows (beta grid)", "every row stored, beta searched"),
+    ("Modern all rows, beta learn (LOO)", "every row stored, beta learned (leave one out)"),
+    ("GLVQ (k)", "GLVQ, prototypes searched"),
+    ("KNN (n_neighbors)", "KNN, k searched"),
+]
+
 
 def write_summary(out, name, lines):
     """An rst bullet list of what the figure shows, written from the numbers."""
@@ -146,10 +184,23 @@ def render_accuracy(plt, record, out):
                 f"{100 * sc['Modern default']:.1f}%; best of all: {rst_escape(best)} "
                 f"({100 * sc[best]:.1f}%)."
             )
+        seps = [(k, v) for k, v in ACCURACY_TABLE_ONLY if k in cls["models"]]
+        if seps:
+            for d, entry in cls["datasets"].items():
+                sc = {k: mean_std(v)[0] for k, v in entry["scores"].items()}
+                summary.append(
+                    f"{d}, other separations and similarities against softmax "
+                    f"({100 * sc['Modern (beta)']:.1f}%): "
+                    + ", ".join(f"{rst_escape(k[len('Modern '):])} {100 * sc[k]:.1f}%"
+                                for k, _ in seps) + ".")
         write_summary(out, "accuracy", summary)
         datasets = list(cls["datasets"])
         shown = [(k, v) for k, v in ACCURACY_SHOWN if k in cls["models"]]
         cells = {}
+        for key, label in seps:
+            cells[label] = [
+                "{:.3f} ± {:.3f}".format(*mean_std(cls["datasets"][d]["scores"][key]))
+                for d in datasets]
         fig, ax = plt.subplots(figsize=(8, 5.4))
         width = 0.8 / len(shown)
         for j, (key, label) in enumerate(shown):
@@ -170,8 +221,12 @@ def render_accuracy(plt, record, out):
         fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncol=2, loc="lower center")
         fig.savefig(os.path.join(out, "accuracy.png"), dpi=110)
         plt.close(fig)
+        order = [v for _, v in shown] + [v for _, v in seps]
         write_csv(os.path.join(out, "accuracy.csv"), ["model"] + datasets,
-                  [[label] + c for label, c in cells.items()])
+                  [[label] + cells[label] for label in order])
+    lrn = data.get("learned")
+    if lrn:
+        render_learned(lrn, data.get("grids", {}), out)
     comp = data.get("completion")
     if comp:
         ks = comp["per_class"]
@@ -211,6 +266,27 @@ def render_accuracy(plt, record, out):
                         for m in sorted(lab, key=lambda m: -lab[m])),
         ]
         write_summary(out, "completion", summary)
+
+
+def render_learned(lrn, grids, out):
+    """Part 3 of accuracy.py: a table (``learned.csv``) and a summary."""
+    datasets = list(lrn)
+    models = [(k, v) for k, v in LEARNED_SHOWN if all(k in lrn[d] for d in datasets)]
+    rows = [[label] + ["{:.3f} ± {:.3f}".format(*mean_std(lrn[d][key])) for d in datasets]
+            for key, label in models]
+    write_csv(os.path.join(out, "learned.csv"), ["model"] + datasets, rows)
+    summary = []
+    grid = grids.get("learned_prototypes_per_class")
+    if grid:
+        summary.append(f"prototypes per class searched over {grid}.")
+    for d in datasets:
+        sc = {k: mean_std(lrn[d][k])[0] for k, _ in models}
+        best = max(sc, key=sc.get)
+        label = dict(models)[best]
+        summary.append(f"{d}: best {rst_escape(label)} ({100 * sc[best]:.1f}%); "
+                       + "; ".join(f"{rst_escape(v)} {100 * sc[k]:.1f}%"
+                                   for k, v in models if k != best) + ".")
+    write_summary(out, "learned", summary)
 
 
 def render_speed(plt, record, out):

@@ -19,7 +19,7 @@ from ._batch import report
 from ._core import learned
 from ._core.loo import duplicate_groups
 from ._core.namespace import _device, _hi, _is_host, _ldexp, _move, _ns
-from ._core.scoring import frame, unit_rows
+from ._core.scoring import ModernMemory, frame, unit_rows
 from ._modern_base import (
     AUTO_BETA_SCALE,
     _BaseModernMemory,
@@ -80,7 +80,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         patterns rescaled by a power of two (see Notes), so it is exact at
         any scale float64 holds; when all stored patterns are equal (``v =
         0``, every pattern scores the same) it falls back to ``beta_ = 1``.
-    similarity : {"euclidean", "dot", "cosine"}, default="euclidean"
+    similarity : {"euclidean", "dot", "cosine", "manhattan"}, default="euclidean"
         How a state is compared with the stored patterns inside the softmax.
 
         - ``"euclidean"``: ``z_mu = -||x^mu - xi||^2 / 2`` (up to a term
@@ -103,9 +103,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         - ``"manhattan"``: ``z_mu = -||x^mu - xi||_1`` (Universal Hopfield
           Networks, Millidge et al. 2022), scored tile by tile; with every
           ``separation``.  Its update descends no known energy, so
-          :meth:`energy` refuses it; sparse stored patterns are densified;
-          not learned.
-          ``beta="auto"`` divides by twice the total mean absolute deviation.
+          :meth:`energy` refuses it; sparse stored patterns are densified.
+          Learned memories train on the same scores (``-||W xi - W
+          x^mu||_1``, subgradient ``sign``).  ``beta="auto"`` divides by
+          twice the total mean absolute deviation.
     separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
             default="softmax"
         The map from the scaled scores ``s = beta z`` to attention weights:
@@ -176,7 +177,10 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         Without it the training set, once separable, drives ``beta`` and the
         prototypes apart without bound and accuracy drops (breast cancer,
         5-fold, one prototype per class: 95.4% with ``alpha=0``, 98.2% with
-        the default).  Ignored with ``prototypes_per_class=None``, whose
+        the default).  For ``"manhattan"``, whose logits are
+        ``-beta ||W (xi - x^mu)||_1``, it is ``alpha / 2 * mean_mu
+        ||beta W (x^mu - m)||_1^2`` (already scale-free; it depends on
+        ``beta W`` only).  Ignored with ``prototypes_per_class=None``, whose
         leave-one-out loss is already a held-out one.
     max_fit_iter : int, default=1000
         Iteration limit of the L-BFGS-B training of a learned memory; a
@@ -408,9 +412,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     mapped patterns, so the CCCP argument holds and no update step raises
     it.  ``tol`` is then compared with the input-space step.  For
     ``"cosine"`` the cue is scaled so that ``W xi`` has unit norm before the
-    first step.  Training runs in the batch's own frame (centered for
-    ``"euclidean"``, scaled by a power of two, exactly), so data scaled by
-    a power of two (any that float64 holds) train exactly as at scale 1:
+    first step.  With ``"manhattan"`` the scores are ``-||W xi - W
+    x^mu||_1`` and the gradient uses the subgradient ``sign`` of ``|.|``
+    (0 at 0); L-BFGS-B on this nonsmooth objective stops at ``fit_tol`` or
+    ``max_fit_iter`` as elsewhere, and a result worse than the start is
+    never kept.  Training runs in the batch's own frame (centered for
+    ``"euclidean"`` and ``"manhattan"``, scaled by a power of two,
+    exactly), so data scaled by a power of two (any that float64 holds)
+    train exactly as at scale 1:
     the same memory, scaled, ``beta_`` following the scale as ``"auto"``
     does, and the same predictions.  At other scales training starts from
     the same point (k-means, PCA and ``"auto"`` follow the scale) but the
@@ -788,12 +797,6 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                     f"{time.perf_counter() - start:.2f} s",
                 )
 
-        if self.similarity == "manhattan":
-            raise ValueError(
-                "Learned memories (prototypes_per_class, beta='learn', "
-                "n_components) train with 'euclidean', 'dot' or 'cosine' "
-                "similarity; similarity='manhattan' stores rows only."
-            )
         if self.n_components is not None:
             if self.n_components > X.shape[1]:
                 raise ValueError(
@@ -824,6 +827,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             np.asarray(framed, dtype=np.float64), "dot" if cosine else self.similarity
         )
         kb = 0 if cosine else k
+        # scores scale as the data squared ("manhattan": as the data), beta
+        # as their inverse
+        power = 1 if self.similarity == "manhattan" else 2
         Xf = learned.to_frame(X, center0, k)
         y_idx = np.searchsorted(classes, y)
         rng = check_random_state(self.random_state)
@@ -847,10 +853,14 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
                 mapped = Xf if components is None else Xf @ components.T
                 if self.similarity == "cosine":
                     mapped = unit_rows(mapped)
-                total_var = float(np.var(mapped, axis=0).sum())
+                if self.similarity == "manhattan":  # as "auto" stored
+                    spread = ModernMemory(mapped, "manhattan", frame_=(None, 0))
+                    total_var = spread.score_spread()
+                else:
+                    total_var = float(np.var(mapped, axis=0).sum())
                 beta = AUTO_BETA_SCALE / total_var if total_var > 0 else 1.0
             else:
-                beta = float(_ldexp(float(self.beta), 2 * kb))
+                beta = float(_ldexp(float(self.beta), power * kb))
             self_index = np.arange(len(Xf)) if store_rows else None
         else:
             components = getattr(self, "components_", None)
@@ -860,9 +870,9 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             v_idx = np.searchsorted(classes, self.pattern_labels_)
             if isinstance(self.beta, str):
                 # the current internal beta, moved from the memory's frame
-                beta = float(_ldexp(self._scaled_beta, 2 * (kb - self._memory.exponent)))
+                beta = float(_ldexp(self._scaled_beta, power * (kb - self._memory.exponent)))
             else:
-                beta = float(_ldexp(float(self.beta), 2 * kb))
+                beta = float(_ldexp(float(self.beta), power * kb))
             if store_rows:
                 # Every stored row is the memory: beta and W train on the
                 # leave-one-out loss of all of them, old and new (warm start).
@@ -925,7 +935,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
             max_iter=self.max_fit_iter,
             tol=self.fit_tol,
             alpha=0.0 if store_rows else self.alpha,
-            center=center if self.similarity == "euclidean" else None,
+            center=center if self.similarity in ("euclidean", "manhattan") else None,
             scale=scale if scale > 0 else 1.0,
             callback=progress if self.verbose >= 2 else None,
             separation=self._separation(),
@@ -950,8 +960,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         self.classes_ = classes
         # beta in the data's units (inf or 0 beyond float64's range, as for
         # "auto"), and exactly in the memory's frame for the computations
-        self.beta_ = float(_ldexp(beta, -2 * kb))
-        self._scaled_beta = float(_ldexp(beta, 2 * (memory.exponent - kb)))
+        self.beta_ = float(_ldexp(beta, -power * kb))
+        self._scaled_beta = float(_ldexp(beta, power * (memory.exponent - kb)))
         self.max_norm_ = memory.data_max_norm
         _check_magnitude(memory, 1.0, self._scaled_beta, memory.aug)
         self.n_iter_ = max(n_iter, 1)

@@ -40,6 +40,8 @@ def _ref_logits(q, V, beta, similarity, W):
     z = v @ u
     if similarity == "euclidean":
         z = -0.5 * ((v - u) ** 2).sum(axis=1)
+    if similarity == "manhattan":
+        z = -np.abs(v - u).sum(axis=1)
     return beta * z
 
 
@@ -90,7 +92,7 @@ def test_loss_matches_a_per_row_reference(seed, similarity, mapped, loo, beta, s
     np.testing.assert_allclose(loss, expected, rtol=1e-9, atol=1e-12)
 
 
-def _flat(Q, y, V, vy, W, similarity, loo, learn_patterns):
+def _flat(Q, y, V, vy, W, similarity, loo, learn_patterns, separation=None):
     """Loss and gradient as functions of one flat vector (patterns, map, log beta)."""
     shapes = [V.shape if learn_patterns else (0,), (0,) if W is None else W.shape, (1,)]
     sizes = [int(np.prod(s)) for s in shapes]
@@ -106,6 +108,7 @@ def _flat(Q, y, V, vy, W, similarity, loo, learn_patterns):
         return core.cross_entropy(
             Q, y, Q if loo else Vt, vy, beta, components=Wt, similarity=similarity,
             self_index=np.arange(len(Q)) if loo else None, working_memory=1e-4,
+            separation=separation,
         )
 
     def f(theta):
@@ -340,6 +343,8 @@ def _ref_proba(est, X):
     z = cues @ keys.T
     if est.similarity == "euclidean":
         z = z - 0.5 * (keys**2).sum(axis=1)
+    if est.similarity == "manhattan":
+        z = -np.abs(cues[:, None, :] - keys[None, :, :]).sum(axis=2)
     s = softmax(est.beta_ * z, axis=1)
     onehot = est.pattern_labels_[:, None] == est.classes_[None, :]
     return s @ onehot
@@ -448,17 +453,18 @@ def test_n_components_larger_than_n_features_is_refused():
         ModernHopfieldClassifier(n_components=7).fit(X, y)
 
 
-def test_learned_beta_improves_the_leave_one_out_likelihood():
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan"])
+def test_learned_beta_improves_the_leave_one_out_likelihood(similarity):
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
-    auto = ModernHopfieldClassifier().fit(X, y)
-    learned = ModernHopfieldClassifier(beta="learn").fit(X, y)
+    auto = ModernHopfieldClassifier(similarity=similarity).fit(X, y)
+    learned = ModernHopfieldClassifier(beta="learn", similarity=similarity).fit(X, y)
     np.testing.assert_array_equal(learned.patterns_, X)  # every row stored
-    at = [_ref_loss(X, y, X, y, b, "euclidean", loo=True) for b in (auto.beta_, learned.beta_)]
+    at = [_ref_loss(X, y, X, y, b, similarity, loo=True) for b in (auto.beta_, learned.beta_)]
     assert at[1] < at[0]
     # a stationary point in beta: nearby values are no better
     for f in (0.9, 1.1):
-        assert at[1] <= _ref_loss(X, y, X, y, learned.beta_ * f, "euclidean", loo=True)
+        assert at[1] <= _ref_loss(X, y, X, y, learned.beta_ * f, similarity, loo=True)
 
 
 def test_leave_one_out_training_is_bounded_by_working_memory():
@@ -743,13 +749,15 @@ def test_training_at_other_scales_agrees_to_the_tolerance(similarity, scale):
     )
 
 
+@pytest.mark.parametrize("similarity", ["euclidean", "manhattan"])
 @pytest.mark.parametrize("exponent", [-480, 480])
-def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent):
+def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent, similarity):
     # batches, memory and rehearsal rows share one power-of-two frame
+    # (manhattan: beta follows the scale as 2**-e, not 4**-e)
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
     s = 2.0**exponent
-    params = dict(prototypes_per_class=2, beta="learn", random_state=0)
+    params = dict(prototypes_per_class=2, beta="learn", random_state=0, similarity=similarity)
     unit, scaled = ModernHopfieldClassifier(**params), ModernHopfieldClassifier(**params)
     for rows in [y == 0, y == 1, y == 2, slice(None, None, 7)]:
         unit.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
@@ -757,3 +765,202 @@ def test_partial_fit_streams_follow_the_scale_of_the_data_exactly(exponent):
     np.testing.assert_allclose(scaled.patterns_, unit.patterns_ * s, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(scaled.predict(X * s), unit.predict(X))
     assert unit.score(X, y) > 0.95
+    if similarity == "manhattan":
+        np.testing.assert_allclose(scaled.beta_, unit.beta_ / s, rtol=1e-12)
+
+
+# -- similarity="manhattan": z = -||W q - W x||_1, subgradient sign ----------------------
+def _far_from_kinks(Q, V, W, loo):
+    """The smallest |u_j - v_j| over cue-pattern pairs (pairs left out excluded)."""
+    U, K = (Q, V) if W is None else (Q @ W.T, V @ W.T)
+    D = np.abs(U[:, None, :] - K[None, :, :])
+    if loo:
+        D[np.arange(len(Q)), np.arange(len(Q))] = np.inf
+    return D.min()
+
+
+@FEW
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    mapped=st.booleans(),
+    loo=st.booleans(),
+    beta=st.floats(1e-3, 30.0),
+    scale=st.sampled_from([0.1, 1.0, 3.0]),
+)
+def test_manhattan_loss_matches_a_per_row_reference(seed, mapped, loo, beta, scale):
+    Q, y, V, vy, W = _problem(seed, scale=scale)
+    W = W if mapped else None
+    if loo:
+        V, vy = Q, y
+    loss = core.cross_entropy(
+        Q, y, V, vy, beta, components=W, similarity="manhattan",
+        self_index=np.arange(len(Q)) if loo else None,
+    )[0]
+    expected = _ref_loss(Q, y, V, vy, beta, "manhattan", W, loo)
+    np.testing.assert_allclose(loss, expected, rtol=1e-9, atol=1e-12)
+
+
+@settings(FEW, max_examples=12)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    mapped=st.booleans(),
+    loo=st.booleans(),
+    log_beta=st.floats(-3.0, 1.0),
+    separation=st.sampled_from([None, "sparsemax", "entmax"]),
+)
+def test_manhattan_gradient_matches_finite_differences(seed, mapped, loo, log_beta, separation):
+    # Away from the kinks of |.| (no coordinate difference within 1e-3 of 0,
+    # steps of 1e-6) the loss is differentiable and the subgradient is the
+    # gradient; the separations' Fenchel-Young losses are smooth in the scores.
+    from hypothesis import assume
+
+    from skhopfield._core.separation import make_separation
+
+    Q, y, V, vy, W = _problem(seed)
+    W = W if mapped else None
+    if loo:
+        V, vy = Q, y
+    assume(_far_from_kinks(Q, V, W, loo) > 1e-3)
+    sep = None if separation is None else make_separation(separation)
+    f, g, theta = _flat(Q, y, V, vy, W, "manhattan", loo, not loo, separation=sep)
+    theta[-1] = log_beta
+    assert check_grad(f, g, theta, epsilon=1e-7) <= 1e-4 * (1 + np.linalg.norm(g(theta)))
+    h = 1e-6
+    numeric = np.array([
+        (f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)
+    ])
+    np.testing.assert_allclose(g(theta), numeric, rtol=1e-5, atol=1e-7)
+
+
+@FEW
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    mapped=st.booleans(),
+    log_beta=st.floats(-3.0, 2.0),
+    alpha=st.floats(1e-4, 1.0),
+    log_s=st.floats(-3.0, 3.0),
+)
+def test_manhattan_penalty_value_gradient_and_invariance(seed, mapped, log_beta, alpha, log_s):
+    from hypothesis import assume
+
+    Q, y, V, vy, W = _problem(seed)
+    W = W if mapped else None
+    center = Q.mean(axis=0)
+    beta = np.exp(log_beta)
+    kw = dict(similarity="manhattan", center=center, scale=2.5, alpha=alpha)
+    value, gV, gW, gb = core.penalty(V, beta, components=W, **kw)
+    # the formula, one pattern at a time: the squared logit at the center
+    M = np.eye(V.shape[1]) if W is None else W
+    logits = [beta * np.abs(M @ (v - center)).sum() for v in V]
+    np.testing.assert_allclose(value, alpha / 2 * np.mean(np.square(logits)), rtol=1e-12)
+    assume(np.abs((V - center) @ M.T).min() > 1e-3)
+
+    def f(theta):
+        Vt = theta[: V.size].reshape(V.shape)
+        Wt = None if W is None else theta[V.size : -1].reshape(W.shape)
+        return core.penalty(Vt, np.exp(theta[-1]), components=Wt, **kw)[0]
+
+    theta = np.concatenate([V.ravel()] + ([] if W is None else [W.ravel()]) + [[log_beta]])
+    grad = np.concatenate([gV.ravel()] + ([] if W is None else [gW.ravel()]) + [[gb]])
+    h = 1e-6
+    numeric = np.array([
+        (f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)
+    ])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7 * (1 + abs(value)))
+    if W is not None:
+        # (W, beta) -> (s W, beta / s) leaves the manhattan logits and the
+        # penalty alone
+        s = np.exp(log_s)
+        base = core.cross_entropy(Q, y, V, vy, beta, components=W, similarity="manhattan")[0]
+        moved = core.cross_entropy(
+            Q, y, V, vy, beta / s, components=s * W, similarity="manhattan"
+        )[0]
+        np.testing.assert_allclose(moved, base, rtol=1e-9)
+        r1 = core.penalty(V, beta / s, components=s * W, **kw)[0]
+        np.testing.assert_allclose(r1, value, rtol=1e-9)
+
+
+@pytest.mark.parametrize("separation", [None, "sparsemax"])
+def test_manhattan_training_terminates_and_lowers_the_objective(separation):
+    from skhopfield._core.separation import make_separation
+
+    sep = None if separation is None else make_separation(separation)
+    Q, y, V, vy, W = _problem(3, n=80)
+    kw = dict(similarity="manhattan", separation=sep)
+    pkw = dict(center=Q.mean(axis=0), alpha=1e-3)
+
+    def objective(V, W, beta):
+        return (core.cross_entropy(Q, y, V, vy, beta, components=W, **kw)[0]
+                + core.penalty(V, beta, components=W, similarity="manhattan", **pkw)[0])
+
+    for max_iter in (3, 1000):
+        V1, W1, beta, n_iter, _ = core.train(
+            Q, y, V, vy, 0.5, components=W, max_iter=max_iter, **kw, **pkw
+        )
+        assert n_iter <= max_iter
+        assert objective(V1, W1, beta) < objective(V, W, 0.5)
+
+
+def _tailed(n, seed):
+    """Two classes of 2-d points; 10% of class 0 far out along x, which
+    pulls its mean (the k-means start of one prototype) toward class 1."""
+    rng = np.random.default_rng(seed)
+    X0 = rng.standard_normal((n, 2)) * [1.0, 0.5]
+    X0[: n // 10, 0] += 30.0
+    X1 = rng.standard_normal((n, 2)) * [1.0, 0.5] + [4.0, 0.0]
+    return np.vstack([X0, X1]), np.repeat([0, 1], n)
+
+
+@pytest.mark.parametrize("separation", ["softmax", "sparsemax"])
+def test_manhattan_learning_beats_its_k_means_start(separation):
+    X, y = _tailed(200, 0)
+    Xt, yt = _tailed(400, 1)
+    est = ModernHopfieldClassifier(
+        similarity="manhattan", prototypes_per_class=1, separation=separation,
+        random_state=0,
+    ).fit(X, y)
+    # the start: the class means (k-means of one centre), the "auto" beta
+    start = ModernHopfieldClassifier(similarity="manhattan", separation=separation).fit(
+        np.array([X[y == 0].mean(0), X[y == 1].mean(0)]), [0, 1]
+    )
+    acc_start, acc = start.score(Xt, yt), est.score(Xt, yt)
+    # (the far 5% of the rows are lost to one prototype per class)
+    assert acc > acc_start + 0.05
+    assert acc > 0.9
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_manhattan_learned_memory_reads_out_with_manhattan_scores(n_components):
+    X, y = _blobs()
+    est = ModernHopfieldClassifier(
+        prototypes_per_class=2, n_components=n_components, similarity="manhattan",
+        beta="learn", random_state=0,
+    ).fit(X, y)
+    assert est.patterns_.shape == (6, 6)
+    assert est.score(X, y) > 0.9
+    Q = X[:20] + 0.3
+    proba = _ref_proba(est, Q)
+    np.testing.assert_allclose(est.predict_proba(Q), proba, atol=1e-10)
+    # transform: one step, the attention over the input-space patterns
+    W, V = getattr(est, "components_", None), est.patterns_
+    cues, keys = (Q, V) if W is None else (Q @ W.T, V @ W.T)
+    s = softmax(-est.beta_ * np.abs(cues[:, None] - keys[None]).sum(2), axis=1)
+    np.testing.assert_allclose(est.transform(Q), s @ V, atol=1e-10)
+
+
+@pytest.mark.parametrize("exponent", [-480, 20, 480])
+def test_manhattan_training_follows_the_scale_of_the_data_exactly(exponent):
+    # scores scale as the data: beta as 2**-e
+    X, y = _blobs(150)
+    s = 2.0**exponent
+    params = dict(
+        prototypes_per_class=2, beta="learn", similarity="manhattan", random_state=0,
+        max_fit_iter=20,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        unit = ModernHopfieldClassifier(**params).fit(X, y)
+        big = ModernHopfieldClassifier(**params).fit(X * s, y)
+    np.testing.assert_allclose(big.patterns_, unit.patterns_ * s, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(big.beta_, unit.beta_ / s, rtol=1e-12)
+    np.testing.assert_array_equal(big.predict(X * s), unit.predict(X))

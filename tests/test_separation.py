@@ -444,8 +444,6 @@ def test_manhattan_refuses_what_it_cannot_do():
     # sparse stored patterns are densified
     dense = ModernHopfieldClassifier(similarity="manhattan").fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(dense.predict_proba(Q), est.predict_proba(Q), atol=1e-14)
-    with pytest.raises(ValueError, match="manhattan"):
-        ModernHopfieldClassifier(similarity="manhattan", beta="learn").fit(X, y)
     # sparse cues are densified per tile against dense patterns
     np.testing.assert_allclose(est.predict_proba(sp.csr_matrix(Q)), est.predict_proba(Q))
 
@@ -547,12 +545,17 @@ def test_manhattan_refuses_other_namespaces():
 
 
 @parametrize_with_checks(
-    [ModernHopfieldRegressor(similarity="manhattan", separation="sparsemax")]
+    [
+        ModernHopfieldRegressor(similarity="manhattan", separation="sparsemax"),
+        # scikit-learn's checks also set n_components=1 here: a learned map
+        # trained on the manhattan scores
+        ModernHopfieldClassifier(similarity="manhattan"),
+        ModernHopfieldClassifier(similarity="manhattan", separation="sparsemax"),
+    ]
 )
-def test_manhattan_regressor_passes_check_estimator(estimator, check):
-    # (The classifier's: scikit-learn's checks set n_components=1, a learned
-    # memory, which manhattan refuses.)  One test per check, as elsewhere, so
-    # that the array API checks skip where that path cannot run (conftest).
+def test_manhattan_memories_pass_check_estimator(estimator, check):
+    # One test per check, as elsewhere, so that the array API checks skip
+    # where that path cannot run (conftest).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check(estimator)

@@ -8,8 +8,10 @@ key/query projection of a Hopfield layer): cues and patterns are compared as
 ``u = W q`` and ``v_mu = W x^mu``.  The score ``z_mu`` is the similarity of
 :class:`~skhopfield._core.scoring.ModernMemory` (``u . v_mu - ||v_mu||^2 / 2``
 for ``"euclidean"``, ``u . v_mu`` for ``"dot"``, the dot product of unit
-vectors for ``"cosine"``), and the class probabilities of a cue are its
-attention summed per class, ``p_c(q) = sum_{mu in c} softmax(beta z)_mu``.
+vectors for ``"cosine"``, ``-||u - v_mu||_1`` for ``"manhattan"``, whose
+gradient is taken with the subgradient ``sign(0) = 0`` of ``|.|``), and the
+class probabilities of a cue are its attention summed per class, ``p_c(q) =
+sum_{mu in c} softmax(beta z)_mu``.
 
 The loss is the mean cross-entropy of those probabilities on labelled rows
 ``(q_i, y_i)``, ``L = -1/n sum_i log p_{y_i}(q_i)``.  Its gradient with respect to the
@@ -144,7 +146,9 @@ def cross_entropy(
     components : ndarray of shape (K, N) or None
         The map ``W`` into the association space; None for none.  With
         ``"cosine"`` the unit vectors are taken there: ``W q / ||W q||``.
-    similarity : {"euclidean", "dot", "cosine"}
+    similarity : {"euclidean", "dot", "cosine", "manhattan"}
+        ``"manhattan"``: ``z_mu = -||u - v_mu||_1``, differentiated with
+        ``d|t|/dt = sign(t)`` (0 at 0, a subgradient there).
     self_index : ndarray of shape (n,), int, or None
         Leave-one-out: row ``i`` of ``Q`` is pattern ``self_index[i]`` and
         does not attend to it.  Rows whose class has no other pattern have no
@@ -202,8 +206,11 @@ def cross_entropy(
         return 0.0, g_pat, g_comp, 0.0, 0
     loss = 0.0
     g_log_beta = 0.0
-    # Six (rows, P) float64 arrays live at once in a chunk.
-    for s in chunk_slices(Q.shape[0], 6 * 8 * P + 64, working_memory=working_memory):
+    l1 = similarity == "manhattan"
+    # Six (rows, P) float64 arrays live at once in a chunk (seven for
+    # "manhattan": its backpropagation's sign array).
+    per_row = (7 if l1 else 6) * 8 * P + 64
+    for s in chunk_slices(Q.shape[0], per_row, working_memory=working_memory):
         rows = np.flatnonzero(counted[s]) + s.start
         if rows.size == 0:
             continue
@@ -232,6 +239,12 @@ def cross_entropy(
         loss += float(row_loss.sum())
         a[~np.isfinite(a)] = 0.0
         g_log_beta += float(np.einsum("ij,ij->", G, a))
+        if l1:
+            g_k, g_cues = _l1_backprop(G, cues, keys)
+            g_keys += g_k
+            if components is not None:
+                g_comp += g_cues.T @ Xs
+            continue
         g_keys += G.T @ cues
         if similarity == "euclidean":
             g_keys -= G.sum(axis=0)[:, None] * keys
@@ -251,6 +264,24 @@ def cross_entropy(
         g_comp += g_keys.T @ patterns
         g_pat = g_keys @ components
     return loss / w_total, g_pat, g_comp, g_log_beta / w_total, n_rows
+
+
+def _l1_backprop(G, cues, keys):
+    """Gradients of ``sum_{i,mu} G_{i mu} z_{i mu}`` for the manhattan scores
+    ``z_{i mu} = -||u_i - v_mu||_1``: with respect to the keys ``v``,
+    ``sum_i G_{i mu} sign(u_ij - v_muj)``, and to the cues ``u``, minus the
+    same sum over ``mu``; one feature at a time, so that no ``(n, P, N)``
+    array is made (one ``(n, P)`` array of signs)."""
+    g_keys = np.empty_like(keys)
+    g_cues = np.empty_like(cues)
+    S = np.empty(G.shape)
+    for j in range(cues.shape[1]):
+        np.subtract(cues[:, j, None], keys[None, :, j], out=S)
+        np.sign(S, out=S)
+        S *= G
+        g_keys[:, j] = S.sum(axis=0)
+        g_cues[:, j] = -S.sum(axis=1)
+    return g_keys, g_cues
 
 
 def _softmax_loss(a, a_same, top):
@@ -312,6 +343,15 @@ def penalty(patterns, beta, *, components=None, similarity="euclidean", center=N
     scale of ``W``; ``R = alpha / 2 * scale * beta^2`` (``scale`` the total
     variance of the unit-normalized, mapped training rows).
 
+    For ``"manhattan"`` the logits are ``-beta ||W (q - x^mu)||_1``, which
+    depend on ``(W, beta)`` through ``beta W`` only and are unit free
+    (``beta`` in inverse data units).  The penalty is the mean square of the
+    logit of each prototype at the center, ``R = alpha / 2 * mean_mu
+    ||beta W (x^mu - c)||_1^2`` (``scale`` is not used: ``R`` is already
+    scale free); it bounds the logit differences ``beta ||W (x^mu -
+    x^nu)||_1`` that separable data would otherwise drive without bound.
+    Its gradient takes ``sign(0) = 0``.
+
     Returns
     -------
     value : float
@@ -327,6 +367,14 @@ def penalty(patterns, beta, *, components=None, similarity="euclidean", center=N
         value = 0.5 * alpha * scale * beta**2
         return value, np.zeros_like(patterns), g_comp, 2.0 * value
     D = patterns if center is None or similarity == "dot" else patterns - center
+    if similarity == "manhattan":
+        K = D if components is None else D @ components.T  # W d, (P, K)
+        r = beta * np.abs(K).sum(axis=1)  # |logit at the center|, (P,)
+        value = 0.5 * alpha * float(r @ r) / P
+        G = (alpha * beta / P) * r[:, None] * np.sign(K)  # dR/d(W d)
+        if components is None:
+            return value, G, None, 2.0 * value
+        return value, G @ components, G.T @ D, 2.0 * value
     c = alpha * scale * beta**2 / P
     if components is None:
         value = 0.5 * c * float(np.einsum("ij,ij->", D, D))
@@ -458,7 +506,11 @@ def train(
             options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
             callback=None if callback is None else minimize_callback(_Progress(callback), fun),
         )
-    V, C, b = unpack(result.x)
+        # A nonsmooth objective ("manhattan": |.| has kinks) can end
+        # L-BFGS-B's line search on a point no better than the start; keep
+        # the start then, so that training never raises the objective.
+        x = result.x if result.fun <= fun(theta0)[0] else theta0
+    V, C, b = unpack(x)
     return (
         np.array(V, copy=True),
         None if C is None else np.array(C, copy=True),
@@ -575,11 +627,15 @@ class MappedMemory(ModernMemory):
     combinations of the scaled patterns and are not rescaled, exactly as
     :class:`ModernMemory` treats ``"cosine"`` without a map.
 
+    With ``"manhattan"`` the scores are ``-||W xi - W x^mu||_1`` and the
+    update step is the same convex combination; it descends no known energy
+    (the estimators refuse :meth:`energy` for it).
+
     Parameters
     ----------
     patterns : ndarray of shape (P, N)
     components : ndarray of shape (K, N)
-    similarity : {"dot", "euclidean", "cosine"}
+    similarity : {"dot", "euclidean", "cosine", "manhattan"}
     """
 
     def __init__(self, patterns, components, similarity, dtype=None, frame_=None):
