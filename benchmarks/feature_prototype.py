@@ -1,0 +1,187 @@
+"""Features or prototypes: learned memories as the polynomial order n grows.
+
+After Krotov & Hopfield (2016), Dense associative memory for pattern
+recognition (NeurIPS): trained on MNIST with the rectified polynomial
+energy ``F(x) = x_+^n``, the memories of a small ``n`` are *features*
+(parts and strokes, many of which add up to recognize a digit) and those of
+a large ``n`` are *prototypes* (each looks like one whole digit, and only
+the few nearest matter for a cue).  Our ``separation="polynomial"`` of
+order ``n`` is the normalized rectified power ``[s / n - tau]_+^n``,
+``alpha = 1 + 1/n`` entmax, whose ``Omega*`` is that rectified polynomial
+(see ``skhopfield/_core/separation.py``).
+
+Here: scikit-learn's digits (8x8, scaled to [0, 1]), a stratified 70/30
+split (``--seed``), ``--per-class`` learned memories per class, orders
+``--orders``, trained two ways:
+
+- ``learn``: the estimator as a user would call it,
+  ``ModernHopfieldClassifier(separation="polynomial", separation_order=n,
+  prototypes_per_class=k, beta="learn", random_state=seed)``: k-means
+  starting memories, ``beta`` learned;
+- ``random``: Krotov & Hopfield's setting as far as it carries over: the
+  memories start from Gaussian noise (mean 0, std 0.1 around the training
+  mean, not from k-means) and ``beta`` is fixed at ``n c / v`` (``v`` the
+  total variance of the training rows, ``c = --c``), which holds the
+  distance of the attention's threshold from the best score near ``v / c``
+  so that, as in their energy, a larger ``n`` sharpens the weights among
+  the memories above it; trained with the same loss and optimizer
+  (``skhopfield._core.learned.train``, what ``fit`` calls), then stored in
+  a ``ModernHopfieldClassifier`` with that ``beta`` to be scored.
+
+Measured per order:
+
+- ``max_corr``: for each memory, its largest Pearson correlation with a
+  training digit (the median over memories, and the fraction of memories
+  at or above ``--threshold``).  A prototype resembles one digit: high; a
+  feature (a part, or a mixture) resembles none: lower.  For scale, the
+  same number for each *test* digit against the training digits (what a
+  real digit scores) and for means of 3 random training digits of one
+  class (what a blend scores) is recorded once;
+- ``outside``: the fraction of the memories' pixels outside the data's
+  range [0, 1] by more than 0.05 (features of a linear readout take
+  negative values; digit-like prototypes do not);
+- ``support``: the mean number of memories with attention above ``1e-3``
+  per test cue, and ``nonzero`` those above 0 (the exact support): few
+  for prototypes, many for features;
+- ``accuracy`` on the test split, and the ``beta`` used.
+
+The memories of the smallest and largest order of each way are kept in the
+JSON (``benchmarks/report.py`` draws them).  Writes
+``benchmarks/results/feature_prototype.json``; no timing.
+
+    PYTHONPATH=.:benchmarks python benchmarks/feature_prototype.py
+"""
+
+import argparse
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from _common import harness_line, write_results
+from skhopfield import ModernHopfieldClassifier
+from skhopfield._core import learned
+from skhopfield._core.separation import make_separation
+
+HARNESS = (
+    "no timing; one training per (way, order) on one split; the learned memories "
+    "are measured against the training digits and scored on the test split"
+)
+
+
+def standardized_rows(A):
+    A = A - A.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(A, axis=1, keepdims=True)
+    return A / np.where(norms == 0, 1, norms)
+
+
+def max_corr(A, reference):
+    return (standardized_rows(A) @ standardized_rows(reference).T).max(axis=1)
+
+
+def measures(net, X_train, X_test, y_test, threshold):
+    V = net.patterns_
+    corr = max_corr(V, X_train)
+    weights, _ = net.kpatterns(X_test, n_patterns=len(V))
+    return {
+        "beta": float(net.beta_),
+        "accuracy": float(net.score(X_test, y_test)),
+        "max_corr_median": float(np.median(corr)),
+        "max_corr_q10": float(np.quantile(corr, 0.1)),
+        "frac_prototype": float(np.mean(corr >= threshold)),
+        "outside": float(np.mean((V < -0.05) | (V > 1.05))),
+        "support": float(np.mean((weights > 1e-3).sum(axis=1))),
+        "nonzero": float(np.mean((weights > 0).sum(axis=1))),
+    }
+
+
+def fit_learn(n, k, X, y, seed, max_fit_iter):
+    return ModernHopfieldClassifier(
+        separation="polynomial", separation_order=n, prototypes_per_class=k,
+        beta="learn", random_state=seed, max_fit_iter=max_fit_iter,
+    ).fit(X, y)
+
+
+def fit_random(n, k, X, y, seed, max_fit_iter, c, alpha=3e-3):
+    """Random starting memories, ``beta = n c / v`` fixed; the estimator's loss."""
+    classes = np.unique(y)
+    y_idx = np.searchsorted(classes, y)
+    center = X.mean(axis=0)
+    Q = X - center
+    v = float(Q.var(axis=0).sum())
+    beta = n * c / v
+    rng = np.random.default_rng(seed)
+    V0 = 0.1 * rng.standard_normal((len(classes) * k, X.shape[1]))
+    pattern_y = np.repeat(np.arange(len(classes)), k)
+    V, _, _, _, _ = learned.train(
+        Q, y_idx, V0, pattern_y, beta, similarity="euclidean", learn_beta=False,
+        max_iter=max_fit_iter, tol=1e-5, alpha=alpha, center=np.zeros(X.shape[1]),
+        scale=v, separation=make_separation("polynomial", order=n),
+    )
+    return ModernHopfieldClassifier(
+        beta=beta, separation="polynomial", separation_order=n
+    ).fit(V + center, classes[pattern_y])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=float, nargs="+", default=[1, 2, 3, 6, 10, 20, 30])
+    parser.add_argument("--per-class", type=int, default=10)
+    parser.add_argument("--c", type=float, default=1.0,
+                        help="the 'random' way's beta is n c / v")
+    parser.add_argument("--threshold", type=float, default=0.9)
+    parser.add_argument("--max-fit-iter", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", default="benchmarks/results/feature_prototype.json")
+    args = parser.parse_args()
+    print(harness_line(HARNESS))
+    print(__doc__.split("\n\n")[0])
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, random_state=args.seed, stratify=y)
+    rng = np.random.default_rng(args.seed)
+    blends = np.array([X_train[rng.choice(np.flatnonzero(y_train == c), 3, replace=False)]
+                       .mean(axis=0) for c in np.unique(y_train) for _ in range(20)])
+    reference = {
+        "test_digits_max_corr_median": float(np.median(max_corr(X_test, X_train))),
+        "blends_of_3_max_corr_median": float(np.median(max_corr(blends, X_train))),
+        "test_digits_frac_above_threshold": float(np.mean(max_corr(X_test, X_train)
+                                                         >= args.threshold)),
+    }
+    print(f"reference: median max correlation with a training digit, test digits "
+          f"{reference['test_digits_max_corr_median']:.3f}, means of 3 digits of a class "
+          f"{reference['blends_of_3_max_corr_median']:.3f}")
+    ways = {
+        "learn": lambda n: fit_learn(n, args.per_class, X_train, y_train, args.seed,
+                                     args.max_fit_iter),
+        "random": lambda n: fit_random(n, args.per_class, X_train, y_train, args.seed,
+                                       args.max_fit_iter, args.c),
+    }
+    rows, memories = [], {}
+    for way, fit in ways.items():
+        print(f"\n{way}: | n | beta | accuracy | median max corr | frac >= "
+              f"{args.threshold:g} | outside [0, 1] | support (>1e-3) | nonzero |")
+        for n in args.orders:
+            net = fit(n)
+            m = measures(net, X_train, X_test, y_test, args.threshold)
+            rows.append({"way": way, "order": n, **m})
+            print(f"| {n:g} | {m['beta']:.3g} | {m['accuracy']:.3f} | "
+                  f"{m['max_corr_median']:.3f} | {m['frac_prototype']:.2f} | "
+                  f"{m['outside']:.3f} | {m['support']:.1f} | {m['nonzero']:.1f} |",
+                  flush=True)
+            if n in (min(args.orders), max(args.orders)):
+                memories[f"{way} n={n:g}"] = {
+                    "labels": net.pattern_labels_.tolist(),
+                    "patterns": np.round(net.patterns_, 4).tolist(),
+                }
+    write_results(args.json, "feature_prototype", HARNESS, {
+        "data": "sklearn digits / 16, stratified 70/30 split",
+        "per_class": args.per_class, "c": args.c, "threshold": args.threshold,
+        "max_fit_iter": args.max_fit_iter, "seed": args.seed,
+        "reference": reference, "rows": rows, "memories": memories,
+    })
+
+
+if __name__ == "__main__":
+    main()
