@@ -94,7 +94,11 @@ def main():
                         default=[0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000])
     parser.add_argument("--iters", type=int, default=30)
     parser.add_argument("--json", default="benchmarks/results/exact_retrieval.json")
+    parser.add_argument("--quick", action="store_true",
+                        help="50 patterns, 4 betas, 10 steps (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.patterns, args.betas, args.iters = 50, [0.3, 3, 30, 300], 10
     print(harness_line(HARNESS))
     print(__doc__.split("\n\n")[0])
     sets = {

@@ -133,7 +133,11 @@ def main():
     parser.add_argument("--max-fit-iter", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default="benchmarks/results/feature_prototype.json")
+    parser.add_argument("--quick", action="store_true",
+                        help="orders 1 and 20, 3 memories per class (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.orders, args.per_class, args.max_fit_iter = [1, 20], 3, 100
     print(harness_line(HARNESS))
     print(__doc__.split("\n\n")[0])
     X, y = load_digits(return_X_y=True)

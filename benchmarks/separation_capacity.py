@@ -78,7 +78,11 @@ def main():
     parser.add_argument("--beta", type=float, nargs=2, default=[3.0, 1.0],
                         help="beta for dot/euclidean, and for manhattan")
     parser.add_argument("--json", default="benchmarks/results/separation_capacity.json")
+    parser.add_argument("--quick", action="store_true",
+                        help="P = 10 and 100, 300 blocks (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.blocks = [10, 100], 300
     print(harness_line(HARNESS))
     print(__doc__.split("\n\n")[0])
     digits = load_digits().data / 16.0
