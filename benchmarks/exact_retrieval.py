@@ -32,6 +32,17 @@ to ``--iters`` steps (``tol=0``, so it stops only at a fixed point or at
   (its ``1 / (alpha - 1)``: 2 for entmax 1.5, 1 for sparsemax, 0 for max),
   which must be at most ``exact``.
 
+Second, Santos et al.'s count of metastable-state sizes, with the protocol
+of their public script (``MNIST_metastable.py`` of deep-spin/SSHN: the
+training images stored, scaled to [-1, 1]; the test images as queries; dot
+product scores; 5 update steps; ``beta`` 0.1 and 1; the size of a state is
+the number of patterns of weight above ``1e-2`` for softmax, above 0 for
+the sparse ones), on digits instead of MNIST (a stratified 70/30 split,
+1257 stored, 540 queries; the scores of 64 pixels are about 12 times
+smaller than those of MNIST's 784, so ``beta`` 10 is added): the
+percentage of queries whose final attention has each size (0 to 10, and
+more; softmax's size 0 means no weight reaches ``1e-2``).
+
 Writes ``benchmarks/results/exact_retrieval.json``.  No timing: the numbers
 do not depend on the load.
 
@@ -42,6 +53,7 @@ import argparse
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
 from _common import harness_line, write_results
 from separation_capacity import blocks, corrupt
@@ -85,6 +97,30 @@ def measure(X, cues, params, beta, max_iter):
         "support": float(np.mean((weights > 1e-3).sum(axis=1))),
         "nonzero": float(np.mean((weights > 0).sum(axis=1))),
     }
+
+
+def metastable_sizes(betas, max_size=10):
+    """Santos et al.'s metastable-state count (their protocol, on digits)."""
+    X, y = load_digits(return_X_y=True)
+    X = 2 * X / 16.0 - 1
+    X_train, X_test, _, _ = train_test_split(X, y, test_size=0.3, random_state=0,
+                                             stratify=y)
+    rows = []
+    for beta in betas:
+        for sep, (params, alpha) in SEPARATIONS.items():
+            if alpha == np.inf:
+                continue
+            net = ModernHopfieldClassifier(
+                beta=beta, similarity="dot", max_iter=5, tol=0.0, **params
+            ).fit(X_train, np.zeros(len(X_train), dtype=int))
+            weights, _ = net.kpatterns(X_test, n_patterns=len(X_train))
+            sizes = (weights > (1e-2 if alpha == 1.0 else 0.0)).sum(axis=1)
+            percent = [float(100 * np.mean(sizes == k)) for k in range(0, max_size + 1)]
+            rows.append({"beta": beta, "separation": sep,
+                         "percent_by_size": percent,
+                         "percent_larger": float(100 * np.mean(sizes > max_size))})
+    return {"stored": len(X_train), "queries": len(X_test), "steps": 5,
+            "similarity": "dot", "scaling": "[-1, 1]", "rows": rows}
 
 
 def main():
@@ -133,7 +169,17 @@ def main():
                     cells.append(f"{one['exact']:.2f}/{conv['exact']:.2f} "
                                  f"({one['support']:.1f}/{conv['support']:.1f})")
                 print(f"| {beta:g} | " + " | ".join(cells) + " |", flush=True)
+    betas_meta = [0.1, 1.0] if args.quick else [0.1, 1.0, 10.0]
+    meta = metastable_sizes(betas_meta)
+    print("\nmetastable-state sizes (Santos et al.'s protocol on digits): % of queries")
+    print("| beta | separation | " + " | ".join(str(k) for k in range(0, 11)) + " | >10 |")
+    print("|---" * 14 + "|")
+    for r in meta["rows"]:
+        print(f"| {r['beta']:g} | {r['separation']} | "
+              + " | ".join(f"{v:.1f}" for v in r["percent_by_size"])
+              + f" | {r['percent_larger']:.1f} |")
     write_results(args.json, "exact_retrieval", HARNESS, {
+        "metastable": meta,
         "patterns": args.patterns, "iters": args.iters, "betas": args.betas,
         "similarity": "euclidean", "tolerance": 1e-12, "support_threshold": 1e-3,
         "rows": rows,

@@ -556,6 +556,14 @@ def render_exact_retrieval(plt, record, out):
         + ", ".join(f"beta = {b:g} ({d}, {c})" for (d, c), b in first_soft.items())
         + ": there its other weights fall below 1e-12 (rounding, not sparsity).",
     ]
+    meta = data.get("metastable")
+    if meta:
+        n = len(meta["rows"][0]["percent_by_size"])
+        write_csv(os.path.join(out, "exact_retrieval_metastable.csv"),
+                  ["beta", "separation"] + [str(k) for k in range(n)] + [f">{n - 1}"],
+                  [[f"{r['beta']:g}", r["separation"]]
+                   + [f"{v:.1f}" for v in r["percent_by_size"]]
+                   + [f"{r['percent_larger']:.1f}"] for r in meta["rows"]])
     write_summary(out, "exact_retrieval", lines)
 
 
