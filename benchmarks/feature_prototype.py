@@ -45,8 +45,13 @@ Measured per order:
   for prototypes, many for features;
 - ``accuracy`` on the test split, and the ``beta`` used.
 
-The memories of the smallest and largest order of each way are kept in the
-JSON (``benchmarks/report.py`` draws them).  Writes
+Then a sweep of ``beta`` at fixed orders (``--sweep-orders``, random
+start, ``beta = c / v`` for ``c`` in ``--sweep-c``): in this normalized
+memory the sharpness of the attention is set by ``beta``, not by the order.
+
+The memories of the smallest and largest order of each way, and of the
+smallest and largest ``c`` of the first sweep order, are kept in the JSON
+(``benchmarks/report.py`` draws them).  Writes
 ``benchmarks/results/feature_prototype.json``; no timing.
 
     PYTHONPATH=.:benchmarks python benchmarks/feature_prototype.py
@@ -103,13 +108,13 @@ def fit_learn(n, k, X, y, seed, max_fit_iter):
 
 
 def fit_random(n, k, X, y, seed, max_fit_iter, c, alpha=3e-3):
-    """Random starting memories, ``beta = n c / v`` fixed; the estimator's loss."""
+    """Random starting memories, ``beta = c / v`` fixed; the estimator's loss."""
     classes = np.unique(y)
     y_idx = np.searchsorted(classes, y)
     center = X.mean(axis=0)
     Q = X - center
     v = float(Q.var(axis=0).sum())
-    beta = n * c / v
+    beta = c / v
     rng = np.random.default_rng(seed)
     V0 = 0.1 * rng.standard_normal((len(classes) * k, X.shape[1]))
     pattern_y = np.repeat(np.arange(len(classes)), k)
@@ -129,6 +134,10 @@ def main():
     parser.add_argument("--per-class", type=int, default=10)
     parser.add_argument("--c", type=float, default=1.0,
                         help="the 'random' way's beta is n c / v")
+    parser.add_argument("--sweep-orders", type=float, nargs="+", default=[2, 20],
+                        help="orders of the beta sweep (random start, beta = c / v)")
+    parser.add_argument("--sweep-c", type=float, nargs="+",
+                        default=[0.03, 0.1, 0.3, 1, 3, 10])
     parser.add_argument("--threshold", type=float, default=0.9)
     parser.add_argument("--max-fit-iter", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
@@ -138,6 +147,7 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.orders, args.per_class, args.max_fit_iter = [1, 20], 3, 100
+        args.sweep_orders, args.sweep_c = [2], [0.1, 10]
     print(harness_line(HARNESS))
     print(__doc__.split("\n\n")[0])
     X, y = load_digits(return_X_y=True)
@@ -160,7 +170,7 @@ def main():
         "learn": lambda n: fit_learn(n, args.per_class, X_train, y_train, args.seed,
                                      args.max_fit_iter),
         "random": lambda n: fit_random(n, args.per_class, X_train, y_train, args.seed,
-                                       args.max_fit_iter, args.c),
+                                       args.max_fit_iter, n * args.c),
     }
     rows, memories = [], {}
     for way, fit in ways.items():
@@ -179,7 +189,26 @@ def main():
                     "labels": net.pattern_labels_.tolist(),
                     "patterns": np.round(net.patterns_, 4).tolist(),
                 }
+    print(f"\nbeta sweep, random start, beta = c / v: | n | c | beta | accuracy | "
+          f"median max corr | frac >= {args.threshold:g} | outside [0, 1] | support | nonzero |")
+    sweep = []
+    for n in args.sweep_orders:
+        for c in args.sweep_c:
+            net = fit_random(n, args.per_class, X_train, y_train, args.seed,
+                             args.max_fit_iter, c)
+            m = measures(net, X_train, X_test, y_test, args.threshold)
+            sweep.append({"order": n, "c": c, **m})
+            print(f"| {n:g} | {c:g} | {m['beta']:.3g} | {m['accuracy']:.3f} | "
+                  f"{m['max_corr_median']:.3f} | {m['frac_prototype']:.2f} | "
+                  f"{m['outside']:.3f} | {m['support']:.1f} | {m['nonzero']:.1f} |",
+                  flush=True)
+            if n == args.sweep_orders[0] and c in (min(args.sweep_c), max(args.sweep_c)):
+                memories[f"random n={n:g} beta={c:g}/v"] = {
+                    "labels": net.pattern_labels_.tolist(),
+                    "patterns": np.round(net.patterns_, 4).tolist(),
+                }
     write_results(args.json, "feature_prototype", HARNESS, {
+        "sweep": sweep, "sweep_note": "random start, beta = c / v fixed, per order",
         "data": "sklearn digits / 16, stratified 70/30 split",
         "per_class": args.per_class, "c": args.c, "threshold": args.threshold,
         "max_fit_iter": args.max_fit_iter, "seed": args.seed,

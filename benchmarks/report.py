@@ -444,8 +444,12 @@ def render_feature_prototype(plt, record, out):
     plt.close(fig)
 
     mem = data["memories"]
-    fig, axes = plt.subplots(1, len(mem), figsize=(2.6 * len(mem), 3.0))
-    for ax, (name, entry) in zip(np.atleast_1d(axes), mem.items()):
+    ncols = int(np.ceil(len(mem) / 2)) if len(mem) > 4 else len(mem)
+    nrows = int(np.ceil(len(mem) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.8 * ncols, 3.0 * nrows))
+    for ax in np.ravel(axes)[len(mem):]:
+        ax.axis("off")
+    for ax, (name, entry) in zip(np.ravel(axes), mem.items()):
         V = np.asarray(entry["patterns"])
         side = int(round(np.sqrt(V.shape[1])))
         labels = np.asarray(entry["labels"])
@@ -475,6 +479,35 @@ def render_feature_prototype(plt, record, out):
                 f"{r['max_corr_median']:.3f}", f"{r['frac_prototype']:.2f}",
                 f"{r['outside']:.3f}", f"{r['support']:.1f}", f"{r['nonzero']:.1f}"]
                for r in rows])
+    sweep = data.get("sweep")
+    if sweep:
+        orders = list(dict.fromkeys(r["order"] for r in sweep))
+        fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+        panels = [
+            ("frac_prototype", f"memories with max correlation >= {thr:g}"),
+            ("outside", "memory pixels outside [0, 1]"),
+            ("accuracy", "test accuracy"),
+        ]
+        for ax, (key, label) in zip(axes, panels):
+            for n in orders:
+                pts = [r for r in sweep if r["order"] == n]
+                ax.plot([r["c"] for r in pts], [r[key] for r in pts], marker="o",
+                        label=f"n = {n:g}")
+            ax.set_xscale("log")
+            ax.set_xlabel("beta x v (v: total variance of the data)")
+            ax.set_title(label, fontsize=9)
+        axes[0].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "feature_prototype_beta.png"), dpi=110)
+        plt.close(fig)
+        write_csv(os.path.join(out, "feature_prototype_beta.csv"),
+                  ["n", "beta x v", "beta", "test accuracy", "median max corr",
+                   f"memories with max corr >= {thr:g}", "pixels outside [0, 1]",
+                   "support (> 1e-3)", "nonzero weights"],
+                  [[f"{r['order']:g}", f"{r['c']:g}", f"{r['beta']:.3g}",
+                    f"{r['accuracy']:.3f}", f"{r['max_corr_median']:.3f}",
+                    f"{r['frac_prototype']:.2f}", f"{r['outside']:.3f}",
+                    f"{r['support']:.1f}", f"{r['nonzero']:.1f}"] for r in sweep])
     lines = []
     for way in ways:
         pts = [r for r in rows if r["way"] == way]
@@ -491,6 +524,16 @@ def render_feature_prototype(plt, record, out):
         f"correlate >= {thr:g} with a training digit (median "
         f"{ref['test_digits_max_corr_median']:.3f}); means of 3 digits of a class: "
         f"median {ref['blends_of_3_max_corr_median']:.3f}.")
+    for n in (list(dict.fromkeys(r["order"] for r in sweep)) if sweep else []):
+        pts = [r for r in sweep if r["order"] == n]
+        lo, hi = pts[0], pts[-1]
+        lines.append(
+            f"beta sweep at n = {n:g} (random start), beta x v from {lo['c']:g} to "
+            f"{hi['c']:g}: memories resembling one digit {lo['frac_prototype']:.0%} to "
+            f"{hi['frac_prototype']:.0%} (median max correlation {lo['max_corr_median']:.2f} "
+            f"to {hi['max_corr_median']:.2f}), pixels outside the data range "
+            f"{lo['outside']:.0%} to {hi['outside']:.0%}; test accuracy "
+            f"{lo['accuracy']:.3f} to {hi['accuracy']:.3f}.")
     write_summary(out, "feature_prototype", lines)
 
 
