@@ -49,7 +49,7 @@ Then a sweep of ``beta`` at fixed orders (``--sweep-orders``, random
 start, ``beta = c / v`` for ``c`` in ``--sweep-c``): in this normalized
 memory the sharpness of the attention is set by ``beta``, not by the order.
 
-The memories of the smallest and largest order of each way, and of the
+The memories (to 2 decimals) of the smallest and largest order of each way, and of the
 smallest and largest ``c`` of the first sweep order, are kept in the JSON
 (``benchmarks/report.py`` draws them).  Writes
 ``benchmarks/results/feature_prototype.json``; no timing.
@@ -98,6 +98,12 @@ def measures(net, X_train, X_test, y_test, threshold):
         "support": float(np.mean((weights > 1e-3).sum(axis=1))),
         "nonzero": float(np.mean((weights > 0).sum(axis=1))),
     }
+
+
+def pattern_rows(V):
+    """The memories for the JSON: one string of 2-decimal pixels per memory
+    (enough to draw them; ``report.py`` parses them back)."""
+    return [" ".join(f"{v:.2f}" for v in row) for row in V]
 
 
 def fit_learn(n, k, X, y, seed, max_fit_iter):
@@ -187,7 +193,7 @@ def main():
             if n in (min(args.orders), max(args.orders)):
                 memories[f"{way} n={n:g}"] = {
                     "labels": net.pattern_labels_.tolist(),
-                    "patterns": np.round(net.patterns_, 4).tolist(),
+                    "patterns": pattern_rows(net.patterns_),
                 }
     print(f"\nbeta sweep, random start, beta = c / v: | n | c | beta | accuracy | "
           f"median max corr | frac >= {args.threshold:g} | outside [0, 1] | support | nonzero |")
@@ -205,7 +211,7 @@ def main():
             if n == args.sweep_orders[0] and c in (min(args.sweep_c), max(args.sweep_c)):
                 memories[f"random n={n:g} beta={c:g}/v"] = {
                     "labels": net.pattern_labels_.tolist(),
-                    "patterns": np.round(net.patterns_, 4).tolist(),
+                    "patterns": pattern_rows(net.patterns_),
                 }
     write_results(args.json, "feature_prototype", HARNESS, {
         "sweep": sweep, "sweep_note": "random start, beta = c / v fixed, per order",

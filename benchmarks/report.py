@@ -450,7 +450,8 @@ def render_feature_prototype(plt, record, out):
     for ax in np.ravel(axes)[len(mem):]:
         ax.axis("off")
     for ax, (name, entry) in zip(np.ravel(axes), mem.items()):
-        V = np.asarray(entry["patterns"])
+        V = np.array([[float(v) for v in row.split()] if isinstance(row, str) else row
+                      for row in entry["patterns"]])
         side = int(round(np.sqrt(V.shape[1])))
         labels = np.asarray(entry["labels"])
         order = np.argsort(labels, kind="stable")
