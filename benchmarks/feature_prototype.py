@@ -49,6 +49,15 @@ Then a sweep of ``beta`` at fixed orders (``--sweep-orders``, random
 start, ``beta = c / v`` for ``c`` in ``--sweep-c``): in this normalized
 memory the sharpness of the attention is set by ``beta``, not by the order.
 
+Last, as a control, Krotov & Hopfield's own model on the same digits
+(``kh_train``: a numpy reference written from the paper's equations; 100
+memories over pixels and label units, not tied to a class and not
+normalized; ``--kh-orders``, ``--kh-epochs`` epochs, temperature ``T = t
+(N + C)`` for each ``t`` of ``--kh-t``, keeping the one of best training
+accuracy; 0.68 is the ratio of their notebook's ``T = 540`` to MNIST's
+794 units): the same correlation measure, and as ``support`` the memories
+whose term is above ``1e-3`` of the predicted class's sum of absolute terms.
+
 The memories (to 2 decimals) of the smallest and largest order of each way, and of the
 smallest and largest ``c`` of the first sweep order, are kept in the JSON
 (``benchmarks/report.py`` draws them).  Writes
@@ -106,6 +115,76 @@ def pattern_rows(V):
     return [" ".join(f"{v:.2f}" for v in row) for row in V]
 
 
+def kh_train(X, y, n, T, K=100, m=30, epochs=60, batch=100, eps0=0.04, decay=0.998,
+             momentum=0.6, seed=0):
+    """Krotov & Hopfield's supervised dense memory, a plain numpy reference.
+
+    Written from their equations (Eqs. 9 and 12-14 of the paper): ``K``
+    memories over the pixels and ``C`` label units; with the cue ``v`` on the
+    pixels and every label unit at -1 except ``a``, the output of class
+    ``a`` is ``tanh(beta sum_mu [F(s_mu + 2 xi_mu,a) - F(s_mu)])``, ``s_mu =
+    xi_mu . v - sum_b xi_mu,b`` (all labels at -1), ``F = relu^n``, ``beta =
+    1 / T^n``; loss ``sum (t - c)^(2m)`` with targets +-1; minibatch steps
+    with momentum, each memory's step scaled so its largest entry is the
+    learning rate (annealed by ``decay`` per epoch); entries clipped to
+    [-1, 1]; memories start from N(-0.3, 0.3^2) (their public notebook's
+    values).  Not library code: no class ties a memory, no normalization.
+    Returns the memories (K, N + C).
+    """
+    rng = np.random.default_rng(seed)
+    P, N = X.shape
+    C = int(y.max()) + 1
+    W = rng.normal(-0.3, 0.3, (K, N + C))
+    V = np.zeros_like(W)
+    beta = 1.0 / T**n
+    target = -np.ones((P, C))
+    target[np.arange(P), y] = 1
+    for epoch in range(epochs):
+        step = eps0 * decay**epoch
+        order = rng.permutation(P)
+        for start in range(0, P, batch):
+            idx = order[start:start + batch]
+            base = X[idx] @ W[:, :N].T - W[:, N:].sum(axis=1)          # (b, K)
+            plus = np.maximum(base[:, None, :] + 2 * W[:, N:].T[None], 0)  # (b, C, K)
+            minus = np.maximum(base, 0)[:, None, :]
+            out = np.tanh(beta * (plus**n - minus**n).sum(axis=-1))     # (b, C)
+            g = (target[idx] - out) ** (2 * m - 1) * (1 - out) * (1 + out)
+            gp = g[:, :, None] * plus ** (n - 1)
+            gd = gp - g[:, :, None] * minus ** (n - 1)
+            d_pix = np.einsum("bck,bn->kn", gd, X[idx])
+            d_lab = 2 * gp.sum(axis=0).T - gd.sum(axis=(0, 1))[:, None]
+            V = momentum * V + np.concatenate([d_pix, d_lab], axis=1)
+            scale = np.maximum(np.abs(V).max(axis=1, keepdims=True), 1e-30)
+            W = np.clip(W + step * V / scale, -1, 1)
+    return W
+
+
+def kh_scores(W, n, X):
+    """Per cue, class and memory: ``F(s + 2 xi_a) - F(s)`` (see ``kh_train``)."""
+    N = X.shape[1]
+    base = X @ W[:, :N].T - W[:, N:].sum(axis=1)
+    plus = np.maximum(base[:, None, :] + 2 * W[:, N:].T[None], 0)
+    return plus**n - np.maximum(base, 0)[:, None, :] ** n
+
+
+def kh_measures(W, n, X_train, y_train, X_test, y_test, threshold):
+    N = X_train.shape[1]
+    terms = kh_scores(W, n, X_test)
+    pred = terms.sum(axis=-1).argmax(axis=1)
+    own = np.abs(terms[np.arange(len(X_test)), pred])             # (cues, K)
+    total = own.sum(axis=1, keepdims=True)
+    share = np.divide(own, total, out=np.zeros_like(own), where=total > 0)
+    corr = max_corr(W[:, :N], X_train)
+    return {
+        "train_accuracy": float(np.mean(kh_scores(W, n, X_train).sum(-1).argmax(1)
+                                        == y_train)),
+        "accuracy": float(np.mean(pred == y_test)),
+        "max_corr_median": float(np.median(corr)),
+        "frac_prototype": float(np.mean(corr >= threshold)),
+        "support": float(np.mean((share > 1e-3).sum(axis=1))),
+    }
+
+
 def fit_learn(n, k, X, y, seed, max_fit_iter):
     return ModernHopfieldClassifier(
         separation="polynomial", separation_order=n, prototypes_per_class=k,
@@ -144,6 +223,11 @@ def main():
                         help="orders of the beta sweep (random start, beta = c / v)")
     parser.add_argument("--sweep-c", type=float, nargs="+",
                         default=[0.03, 0.1, 0.3, 1, 3, 10])
+    parser.add_argument("--kh-orders", type=float, nargs="*", default=[2, 3, 6, 10, 20, 30],
+                        help="orders of Krotov & Hopfield's own model (none: skip)")
+    parser.add_argument("--kh-t", type=float, nargs="+", default=[0.68, 1.45],
+                        help="its temperatures, in units of the memory width N + C")
+    parser.add_argument("--kh-epochs", type=int, default=60)
     parser.add_argument("--threshold", type=float, default=0.9)
     parser.add_argument("--max-fit-iter", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
@@ -154,6 +238,7 @@ def main():
     if args.quick:
         args.orders, args.per_class, args.max_fit_iter = [1, 20], 3, 100
         args.sweep_orders, args.sweep_c = [2], [0.1, 10]
+        args.kh_orders, args.kh_t, args.kh_epochs = [2, 20], [0.68], 5
     print(harness_line(HARNESS))
     print(__doc__.split("\n\n")[0])
     X, y = load_digits(return_X_y=True)
@@ -213,7 +298,39 @@ def main():
                     "labels": net.pattern_labels_.tolist(),
                     "patterns": pattern_rows(net.patterns_),
                 }
+    kh = []
+    if args.kh_orders:
+        X2_train, X2_test = 2 * X_train - 1, 2 * X_test - 1
+        width = X.shape[1] + 10
+        print(f"\nKrotov & Hopfield's own model (numpy reference, pixels in [-1, 1], "
+              f"{args.kh_epochs} epochs, T = t x {width}, t in {args.kh_t}, the t of "
+              f"best training accuracy kept): | n | t | train acc | test acc | median max "
+              f"corr | frac >= {args.threshold:g} | support (share > 1e-3) |")
+        for n in args.kh_orders:
+            best = None
+            for t in args.kh_t:
+                W = kh_train(X2_train, y_train, int(n), t * width, epochs=args.kh_epochs,
+                             seed=args.seed)
+                m = kh_measures(W, int(n), X2_train, y_train, X2_test, y_test,
+                                args.threshold)
+                m["t"] = t
+                if best is None or m["train_accuracy"] > best[0]["train_accuracy"]:
+                    best = (m, W)
+            m, W = best
+            kh.append({"order": n, **m})
+            print(f"| {n:g} | {m['t']:g} | {m['train_accuracy']:.3f} | {m['accuracy']:.3f} | "
+                  f"{m['max_corr_median']:.3f} | {m['frac_prototype']:.2f} | "
+                  f"{m['support']:.1f} |", flush=True)
+            if n in (min(args.kh_orders), max(args.kh_orders)):
+                memories[f"Krotov-Hopfield n={n:g}"] = {
+                    "labels": [int(v) for v in W[:, X.shape[1]:].argmax(axis=1)],
+                    "patterns": pattern_rows((W[:, :X.shape[1]] + 1) / 2),
+                }
     write_results(args.json, "feature_prototype", HARNESS, {
+        "krotov_hopfield": kh, "krotov_hopfield_note": (
+            "their model (numpy reference of the paper's equations), 100 memories, "
+            "m = 30, pixels in [-1, 1], memories drawn back in [0, 1]; labels of the "
+            "memories: their largest label unit"),
         "sweep": sweep, "sweep_note": "random start, beta = c / v fixed, per order",
         "data": "sklearn digits / 16, stratified 70/30 split",
         "per_class": args.per_class, "c": args.c, "threshold": args.threshold,
