@@ -436,6 +436,12 @@ def render_feature_prototype(plt, record, out):
         ax.set_xscale("log")
         ax.set_xlabel("polynomial order n")
         ax.set_title(label, fontsize=9)
+    kh = data.get("krotov_hopfield") or []
+    trained = [r for r in kh if r["train_accuracy"] >= 0.5]
+    if trained:
+        for ax, key in ((axes[0], "frac_prototype"), (axes[2], "support")):
+            ax.plot([r["order"] for r in trained], [r[key] for r in trained], marker="s",
+                    color="k", label="their model (trained orders)")
     axes[0].axhline(ref["test_digits_frac_above_threshold"], color="grey", linestyle=":",
                     label="test digits")
     axes[0].legend(fontsize=7)
@@ -525,6 +531,26 @@ def render_feature_prototype(plt, record, out):
         f"correlate >= {thr:g} with a training digit (median "
         f"{ref['test_digits_max_corr_median']:.3f}); means of 3 digits of a class: "
         f"median {ref['blends_of_3_max_corr_median']:.3f}.")
+    if kh:
+        write_csv(os.path.join(out, "feature_prototype_kh.csv"),
+                  ["n", "T / (N + C)", "train accuracy", "test accuracy", "median max corr",
+                   f"memories with max corr >= {thr:g}", "support (share > 1e-3)"],
+                  [[f"{r['order']:g}", f"{r['t']:g}", f"{r['train_accuracy']:.3f}",
+                    f"{r['accuracy']:.3f}", f"{r['max_corr_median']:.3f}",
+                    f"{r['frac_prototype']:.2f}", f"{r['support']:.1f}"] for r in kh])
+        failed = [f"{r['order']:g}" for r in kh if r["train_accuracy"] < 0.5]
+        if trained:
+            lo, hi = trained[0], trained[-1]
+            lines.append(
+                f"Krotov & Hopfield's own model on the same digits, orders that trained "
+                f"(training accuracy >= 0.5): from n = {lo['order']:g} to n = {hi['order']:g} "
+                f"the median max correlation goes from {lo['max_corr_median']:.2f} to "
+                f"{hi['max_corr_median']:.2f} and the memories with a term above 1e-3 of "
+                f"the winning class's per test cue from {lo['support']:.1f} to "
+                f"{hi['support']:.1f}; test accuracy {lo['accuracy']:.3f} to "
+                f"{hi['accuracy']:.3f}"
+                + (f"; did not train at n = {', '.join(failed)} with the temperatures tried."
+                   if failed else "."))
     for n in (list(dict.fromkeys(r["order"] for r in sweep)) if sweep else []):
         pts = [r for r in sweep if r["order"] == n]
         lo, hi = pts[0], pts[-1]
