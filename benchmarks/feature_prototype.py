@@ -298,7 +298,7 @@ def main():
                     "labels": net.pattern_labels_.tolist(),
                     "patterns": pattern_rows(net.patterns_),
                 }
-    kh = []
+    kh, kh_memories = [], {}
     if args.kh_orders:
         X2_train, X2_test = 2 * X_train - 1, 2 * X_test - 1
         width = X.shape[1] + 10
@@ -321,16 +321,20 @@ def main():
             print(f"| {n:g} | {m['t']:g} | {m['train_accuracy']:.3f} | {m['accuracy']:.3f} | "
                   f"{m['max_corr_median']:.3f} | {m['frac_prototype']:.2f} | "
                   f"{m['support']:.1f} |", flush=True)
-            if n in (min(args.kh_orders), max(args.kh_orders)):
-                memories[f"Krotov-Hopfield n={n:g}"] = {
-                    "labels": [int(v) for v in W[:, X.shape[1]:].argmax(axis=1)],
-                    "patterns": pattern_rows((W[:, :X.shape[1]] + 1) / 2),
-                }
+            kh_memories[n] = W
+        trained = [r["order"] for r in kh if r["train_accuracy"] >= 0.5]
+        for n in ([min(trained), max(trained)] if trained else []):
+            W = kh_memories[n]
+            memories[f"Krotov-Hopfield n={n:g}"] = {  # pixel weights, in [-1, 1]
+                "labels": [int(v) for v in W[:, X.shape[1]:].argmax(axis=1)],
+                "patterns": pattern_rows(W[:, :X.shape[1]]),
+            }
     write_results(args.json, "feature_prototype", HARNESS, {
         "krotov_hopfield": kh, "krotov_hopfield_note": (
             "their model (numpy reference of the paper's equations), 100 memories, "
-            "m = 30, pixels in [-1, 1], memories drawn back in [0, 1]; labels of the "
-            "memories: their largest label unit"),
+            "m = 30, pixels in [-1, 1]; kept: the memories' pixel weights (in [-1, 1]) "
+            "at the smallest and largest order that trained (training accuracy >= 0.5), "
+            "labelled by their largest label unit"),
         "sweep": sweep, "sweep_note": "random start, beta = c / v fixed, per order",
         "data": "sklearn digits / 16, stratified 70/30 split",
         "per_class": args.per_class, "c": args.c, "threshold": args.threshold,
