@@ -15,7 +15,9 @@ were taken.  The documentation build runs no benchmark: commit the rendered
 files.
 
 ``--run`` reruns the benchmarks whose results do not depend on the load of
-the machine (``accuracy.py``, ``capacity.py``) first.  The timing
+the machine (``accuracy.py``, ``capacity.py``, and the reproductions of the
+page "Reproductions": ``feature_prototype.py``, ``exact_retrieval.py``,
+``separation_capacity.py``) first.  The timing
 benchmarks (``predict_vs_knn.py``, ``dense_vs_knn.py``) are rerun only with
 ``--timings``: run that on a quiet machine (nothing else running), or their
 figures will say more about the load than about the code.  ``--quick``
@@ -34,6 +36,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOAD_FREE = ["accuracy", "capacity"]
+#: The reproductions of papers' results (the page "Reproductions"): no timing.
+REPRODUCTIONS = ["feature_prototype", "exact_retrieval", "separation_capacity"]
 TIMINGS = ["predict_vs_knn", "dense_vs_knn"]
 #: The arguments ``--run`` passes, beyond ``--json`` (and ``--quick``): what
 #: the documentation's tables show.
@@ -486,15 +490,281 @@ def render_capacity(plt, record, out):
         write_summary(out, "capacity_exponential", lines)
 
 
+def render_feature_prototype(plt, record, out):
+    """Krotov & Hopfield's feature-to-prototype transition: curves, memories, table."""
+    import numpy as np
+
+    data = record["data"]
+    rows = data["rows"]
+    ways = list(dict.fromkeys(r["way"] for r in rows))
+    ref = data["reference"]
+    thr = data["threshold"]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    panels = [
+        ("frac_prototype", f"memories with max correlation >= {thr:g}"),
+        ("outside", "memory pixels outside [0, 1]"),
+        ("support", "memories with weight > 1e-3, per cue"),
+    ]
+    for ax, (key, label) in zip(axes, panels):
+        for way in ways:
+            pts = [r for r in rows if r["way"] == way]
+            ax.plot([r["order"] for r in pts], [r[key] for r in pts], marker="o", label=way)
+        ax.set_xscale("log")
+        ax.set_xlabel("polynomial order n")
+        ax.set_title(label, fontsize=9)
+    kh = data.get("krotov_hopfield") or []
+    trained = [r for r in kh if r["train_accuracy"] >= 0.5]
+    if trained:
+        for ax, key in ((axes[0], "frac_prototype"), (axes[2], "support")):
+            ax.plot([r["order"] for r in trained], [r[key] for r in trained], marker="s",
+                    color="k", label="their model (trained orders)")
+    axes[0].axhline(ref["test_digits_frac_above_threshold"], color="grey", linestyle=":",
+                    label="test digits")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "feature_prototype.png"), dpi=110)
+    plt.close(fig)
+
+    mem = data["memories"]
+    ncols = int(np.ceil(len(mem) / 2)) if len(mem) > 4 else len(mem)
+    nrows = int(np.ceil(len(mem) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.8 * ncols, 3.0 * nrows))
+    for ax in np.ravel(axes)[len(mem):]:
+        ax.axis("off")
+    for ax, (name, entry) in zip(np.ravel(axes), mem.items()):
+        V = np.array([[float(v) for v in row.split()] if isinstance(row, str) else row
+                      for row in entry["patterns"]])
+        side = int(round(np.sqrt(V.shape[1])))
+        labels = np.asarray(entry["labels"])
+        order = np.argsort(labels, kind="stable")
+        V = V[order]
+        cols = int(np.ceil(len(V) / 10))
+        rows_ = int(np.ceil(len(V) / cols))
+        grid = np.full((rows_ * (side + 1), cols * (side + 1)), np.nan)
+        for i, v in enumerate(V):
+            r, c = divmod(i, cols)
+            grid[r * (side + 1): r * (side + 1) + side,
+                 c * (side + 1): c * (side + 1) + side] = v.reshape(side, side)
+        lim = np.nanmax(np.abs(grid))
+        ax.imshow(grid, cmap="bwr", vmin=-lim, vmax=lim)
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    fig.suptitle("Learned memories, one row per class (blue < 0 < red)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "feature_prototype_memories.png"), dpi=110)
+    plt.close(fig)
+
+    write_csv(os.path.join(out, "feature_prototype.csv"),
+              ["way", "n", "beta", "test accuracy", "median max corr",
+               f"memories with max corr >= {thr:g}", "pixels outside [0, 1]",
+               "support (> 1e-3)", "nonzero weights"],
+              [[r["way"], f"{r['order']:g}", f"{r['beta']:.3g}", f"{r['accuracy']:.3f}",
+                f"{r['max_corr_median']:.3f}", f"{r['frac_prototype']:.2f}",
+                f"{r['outside']:.3f}", f"{r['support']:.1f}", f"{r['nonzero']:.1f}"]
+               for r in rows])
+    sweep = data.get("sweep")
+    if sweep:
+        orders = list(dict.fromkeys(r["order"] for r in sweep))
+        fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+        panels = [
+            ("frac_prototype", f"memories with max correlation >= {thr:g}"),
+            ("outside", "memory pixels outside [0, 1]"),
+            ("accuracy", "test accuracy"),
+        ]
+        for ax, (key, label) in zip(axes, panels):
+            for n in orders:
+                pts = [r for r in sweep if r["order"] == n]
+                ax.plot([r["c"] for r in pts], [r[key] for r in pts], marker="o",
+                        label=f"n = {n:g}")
+            ax.set_xscale("log")
+            ax.set_xlabel("beta x v (v: total variance of the data)")
+            ax.set_title(label, fontsize=9)
+        axes[0].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "feature_prototype_beta.png"), dpi=110)
+        plt.close(fig)
+        write_csv(os.path.join(out, "feature_prototype_beta.csv"),
+                  ["n", "beta x v", "beta", "test accuracy", "median max corr",
+                   f"memories with max corr >= {thr:g}", "pixels outside [0, 1]",
+                   "support (> 1e-3)", "nonzero weights"],
+                  [[f"{r['order']:g}", f"{r['c']:g}", f"{r['beta']:.3g}",
+                    f"{r['accuracy']:.3f}", f"{r['max_corr_median']:.3f}",
+                    f"{r['frac_prototype']:.2f}", f"{r['outside']:.3f}",
+                    f"{r['support']:.1f}", f"{r['nonzero']:.1f}"] for r in sweep])
+    lines = []
+    for way in ways:
+        pts = [r for r in rows if r["way"] == way]
+        lo, hi = pts[0], pts[-1]
+        lines.append(
+            f"{way}: from n = {lo['order']:g} to n = {hi['order']:g} the memories resembling "
+            f"one training digit (max correlation >= {thr:g}) go from "
+            f"{lo['frac_prototype']:.0%} to {hi['frac_prototype']:.0%}, the pixels outside "
+            f"the data range from {lo['outside']:.1%} to {hi['outside']:.1%}, and the "
+            f"memories weighing above 1e-3 per test cue from {lo['support']:.1f} to "
+            f"{hi['support']:.1f}; test accuracy {lo['accuracy']:.3f} to {hi['accuracy']:.3f}.")
+    lines.append(
+        f"for scale: {ref['test_digits_frac_above_threshold']:.0%} of the test digits "
+        f"correlate >= {thr:g} with a training digit (median "
+        f"{ref['test_digits_max_corr_median']:.3f}); means of 3 digits of a class: "
+        f"median {ref['blends_of_3_max_corr_median']:.3f}.")
+    if kh:
+        write_csv(os.path.join(out, "feature_prototype_kh.csv"),
+                  ["n", "T / (N + C)", "train accuracy", "test accuracy", "median max corr",
+                   f"memories with max corr >= {thr:g}", "support (share > 1e-3)"],
+                  [[f"{r['order']:g}", f"{r['t']:g}", f"{r['train_accuracy']:.3f}",
+                    f"{r['accuracy']:.3f}", f"{r['max_corr_median']:.3f}",
+                    f"{r['frac_prototype']:.2f}", f"{r['support']:.1f}"] for r in kh])
+        failed = [f"{r['order']:g}" for r in kh if r["train_accuracy"] < 0.5]
+        if trained:
+            lo, hi = trained[0], trained[-1]
+            lines.append(
+                f"Krotov & Hopfield's own model on the same digits, orders that trained "
+                f"(training accuracy >= 0.5): from n = {lo['order']:g} to n = {hi['order']:g} "
+                f"the median max correlation goes from {lo['max_corr_median']:.2f} to "
+                f"{hi['max_corr_median']:.2f} and the memories with a term above 1e-3 of "
+                f"the winning class's per test cue from {lo['support']:.1f} to "
+                f"{hi['support']:.1f}; test accuracy {lo['accuracy']:.3f} to "
+                f"{hi['accuracy']:.3f}"
+                + (f"; did not train at n = {', '.join(failed)} with the temperatures tried."
+                   if failed else "."))
+    for n in (list(dict.fromkeys(r["order"] for r in sweep)) if sweep else []):
+        pts = [r for r in sweep if r["order"] == n]
+        lo, hi = pts[0], pts[-1]
+        lines.append(
+            f"beta sweep at n = {n:g} (random start), beta x v from {lo['c']:g} to "
+            f"{hi['c']:g}: memories resembling one digit {lo['frac_prototype']:.0%} to "
+            f"{hi['frac_prototype']:.0%} (median max correlation {lo['max_corr_median']:.2f} "
+            f"to {hi['max_corr_median']:.2f}), pixels outside the data range "
+            f"{lo['outside']:.0%} to {hi['outside']:.0%}; test accuracy "
+            f"{lo['accuracy']:.3f} to {hi['accuracy']:.3f}.")
+    write_summary(out, "feature_prototype", lines)
+
+
+def render_exact_retrieval(plt, record, out):
+    """Santos et al.'s exact retrieval against softmax: fractions and supports."""
+    data = record["data"]
+    rows = data["rows"]
+    seps = list(dict.fromkeys(r["separation"] for r in rows))
+    cases = list(dict.fromkeys((r["data"], r["corruption"]) for r in rows))
+    fig, axes = plt.subplots(2, len(cases), figsize=(3.2 * len(cases), 5.6), sharex=True)
+    for j, case in enumerate(cases):
+        for k, sep in enumerate(seps):
+            pts = [r for r in rows if (r["data"], r["corruption"]) == case
+                   and r["separation"] == sep]
+            betas = [r["beta"] for r in pts]
+            color = f"C{k}"
+            axes[0, j].plot(betas, [r["one_step"]["exact"] for r in pts], marker="o",
+                            color=color, label=f"{sep}, 1 step")
+            axes[0, j].plot(betas, [r["converged"]["exact"] for r in pts], linestyle="--",
+                            color=color, label=f"{sep}, converged")
+            axes[1, j].plot(betas, [r["one_step"]["support"] for r in pts], marker="o",
+                            color=color, label=sep)
+        axes[0, j].set_title(f"{case[0]}, {case[1]} (P={pts[0]['patterns']})", fontsize=9)
+        axes[0, j].set_ylim(-0.03, 1.03)
+        axes[1, j].set_yscale("log")
+        for ax in axes[:, j]:
+            ax.set_xscale("log")
+        axes[1, j].set_xlabel("beta")
+    axes[0, 0].set_ylabel("state = a stored pattern (1e-12)")
+    axes[1, 0].set_ylabel("weights > 1e-3, one step")
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=7, ncol=4,
+               loc="lower center")
+    fig.savefig(os.path.join(out, "exact_retrieval.png"), dpi=110)
+    plt.close(fig)
+    header = ["data", "cues", "beta"] + seps
+    table = []
+    for case in cases:
+        for beta in data["betas"]:
+            cells = []
+            for sep in seps:
+                r = next(r for r in rows if (r["data"], r["corruption"]) == case
+                         and r["separation"] == sep and r["beta"] == beta)
+                cells.append(f"{r['one_step']['exact']:.2f} / {r['converged']['exact']:.2f}"
+                             f" ({r['one_step']['support']:.1f})")
+            table.append([case[0], case[1], f"{beta:g}"] + cells)
+    write_csv(os.path.join(out, "exact_retrieval.csv"), header, table)
+    sparse = [r for r in rows if r["margin_holds"] is not None]
+    worst = max(r["margin_holds"] - r["one_step"]["exact"] for r in sparse)
+    agree = sum(abs(r["margin_holds"] - r["one_step"]["correct"]) < 1e-12 for r in sparse)
+    soft = [r for r in rows if r["separation"] == "softmax"]
+    first_soft = {}
+    for r in soft:
+        key = (r["data"], r["corruption"])
+        if r["one_step"]["exact"] >= 0.5 and key not in first_soft:
+            first_soft[key] = r["beta"]
+    lines = [
+        "Santos et al.'s margin condition is sufficient in every cell: the fraction of "
+        "cues meeting it never exceeds the fraction retrieved exactly in one step "
+        f"(largest excess {worst:+.3f}); it equals the fraction landing exactly on the "
+        f"cued pattern in {agree} of {len(sparse)} (sparse separation, beta, data) cells.",
+        "softmax reaches a stored pattern to 1e-12 in one step for half the cues only at "
+        + ", ".join(f"beta = {b:g} ({d}, {c})" for (d, c), b in first_soft.items())
+        + ": there its other weights fall below 1e-12 (rounding, not sparsity).",
+    ]
+    meta = data.get("metastable")
+    if meta:
+        n = len(meta["rows"][0]["percent_by_size"])
+        write_csv(os.path.join(out, "exact_retrieval_metastable.csv"),
+                  ["beta", "separation"] + [str(k) for k in range(n)] + [f">{n - 1}"],
+                  [[f"{r['beta']:g}", r["separation"]]
+                   + [f"{v:.1f}" for v in r["percent_by_size"]]
+                   + [f"{r['percent_larger']:.1f}"] for r in meta["rows"]])
+    write_summary(out, "exact_retrieval", lines)
+
+
+def render_separation_capacity(plt, record, out):
+    """Universal Hopfield Networks: retrieval against P, similarity x separation."""
+    data = record["data"]
+    tables = data["tables"]
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.1 * len(tables), 3.6), sharey=True)
+    styles = {"softmax": "-", "sparsemax": "--", "entmax": "-.", "max": ":"}
+    csv_rows = []
+    for ax, t in zip(axes, tables):
+        Ps = [r["P"] for r in t["rows"]]
+        for i, col in enumerate(t["columns"]):
+            sim, sep = col.split(" ", 1)
+            color = {"dot": "C0", "euclidean": "C1", "manhattan": "C2"}[sim]
+            ax.plot(Ps, [r["retrieved"][i] for r in t["rows"]], color=color,
+                    linestyle=styles.get(sep, "-"), marker="o", markersize=3, label=col)
+        ax.set_xscale("log")
+        ax.set_xlabel("P stored")
+        ax.set_title(f"{t['data']}, {t['corruption']}", fontsize=8)
+        for r in t["rows"]:
+            csv_rows.append([t["data"], t["corruption"], r["P"]]
+                            + [f"{v:.2f}" for v in r["retrieved"]])
+    axes[0].set_ylabel("fraction retrieved (rms < 0.05)")
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), fontsize=7, ncol=6, loc="lower center")
+    fig.savefig(os.path.join(out, "separation_capacity.png"), dpi=110)
+    plt.close(fig)
+    write_csv(os.path.join(out, "separation_capacity.csv"),
+              ["data", "cues", "P"] + tables[0]["columns"], csv_rows)
+    lines = []
+    for t in tables:
+        last = t["rows"][-1]
+        best = max(range(len(t["columns"])), key=lambda i: last["retrieved"][i])
+        by_sim = {}
+        for i, col in enumerate(t["columns"]):
+            sim = col.split(" ", 1)[0]
+            by_sim[sim] = max(by_sim.get(sim, 0.0), last["retrieved"][i])
+        lines.append(
+            f"{t['data']}, {t['corruption']}, P = {last['P']}: best "
+            f"{rst_escape(t['columns'][best])} ({last['retrieved'][best]:.2f}); best per "
+            "similarity " + ", ".join(f"{k} {v:.2f}" for k, v in by_sim.items()) + ".")
+    write_summary(out, "separation_capacity", lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true",
-                        help="rerun accuracy.py and capacity.py first")
+                        help="rerun accuracy.py, capacity.py and the reproductions first")
     parser.add_argument("--timings", action="store_true",
                         help="with --run: also rerun the timing benchmarks (quiet machine!)")
     parser.add_argument("--quick", action="store_true",
                         help="with --run: reduced sizes, under benchmarks/results/quick/")
-    parser.add_argument("--only", nargs="+", choices=LOAD_FREE + TIMINGS, default=None)
+    parser.add_argument("--only", nargs="+", choices=LOAD_FREE + REPRODUCTIONS + TIMINGS,
+                        default=None)
     parser.add_argument("--results", default=None, help="JSON directory")
     parser.add_argument("--out", default=None, help="where the PNG/CSV/txt go")
     args = parser.parse_args()
@@ -506,7 +776,7 @@ def main():
     os.makedirs(results, exist_ok=True)
     os.makedirs(out, exist_ok=True)
     if args.run:
-        names = LOAD_FREE + (TIMINGS if args.timings else [])
+        names = LOAD_FREE + REPRODUCTIONS + (TIMINGS if args.timings else [])
         if args.only:
             names = [n for n in names if n in args.only]
         run(names, results, args.quick)
@@ -521,6 +791,9 @@ def main():
         "capacity": lambda r: render_capacity(plt, r, out),
         "predict_vs_knn": lambda r: render_speed(plt, r, out),
         "dense_vs_knn": lambda r: render_dense_speed(r, out),
+        "feature_prototype": lambda r: render_feature_prototype(plt, r, out),
+        "exact_retrieval": lambda r: render_exact_retrieval(plt, r, out),
+        "separation_capacity": lambda r: render_separation_capacity(plt, r, out),
     }
     for name, render in renderers.items():
         if args.only and name not in args.only:
