@@ -375,6 +375,10 @@ def test_manhattan_learned_beta_with_stored_missing_entries_is_the_loop_minimum(
     best = hidden_error(imp.beta_)
     for factor in (0.5, 2.0, 0.1, 10.0):
         assert best <= hidden_error(imp.beta_ * factor) * (1 + 1e-9)
+    # a point of the grid around manhattan's "auto": 10**(k / 20 * 3), k integer
+    auto = HopfieldImputer(similarity="manhattan", beta="auto").fit(Xm).beta_
+    k = np.log10(imp.beta_ / auto) * 20 / 3
+    assert abs(k - round(k)) < 1e-9 and abs(k) <= 20
 
 
 def test_manhattan_auto_beta_is_in_the_data_units():
