@@ -33,9 +33,10 @@ class HopfieldImputer(_BaseImputer):
     """Imputation by modern Hopfield attention over the stored rows.
 
     Stores the training rows, with their own missing entries, as the
-    patterns of a modern Hopfield memory and fills every missing entry of a row with the attention-weighted mean of
-    the stored rows, the attention ``softmax(-beta ||x^mu_o - x_o||^2 / 2)``
-    taken over the row's observed coordinates ``o``: the conditional mean of
+    patterns of a modern Hopfield memory and fills every missing entry of a
+    row with the attention-weighted mean of the stored rows, the attention
+    ``softmax(-beta ||x^mu_o - x_o||^2 / 2)`` (the default similarity) taken
+    over the row's observed coordinates ``o``: the conditional mean of
     the missing part when the stored rows are read as a Gaussian mixture of
     kernel width ``1 / sqrt(beta)``.  A soft, differentiable-in-``beta``
     version of :class:`~sklearn.impute.KNNImputer`: as ``beta`` grows it
@@ -61,8 +62,8 @@ class HopfieldImputer(_BaseImputer):
         width itself).  ``"auto"`` is
         :class:`~skhopfield.ModernHopfieldRegressor`'s: 20 over the total
         variance of the stored rows (``"manhattan"``: over twice their total
-        mean absolute deviation, in the data's units).  ``"learn"`` picks, among multiples of
-        ``"auto"`` (a log grid over 1e-3 to 1e3), the ``beta`` that best
+        mean absolute deviation, in the data's units).  ``"learn"`` picks,
+        among multiples of ``"auto"`` (a log grid over 1e-3 to 1e3), the ``beta`` that best
         reconstructs observed entries of the stored rows: each of (at most
         2000, evenly spaced) stored rows hides every fifth of its observed
         entries and is filled from the *other* stored rows (never from
@@ -112,7 +113,9 @@ class HopfieldImputer(_BaseImputer):
     max_iter : int, default=1
         Update steps.  ``1`` fills with the conditional mean; more descend
         the memory's energy over the missing entries, the observed ones
-        clamped, towards an attractor (a completion by a stored row).
+        clamped, towards an attractor (a completion by a stored row); with
+        ``similarity="manhattan"`` the same clamped steps, which descend no
+        known energy.
 
     tol : float, default=1e-4
         Stop a row's steps once one moves it by at most ``tol`` times the
@@ -170,8 +173,8 @@ class HopfieldImputer(_BaseImputer):
     The scores against stored rows with missing entries follow
     :func:`~sklearn.metrics.pairwise.nan_euclidean_distances`: the squared
     distance (``"manhattan"``: the L1 distance) over the coordinates present
-    in both, scaled up by the share present; a stored row sharing no observed coordinate gets no attention,
-    and each filled column averages only the stored rows where it is
+    in both, scaled up by the share present; a stored row sharing no
+    observed coordinate gets no attention, and each filled column averages only the stored rows where it is
     present (renormalized; where the separation gives every such row weight
     0, the separation of their scores alone).  A row with every entry missing gets the (weighted) column
     means.  The features are used on their own scales, as by
