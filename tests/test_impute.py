@@ -435,3 +435,27 @@ def test_similarity_reaches_the_memory_and_is_validated():
     for bad in ("cosine", "dot", "l1"):
         with pytest.raises(ValueError, match="similarity"):
             HopfieldImputer(similarity=bad).fit(Xm)
+
+
+@pytest.mark.parametrize("name, params", [("softmax", {}), ("sparsemax", {})])
+def test_manhattan_second_step_is_the_clamped_loop_step(name, params):
+    """``max_iter=2``: the first fill (marginal L1 scores), then one step
+    scored by the L1 distance over every coordinate of the filled row, only
+    the missing entries replaced; a loop over the stored rows."""
+    rng, X, _ = _data(27, n=40, N=5, share=0.0)
+    Q = X[:12] + 0.5 * rng.normal(size=(12, 5))
+    for q in Q:
+        q[rng.choice(5, 2, replace=False)] = np.nan
+    beta = 0.4
+    kw = dict(similarity="manhattan", separation=name, beta=beta, tol=0.0, **params)
+    got = HopfieldImputer(max_iter=2, **kw).fit(X).transform(Q)
+    assert not np.allclose(got, HopfieldImputer(max_iter=1, **kw).fit(X).transform(Q))
+    alpha = _alpha(name, params)
+    for q, g in zip(Q, got):
+        m = np.isnan(q)
+        s = LD(beta) * _scores_loop(X, q, "manhattan")
+        state = _fill_loop(X, q, s, _sep_ref(s, alpha), alpha)
+        s2 = -LD(beta) * np.abs(X.astype(LD) - state).sum(1)
+        want = np.where(m, _sep_ref(s2, alpha) @ X.astype(LD), state)
+        np.testing.assert_allclose(g, want.astype(float), rtol=1e-9, atol=1e-11)
+        assert np.array_equal(g[~m], q[~m])
