@@ -3,6 +3,8 @@ and scikit-learn's estimator checks."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.metrics.pairwise import nan_euclidean_distances
@@ -459,3 +461,35 @@ def test_manhattan_second_step_is_the_clamped_loop_step(name, params):
         want = np.where(m, _sep_ref(s2, alpha) @ X.astype(LD), state)
         np.testing.assert_allclose(g, want.astype(float), rtol=1e-9, atol=1e-11)
         assert np.array_equal(g[~m], q[~m])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    log_scale=st.integers(-30, 30),
+    beta=st.sampled_from(["auto", "learn", 1e-3, 1e3, 1e8]),
+    sep=st.sampled_from(["softmax", "sparsemax", "max"]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_manhattan_any_scale_beta_and_dtype(seed, log_scale, beta, sep, dtype):
+    """At any data scale and ``beta``, in float32 too: finite fills in the
+    given dtype, each a convex combination of its column's stored values,
+    observed entries bit for bit; ``"auto"`` and ``"learn"`` follow the
+    scale (beta_ as 1 / scale)."""
+    _, _, Xm = _data(seed, n=30, N=4, share=0.2)
+    Q = _data(seed + 1, n=8, N=4, share=0.4)[2]
+    scale = 2.0**log_scale
+    Xs, Qs = (Xm * scale).astype(dtype), (Q * scale).astype(dtype)
+    kw = dict(similarity="manhattan", separation=sep)
+    b = beta if isinstance(beta, str) else beta / scale
+    imp = HopfieldImputer(beta=b, **kw).fit(Xs)
+    got = imp.transform(Qs)
+    assert got.dtype == dtype and np.isfinite(got).all()
+    o = ~np.isnan(Qs)
+    assert np.array_equal(got[o], Qs[o])
+    lo, hi = np.nanmin(Xs, axis=0), np.nanmax(Xs, axis=0)
+    slack = 1e-5 * (hi - lo) + 4 * np.finfo(dtype).eps * np.maximum(abs(lo), abs(hi))
+    assert ((got >= lo - slack) & (got <= hi + slack))[~o].all()
+    if isinstance(beta, str):
+        ref = HopfieldImputer(beta=beta, **kw).fit(Xm.astype(dtype))
+        assert imp.beta_ == pytest.approx(ref.beta_ / scale, rel=1e-12)
