@@ -33,10 +33,10 @@ class HopfieldImputer(_BaseImputer):
     """Imputation by modern Hopfield attention over the stored rows.
 
     Stores the training rows, with their own missing entries, as the
-    patterns of a modern Hopfield memory (``similarity="euclidean"``) and
-    fills every missing entry of a row with the attention-weighted mean of
-    the stored rows, the attention ``softmax(-beta ||x^mu_o - x_o||^2 / 2)``
-    taken over the row's observed coordinates ``o``: the conditional mean of
+    patterns of a modern Hopfield memory and fills every missing entry of a
+    row with the attention-weighted mean of the stored rows, the attention
+    ``softmax(-beta ||x^mu_o - x_o||^2 / 2)`` (the default similarity) taken
+    over the row's observed coordinates ``o``: the conditional mean of
     the missing part when the stored rows are read as a Gaussian mixture of
     kernel width ``1 / sqrt(beta)``.  A soft, differentiable-in-``beta``
     version of :class:`~sklearn.impute.KNNImputer`: as ``beta`` grows it
@@ -45,8 +45,10 @@ class HopfieldImputer(_BaseImputer):
     (:class:`~sklearn.impute.SimpleImputer`).  A sparse ``separation`` in
     place of softmax fills from the few nearest stored rows only (its
     support), between ``KNNImputer`` and softmax attention; ``"max"`` is
-    1-nearest-neighbour imputation over the observed coordinates.  Observed
-    entries are never changed.  See *Partial cues and imputation* in the
+    1-nearest-neighbour imputation over the observed coordinates.
+    ``similarity="manhattan"`` scores by the L1 distance instead (a Laplace
+    kernel, more robust to outlying coordinates).  Observed entries are
+    never changed.  See *Partial cues and imputation* in the
     user guide.
 
     Parameters
@@ -56,16 +58,31 @@ class HopfieldImputer(_BaseImputer):
 
     beta : float, "auto" or "learn", default="learn"
         Inverse temperature, in the data's units (``1 / beta`` is the
-        squared kernel width).  ``"auto"`` is
+        squared kernel width; for ``similarity="manhattan"`` the kernel
+        width itself).  ``"auto"`` is
         :class:`~skhopfield.ModernHopfieldRegressor`'s: 20 over the total
-        variance of the stored rows.  ``"learn"`` picks, among multiples of
-        ``"auto"`` (a log grid over 1e-3 to 1e3), the ``beta`` that best
+        variance of the stored rows (``"manhattan"``: over twice their total
+        mean absolute deviation, in the data's units).  ``"learn"`` picks,
+        among multiples of ``"auto"`` (a log grid over 1e-3 to 1e3), the ``beta`` that best
         reconstructs observed entries of the stored rows: each of (at most
         2000, evenly spaced) stored rows hides every fifth of its observed
         entries and is filled from the *other* stored rows (never from
         itself nor its identical copies); the ``beta`` of least mean squared
         error (weighted by ``sample_weight``) is kept as ``beta_``, by the
-        error of the ``separation`` given.
+        error of the ``similarity`` and ``separation`` given.
+
+    similarity : {"euclidean", "manhattan"}, default="euclidean"
+        How a row is compared with the stored rows over its observed
+        coordinates ``o``.  ``"euclidean"``: the squared distance, the
+        attention ``softmax(-beta ||x^mu_o - x_o||^2 / 2)`` (a Gaussian
+        kernel).  ``"manhattan"``: the negative L1 distance, the attention
+        ``softmax(-beta ||x^mu_o - x_o||_1)`` for softmax: a Laplace kernel,
+        whose scores grow linearly rather than quadratically with a
+        coordinate's difference, so one outlying coordinate weighs less
+        (the Manhattan similarity of Universal Hopfield Networks, Millidge
+        et al. 2022).  Either goes through any ``separation``; ``"max"``
+        with ``"manhattan"`` is 1-nearest-neighbour imputation by the L1
+        distance over the observed coordinates.
 
     separation : {"softmax", "sparsemax", "entmax", "polynomial", "max"}, \
             default="softmax"
@@ -96,7 +113,9 @@ class HopfieldImputer(_BaseImputer):
     max_iter : int, default=1
         Update steps.  ``1`` fills with the conditional mean; more descend
         the memory's energy over the missing entries, the observed ones
-        clamped, towards an attractor (a completion by a stored row).
+        clamped, towards an attractor (a completion by a stored row); with
+        ``similarity="manhattan"`` the same clamped steps, which descend no
+        known energy.
 
     tol : float, default=1e-4
         Stop a row's steps once one moves it by at most ``tol`` times the
@@ -153,15 +172,20 @@ class HopfieldImputer(_BaseImputer):
     -----
     The scores against stored rows with missing entries follow
     :func:`~sklearn.metrics.pairwise.nan_euclidean_distances`: the squared
-    distance over the coordinates present in both, scaled up by the share
-    present; a stored row sharing no observed coordinate gets no attention,
-    and each filled column averages only the stored rows where it is
+    distance (``"manhattan"``: the L1 distance) over the coordinates present
+    in both, scaled up by the share present; a stored row sharing no
+    observed coordinate gets no attention, and each filled column averages only the stored rows where it is
     present (renormalized; where the separation gives every such row weight
     0, the separation of their scores alone).  A row with every entry missing gets the (weighted) column
     means.  The features are used on their own scales, as by
     :class:`~sklearn.impute.KNNImputer`: standardize features of very
     different scales first.  Memory is bounded by scikit-learn's
     ``working_memory`` (chunks of rows against all stored rows).
+
+    References
+    ----------
+    B. Millidge, T. Salvatori, Y. Song, T. Lukasiewicz, R. Bogacz (2022).
+    Universal Hopfield networks. ICML.
 
     Examples
     --------
@@ -180,11 +204,23 @@ class HopfieldImputer(_BaseImputer):
     >>> nearest = HopfieldImputer(separation="max").fit(X)
     >>> nearest.transform([[np.nan, 4.5, 3.5], [7.0, np.nan, np.nan]]).tolist()
     [[3.0, 4.5, 3.5], [7.0, 8.0, 7.0]]
+
+    With ``similarity="manhattan"``, by the L1 distance: ``[8, 2, ?]`` is
+    ``5 + 2 = 7`` from the second stored row and ``0 + 6 = 6`` from the
+    fourth, but ``25 + 4 = 29`` and ``36`` by the squared distance, under
+    which the one large difference outweighs the two moderate ones:
+
+    >>> l1 = HopfieldImputer(separation="max", similarity="manhattan").fit(X)
+    >>> l1.transform([[8.0, 2.0, np.nan]]).tolist()
+    [[8.0, 2.0, 7.0]]
+    >>> nearest.transform([[8.0, 2.0, np.nan]]).tolist()
+    [[8.0, 2.0, 3.0]]
     """
 
     _parameter_constraints: dict = {
         **_BaseImputer._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto", "learn"})],
+        "similarity": [StrOptions({"euclidean", "manhattan"})],
         "separation": ModernHopfieldRegressor._parameter_constraints["separation"],
         "entmax_alpha": ModernHopfieldRegressor._parameter_constraints["entmax_alpha"],
         "separation_order": ModernHopfieldRegressor._parameter_constraints[
@@ -202,6 +238,7 @@ class HopfieldImputer(_BaseImputer):
         *,
         missing_values=np.nan,
         beta="learn",
+        similarity="euclidean",
         separation="softmax",
         entmax_alpha=1.5,
         separation_order=2,
@@ -219,6 +256,7 @@ class HopfieldImputer(_BaseImputer):
             keep_empty_features=keep_empty_features,
         )
         self.beta = beta
+        self.similarity = similarity
         self.separation = separation
         self.entmax_alpha = entmax_alpha
         self.separation_order = separation_order
@@ -278,6 +316,7 @@ class HopfieldImputer(_BaseImputer):
             beta = self.beta
         self.memory_ = ModernHopfieldRegressor(
             beta=beta,
+            similarity=self.similarity,
             separation=self.separation,
             entmax_alpha=self.entmax_alpha,
             separation_order=self.separation_order,
@@ -292,7 +331,7 @@ class HopfieldImputer(_BaseImputer):
 
     def _learn_beta(self, X, weights):
         """``beta="learn"`` (see the class docstring), in the data's units."""
-        memory = _make_memory(X, "euclidean", weights)
+        memory = _make_memory(X, self.similarity, weights)
         auto = ModernHopfieldRegressor(beta="auto")._auto_beta(memory)[1]
         P = X.shape[0]
         groups, n_groups = duplicate_groups(np.where(np.isnan(X), np.inf, X))
