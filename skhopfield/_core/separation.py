@@ -266,7 +266,7 @@ class Separation:
 
     def _call_xp(self, a, weights=None):
         """:meth:`__call__` in another array namespace (whole sorted rows;
-        with ``weights`` (on ``a``'s device), Newton and bisection steps,
+        with ``weights`` (on ``a``'s device), Newton steps (:func:`_newton`),
         which need no sort)."""
         xp = _ns(a)
         for needed in ("sort", "cumulative_sum"):
@@ -359,7 +359,7 @@ def tau_sorted(block, alpha, wblock=None):
     decreasing, row maximum 0, padded with ``-inf``; ``wblock`` their
     pattern weights in the same order (None: all 1).  Returns ``(tau,
     renormalize)``: ``renormalize`` is True when ``tau`` came from Newton
-    and bisection steps (the weights then need dividing by their sum).
+    steps (the weights then need dividing by their sum).
     """
     xp = _ns(block)
     n, K = block.shape
@@ -463,9 +463,11 @@ def _newton_np(X, lo, W, alpha):
         Wb = np.broadcast_to(Wb, B.shape)
     buffers = np.empty((2, B.size), dtype=B.dtype)
     last = np.zeros(lo.shape)  # no estimate before two steps
-    for _ in range(_NEWTON_STEPS):
+    for it in range(_NEWTON_STEPS):
         m, K = B.shape
-        if K > 8:
+        # (once the steps are small, few entries fall below the bound: the
+        # narrowing would not halve the block, and its check is skipped)
+        if K > 8 and (it == 0 or float(last.max()) > 1e-3):
             live = B > lo[:, None]
             count = np.count_nonzero(live, axis=1)
             width = int(count.max())
@@ -530,6 +532,7 @@ def _narrow(B, Wb, live, count, width):
 
 def _pow_inplace(w, e):
     """``w **= e`` on a numpy array ``w >= 0`` (mostly zeros, often)."""
+    e = _snap(e)
     if e == 1.0:
         return
     if _by_products(e):
@@ -543,27 +546,52 @@ def _pow_inplace(w, e):
 
 def _by_products(e):
     """Whether ``t ** e`` goes by products (whole and half-whole ``e`` up
-    to 16): numpy's general power is several times slower."""
+    to 16, see :func:`_snap`): numpy's general power is several times
+    slower."""
     return 0 < e <= 16 and e - math.floor(e) in (0.0, 0.5)
+
+
+def _snap(e):
+    """``e``, or the half-whole number within ``1e-12`` of it: ``1 / (alpha
+    - 1)`` of ``alpha = 1.2`` or of the polynomial orders is a whole number
+    off by rounding (``t ** e`` then moves by ``1e-12 |log t|`` relative at
+    most, below the weights' rounding for ``t`` that counts)."""
+    near = round(2 * e) / 2
+    return near if abs(e - near) <= 1e-12 * max(1.0, abs(e)) else e
 
 
 def _pow_into(t, e, out):
     """``out = t ** e`` for a numpy ``t >= 0``, by products where
     :func:`_by_products` (binary powering from the leading bit, then
     ``sqrt(t)`` for a half; ``out`` may be ``t`` for a power of two)."""
+    e = _snap(e)
     if e == 0.0:  # the derivative's indicator of sparsemax: 0 off the support
         return np.greater(t, 0, out=out)
     if not _by_products(e):
-        return np.power(t, t.dtype.type(e), out=out)
+        if e > 1:
+            # exp(e log t), several times faster than numpy's power (and
+            # within |e log t| eps of it); zeros clamped to where the power
+            # is 1e-200 (1e-30 in float32): negligible beside any weight
+            # that counts, and a normal number (the slow paths of log and
+            # exp are the zeros and the subnormals)
+            floor = -200.0 if t.dtype == np.float64 else -30.0
+            np.maximum(t, t.dtype.type(10.0 ** (floor / e)), out=out)
+            np.log(out, out=out)
+            out *= t.dtype.type(e)
+            return np.exp(out, out=out)
+        out.fill(0)  # numpy's power is slow on zeros: skip them
+        return np.power(t, t.dtype.type(e), out=out, where=t > 0)
     n = int(e)
     if n == 0:
         np.sqrt(t, out=out)
         return out
     bits = bin(n)[3:]  # after the leading one
-    if out is not t:
-        np.copyto(out, t)
-    for bit in bits:
-        np.multiply(out, out, out=out)
+    if not bits:
+        if out is not t:
+            np.copyto(out, t)
+    for i, bit in enumerate(bits):
+        # (the first square straight from t: no copy)
+        np.multiply(t if i == 0 else out, t if i == 0 else out, out=out)
         if bit == "1":
             np.multiply(out, t, out=out)
     if e != n:
@@ -575,6 +603,7 @@ def _pow(t, e):
     """``t ** e`` for ``t >= 0`` in any namespace, by products where
     :func:`_by_products`."""
     xp = _ns(t)
+    e = _snap(e)
     if e == 0.0:  # the derivative's indicator of sparsemax: 0 off the support
         return xp.astype(t > 0, t.dtype)
     if not _by_products(e):
