@@ -191,14 +191,12 @@ class Separation:
             wv = None
         else:
             wv = (weights[cols] if weights.ndim == 1 else weights[rows, cols]).astype(a.dtype)
-        tau, renormalize = self._threshold(vals, rows, n, wv)
+        tau = self._threshold(vals, rows, n, wv)
         w = vals - tau[rows]
         np.maximum(w, 0, out=w)
         _pow_inplace(w, power)
         if wv is not None:
             w *= wv
-        if renormalize:
-            w /= np.bincount(rows, weights=w, minlength=n).astype(a.dtype)[rows]
         a.fill(0)
         a[rows, cols] = w
         return a
@@ -229,7 +227,7 @@ class Separation:
         return a
 
     def _threshold(self, vals, rows, n, wv=None):
-        """``(tau, renormalize)`` of rows from their candidates ``vals``
+        """The threshold ``tau`` of rows from their candidates ``vals``
         (``(alpha - 1)`` times the max-shifted scores, with their row indices
         ``rows``, sorted by row: numpy's ``nonzero`` order, and their pattern
         weights ``wv`` or None).
@@ -244,7 +242,6 @@ class Separation:
         pos = np.arange(rows.size) - starts[rows]
         tau = np.empty(n, dtype=vals.dtype)
         bucket = np.ceil(np.log2(np.maximum(counts, 1))).astype(np.intp)
-        renormalize = False
         for b in np.unique(bucket):
             which = np.flatnonzero(bucket == b)
             K = int(counts[which].max())
@@ -263,14 +260,14 @@ class Separation:
                 order = np.argsort(-block, axis=1)
                 block = np.take_along_axis(block, order, axis=1)
                 wblock = np.take_along_axis(wblock, order, axis=1)
-            tau[which], renorm = tau_sorted(block, self.alpha, wblock)
-            renormalize |= renorm
-        return tau, renormalize
+            tau[which] = tau_sorted(block, self.alpha, wblock)
+        return tau
 
     def _call_xp(self, a, weights=None):
-        """:meth:`__call__` in another array namespace (whole sorted rows;
-        with ``weights`` (on ``a``'s device), Newton steps (:func:`_newton`),
-        which need no sort)."""
+        """:meth:`__call__` in another array namespace (whole sorted rows
+        for ``alpha`` 3/2 and 2; with ``weights`` (on ``a``'s device) or
+        another ``alpha``, Newton steps (:func:`_newton`), which need no
+        sort)."""
         xp = _ns(a)
         for needed in ("sort", "cumulative_sum"):
             if not hasattr(xp, needed):
@@ -287,9 +284,12 @@ class Separation:
             return p / xp.sum(p, axis=1, keepdims=True)
         c = self.alpha - 1.0
         X = a * c
-        if weights is None:
+        if weights is None and self.alpha in (1.5, 2.0):
             block = xp.sort(X, axis=1, descending=True)
-            tau, renormalize = tau_sorted(block, self.alpha, None)
+            tau, renormalize = tau_sorted(block, self.alpha, None), False
+        elif weights is None:
+            lo = xp.full(X.shape[0], -1.0, dtype=X.dtype, device=_device(X))
+            tau, renormalize = _newton(X, lo, None, self.alpha), True
         else:
             wblock = weights if weights.ndim == 2 else xp.broadcast_to(weights[None, :], X.shape)
             tau = _newton(X, _lower_bound(X, wblock, self.alpha), wblock, self.alpha)
@@ -356,13 +356,12 @@ class Separation:
 
 
 def tau_sorted(block, alpha, wblock=None):
-    """The entmax threshold of rows sorted in decreasing order.
+    """The entmax threshold of rows sorted in decreasing order, exactly
+    (``alpha`` 3/2 or 2; other ``alpha`` take :func:`_newton`).
 
     ``block`` (n, K): ``(alpha - 1) s`` of each row's candidates, sorted
     decreasing, row maximum 0, padded with ``-inf``; ``wblock`` their
-    pattern weights in the same order (None: all 1).  Returns ``(tau,
-    renormalize)``: ``renormalize`` is True when ``tau`` came from Newton
-    steps (the weights then need dividing by their sum).
+    pattern weights in the same order (None: all 1).
     """
     xp = _ns(block)
     n, K = block.shape
@@ -379,7 +378,7 @@ def tau_sorted(block, alpha, wblock=None):
         return np.cumsum(A, axis=1) if _is_np(A) else xp.cumulative_sum(A, axis=1)
 
     if alpha not in (1.5, 2.0):
-        return _newton(block, _lower_bound(block, W, alpha), W, alpha), True
+        raise ValueError(f"the sorted threshold is for alpha 3/2 or 2, got {alpha!r}")
     S0 = cumsum(W)  # k without weights
     S1 = cumsum(W * X)
     safe0 = xp.where(S0 > 0, S0, xp.ones_like(S0))
@@ -388,7 +387,7 @@ def tau_sorted(block, alpha, wblock=None):
         # prefix values (sum_{j <= k} w_j X_j - 1) / sum_{j <= k} w_j over
         # the sorted values (each bounds it from below).
         cand = xp.where(valid, (S1 - 1.0) / safe0, xp.full_like(X, -math.inf))
-        return xp.max(cand, axis=1), False
+        return xp.max(cand, axis=1)
     # alpha = 3/2, Peters et al. (2019), Algorithm 2: tau_k solves
     # sum_{j <= k} w_j (X_j - tau)^2 = 1; the support is the largest k
     # with tau_k <= X_k.
@@ -399,7 +398,7 @@ def tau_sorted(block, alpha, wblock=None):
     support = xp.sum(xp.astype(ok, xp.int64), axis=1)
     k = xp.arange(1, K + 1, dtype=xp.int64, device=_device(block))
     pick = k[None, :] == support[:, None]
-    return xp.sum(xp.where(pick, tau_k, zero), axis=1), False
+    return xp.sum(xp.where(pick, tau_k, zero), axis=1)
 
 
 def _newton(X, lo, W, alpha):
