@@ -5,8 +5,9 @@ unit noise), 10,000 stored rows x 784 features, 2,000 cues, float64
 (``--n-train``, ``--n-queries``, ``--n-features``, ``--dtype``), every
 memory with the default ``beta="auto"`` and euclidean similarity.  Every
 repeat times ``predict`` of each separation in turn (softmax, sparsemax,
-entmax at alpha 1.5 (sort-based exact), entmax at alpha 1.25 (bisection),
-max), the starting one rotating, in one process, so that load from other
+entmax at alpha 1.5 and 1.25 (Newton steps, whole powers) and 1.33
+(Newton steps, general powers), max), the
+starting one rotating, in one process, so that load from other
 work hits them alike.  Reports medians, the ratio of each median to
 softmax's and (in parentheses) the median of the per-repeat ratios, and the
 mean support (patterns of nonzero weight per cue, from ``kpatterns``).
@@ -30,6 +31,7 @@ SEPARATIONS = {
     "sparsemax": {"separation": "sparsemax"},
     "entmax1.5": {"separation": "entmax", "entmax_alpha": 1.5},
     "entmax1.25": {"separation": "entmax", "entmax_alpha": 1.25},
+    "entmax1.33": {"separation": "entmax", "entmax_alpha": 1.33},
     "max": {"separation": "max"},
 }
 

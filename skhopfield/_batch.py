@@ -436,7 +436,12 @@ def sharded_memory(n_shards="auto", *, client=None):
     holds more than its shards, so a memory larger than any one worker
     works.  ``transform`` with several update steps makes one round trip
     per step.  Results equal the unsharded ones to rounding (the shards
-    take the softmax in blocks).  The context holds for the thread that
+    take the softmax in blocks).  A separation other than softmax shards
+    too: each shard returns its largest score and its candidates for the
+    support (the scores within the separation's width of its largest,
+    and their indices), and the client finds the threshold on the merged
+    candidates (see ``merge_candidates`` in ``skhopfield._core.shards``).
+    The context holds for the thread that
     entered it (like ``sklearn.config_context``): retrieval that other code
     runs in threads of its own is not sharded.
 

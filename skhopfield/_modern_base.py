@@ -8,7 +8,8 @@ engine are the block functions here (``_readout_block``, ``_transform_block``,
 cache-sized tiles by :func:`skhopfield._tiles.for_tiles`) and, inside
 :func:`skhopfield.sharded_memory`, their sharded counterparts (one chunk
 against one shard, merged by the log-sum-exp algebra of
-:mod:`skhopfield._core.shards`).  The concrete memories,
+:mod:`skhopfield._core.shards`, or for a separation other than softmax by
+its shards' candidates for the support).  The concrete memories,
 :class:`~skhopfield.ModernHopfieldClassifier` and
 :class:`~skhopfield.ModernHopfieldRegressor`, are two read-outs of the same
 attention: one-hot labels (classes) or targets (real values).
@@ -44,7 +45,15 @@ from ._core.namespace import (
 from ._core.masked import PartialModernMemory, make_partial_memory, nan_rows
 from ._core.scoring import ModernMemory, SparseModernMemory, iterate, make_memory
 from ._core.separation import SEPARATIONS, make_separation
-from ._core.shards import energy_from_lse, lse_partials, merge_lse
+from ._core.shards import (
+    candidate_attention,
+    candidate_weights,
+    energy_from_lse,
+    lse_partials,
+    merge_candidates,
+    merge_lse,
+    separation_candidates,
+)
 from ._modern_partial import (
     merge_rows,
     partial_energy_block,
@@ -305,6 +314,46 @@ def _sharded_partials(
     )
 
 
+def _shard_candidates(Q, *, memory, beta):
+    """One chunk of states against one shard, for a separation other than
+    softmax: the shard's candidates for the support (see
+    :func:`~skhopfield._core.shards.separation_candidates`)."""
+    return separation_candidates(memory, Q, beta)
+
+
+def _sharded_separated(Q, memory, owner, beta, finish, verbose=0, label=""):
+    """A separation other than softmax on a sharded memory: every shard's
+    candidates for the states ``Q``, merged per chunk into the rows'
+    candidates ``(top, a, idx)`` (see ``merge_candidates``) and finished
+    there by ``finish(top, a, idx)`` (the read-out, next state or energy
+    terms of the chunk's rows)."""
+    score_rows = getattr(memory, "score_rows", 1)
+
+    def merge(results, counts):
+        return finish(*merge_candidates(results, counts))
+
+    return sharded_retrieve(
+        _shard_candidates,
+        merge,
+        Q,
+        owner=owner,
+        n_patterns=memory.aug.shape[0],
+        shards={"memory": memory.take},
+        # scores (and a temporary of their size; two for a CSR shard), the
+        # candidates' scores and indices, the cue and its augmented copy
+        row_bytes=lambda P: Q.dtype.itemsize * ((score_rows + 3) * P + 3 * Q.shape[1] + 8),
+        verbose=verbose,
+        label=label,
+        beta=beta,
+    )
+
+
+def _read(attention, values):
+    """``attention @ values`` (CSR attention), dense."""
+    out = attention @ values
+    return out.toarray() if sp.issparse(out) else np.asarray(out)
+
+
 def _sharded_run(xi, memory, owner, beta, n_steps, tol, verbose, label):
     """``memory.run`` on a sharded memory: one round trip per update step."""
     if sp.issparse(xi):
@@ -313,6 +362,12 @@ def _sharded_run(xi, memory, owner, beta, n_steps, tol, verbose, label):
 
     def step(S):
         where = f"{label} step {next(steps)}"
+        if memory.separation is not None:
+            return _sharded_separated(
+                S, memory, owner, beta,
+                lambda top, a, idx: _read(candidate_attention(memory, a, idx), memory.memory),
+                verbose=verbose, label=where,
+            )
         part = _sharded_partials(
             S, memory, owner, beta, states=True, verbose=verbose, label=where
         )
@@ -334,9 +389,16 @@ def _readout_sharded(
     xi = memory.start(Q)
     if n_updates > 0:
         xi = _sharded_run(xi, memory, owner, beta, n_updates, tol, verbose, label)[0]
-    out = _sharded_partials(
-        xi, memory, owner, beta, values=values, verbose=verbose, label=label
-    )["W"]
+    if memory.separation is not None:
+        out = _sharded_separated(
+            xi, memory, owner, beta,
+            lambda top, a, idx: _read(candidate_attention(memory, a, idx), values),
+            verbose=verbose, label=label,
+        )
+    else:
+        out = _sharded_partials(
+            xi, memory, owner, beta, values=values, verbose=verbose, label=label
+        )["W"]
     return _normalized(out, normalize, total)
 
 
@@ -350,6 +412,19 @@ def _transform_sharded(Q, *, memory, owner, beta, n_steps, tol, verbose, label):
 
 def _energy_sharded(Q, *, memory, owner, beta, verbose, label):
     xi = memory.internal(Q)
+    if memory.separation is not None:
+        if sp.issparse(xi):
+            xi = xi.toarray()
+
+        def finish(top, a, idx):
+            conj, _ = memory.separation.conjugate(a, candidate_weights(memory, a, idx))
+            return top, conj
+
+        top, conj = _sharded_separated(
+            xi, memory, owner, beta, finish, verbose=verbose, label=label
+        )
+        E = memory.separation_energy(xi, beta, top, conj)
+        return memory.to_data_energy(E, Q.dtype)
     part = _sharded_partials(
         xi, memory, owner, beta, energy=True, verbose=verbose, label=label
     )
@@ -679,15 +754,14 @@ class _BaseModernMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         shared["memory"] = memory.for_retrieval()
         verbose = {"verbose": self.verbose, "label": f"{type(self).__name__}.{what}"}
         # (A memory with a learned map scores through it: not sharded, yet;
-        # nor are arrays of other namespaces, which stay on their device; nor
-        # a separation other than softmax, which needs all the scores of a
-        # row at once where the shards' log-sum-exp merge needs partial sums.)
+        # nor are arrays of other namespaces, which stay on their device.  A
+        # separation other than softmax merges the shards' candidates for
+        # the support instead of log-sum-exp partials.)
         if (
             host
             and sharding_active()
             and block_func in _SHARDED
             and type(memory) in (ModernMemory, SparseModernMemory)
-            and separation is None
         ):
             sharded = _SHARDED[block_func]
             return sharded(

@@ -137,8 +137,8 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
         :meth:`predict_proba` can be exactly 0 (see Notes).
     entmax_alpha : float, default=1.5
         ``alpha`` of ``separation="entmax"``, in ``(1, 2]``: tends to softmax
-        as ``alpha -> 1``, sparsemax at 2.  Exact (sort-based) at 1.5 and 2,
-        Newton and bisection steps otherwise.
+        as ``alpha -> 1``, sparsemax at 2.  Exact (sort-based) at 2, Newton
+        steps from below (a handful, to the dtype's resolution) otherwise.
     separation_order : float, default=2
         Order ``n >= 1`` of ``separation="polynomial"`` (1 is sparsemax).
     max_iter : int, default=1
@@ -353,8 +353,7 @@ class ModernHopfieldClassifier(ClassifierMixin, _BaseModernMemory):
     in tiles that hold whole rows within the engine's ``working_memory``
     bound, and the threshold ``tau`` is found among the scores within
     ``1 / (beta (alpha - 1))`` of the best (no other can be in the support),
-    by sorting them (sparsemax, ``alpha = 3/2``) or by Newton and bisection
-    steps.  Such weights can be exactly 0, so :meth:`predict_proba` can
+    by sorting them (sparsemax) or by Newton steps from below.  Such weights can be exactly 0, so :meth:`predict_proba` can
     give a class probability exactly 0 (a log-loss of it is infinite);
     :meth:`kpatterns` lists the support.  ``beta="auto"`` is tuned for
     softmax and leaves sparse separations a support of few patterns; search

@@ -312,7 +312,7 @@ CASES = [
         "cosine", "-prototypes-map", prototypes_per_class=1, n_components=1, **_LEARNED
     ),
     # The separations other than softmax: the exact sort-based sparsemax and
-    # 1.5-entmax (as polynomial of order 2), the bisection of other alphas,
+    # 1.5-entmax (as polynomial of order 2), the Newton steps of other alphas,
     # the hard max; and a learned memory trained on a Fenchel-Young loss.
     _modern_case("euclidean", "-sparsemax", learned=False, separation="sparsemax"),
     _modern_case(

@@ -228,11 +228,12 @@ def test_sharded_returns_what_one_process_returns(client, case, n_shards, max_it
             sharded = outputs(est, Q)
     assert_same(reference, sharded, binary=False)
     params = est.get_params()
-    if params.get("n_components") is None and params["separation"] == "softmax":
-        # every shard did work: each task ran on the worker holding its shard
+    if params.get("n_components") is None:
+        # every shard did work: each task ran on the worker holding its
+        # shard (every separation: softmax by log-sum-exp partials, the
+        # others by their candidates for the support)
         assert {t["worker"] for t in stream.data} == set(client.nthreads())
-    else:  # a learned map, or a sparse separation, is not sharded: it ran
-        # here, unchanged
+    else:  # a learned map is not sharded: it ran here, unchanged
         assert not stream.data
 
 
@@ -309,6 +310,88 @@ def test_sharded_matches_one_process_over_parameter_ranges(
     np.testing.assert_allclose(
         sharded_result.states, result.states, rtol=0, atol=1e4 * eps * scale
     )
+
+
+SEPARATIONS = [
+    {"separation": "sparsemax"},
+    {"separation": "entmax", "entmax_alpha": 1.5},
+    {"separation": "entmax", "entmax_alpha": 1.25},
+    {"separation": "polynomial", "separation_order": 3},
+    {"separation": "max"},
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    separation=st.sampled_from(SEPARATIONS),
+    alpha=st.one_of(st.none(), st.floats(1.01, 2.0)),
+    similarity=st.sampled_from(["dot", "euclidean", "cosine", "manhattan"]),
+    log_beta=st.floats(-3, 4),
+    n_patterns=st.integers(3, 40),
+    n_shards=st.integers(1, 4),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    weights=st.sampled_from([None, "integer", "uniform"]),
+    sparse=st.booleans(),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_sharded_separation_matches_one_process(
+    client, separation, alpha, similarity, log_beta, n_patterns, n_shards, dtype,
+    weights, sparse, ties, seed,
+):
+    """Every separation other than softmax shards exactly (each shard's
+    candidates for the support, merged): the labels, probabilities, energy,
+    states and regression of one process, for both estimators, with
+    weights, ties across shards and CSR memories."""
+    if alpha is not None:  # any entmax alpha, not only the listed ones
+        separation = {"separation": "entmax", "entmax_alpha": alpha}
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_patterns, 5)).astype(dtype)
+    if ties:  # copies of a pattern, on different shards
+        X[n_patterns // 2 :: 3] = X[0]
+    Q = rng.standard_normal((25, 5)).astype(dtype)
+    Q[:3] = X[:3]  # cues at stored patterns
+    if sparse and similarity != "manhattan":
+        X[rng.random(X.shape) < 0.5] = 0
+        X, Q = sp.csr_matrix(X), sp.csr_matrix(Q)
+    sample_weight = None
+    if weights == "integer":
+        sample_weight = rng.integers(1, 5, n_patterns).astype(float)
+    elif weights == "uniform":
+        sample_weight = rng.uniform(0.1, 3.0, n_patterns)
+    y, T = np.arange(n_patterns) % 3, rng.standard_normal(n_patterns)
+    kw = dict(beta=10.0**log_beta, similarity=similarity, max_iter=3, tol=0.0, **separation)
+    clf = ModernHopfieldClassifier(**kw).fit(X, y, sample_weight=sample_weight)
+    reg = ModernHopfieldRegressor(**kw).fit(X, T, sample_weight=sample_weight)
+
+    def run():
+        out = {
+            "proba": clf.predict_proba(Q),
+            "labels": clf.predict(Q),
+            "states": clf.transform(Q),
+            "regression": reg.predict(Q),
+        }
+        if similarity != "manhattan":  # (which has no energy)
+            out["energy"] = clf.energy(Q)
+        return out
+
+    reference = run()
+    with sharded_memory(n_shards), distributed.get_task_stream(client) as stream:
+        sharded = run()
+    assert len(stream.data) > 0  # it did run on the shards
+    eps = np.finfo(dtype).eps
+    for key, want in reference.items():
+        got = sharded[key]
+        assert got.dtype == want.dtype, key
+        if key == "labels":
+            # the same labels, but for rows whose two best classes tie
+            # within rounding
+            top2 = np.sort(reference["proba"], axis=1)[:, -2:]
+            clear = top2[:, 1] - top2[:, 0] > 1e3 * eps
+            np.testing.assert_array_equal(got[clear], want[clear])
+            continue
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e4 * eps * scale, err_msg=key)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

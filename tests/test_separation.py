@@ -156,6 +156,64 @@ def test_separation_matches_reference(name, params, seed, scale, P, dtype):
         assert abs(float(row.sum()) - 1) <= 20 * eps
 
 
+def ref_weighted_entmax(s, alpha, w):
+    """Weighted alpha-entmax of one row, ``p_j = w_j [(alpha - 1) s_j -
+    tau]_+^(1 / (alpha - 1))``, by 300 bisection steps on ``tau`` in long
+    double (``-inf`` entries get 0), then normalized."""
+    X = [LD(alpha - 1) * (LD(v) - LD(max(s))) if np.isfinite(v) else None for v in s]
+    power = LD(1) / LD(alpha - 1)
+
+    def weights(tau):
+        return [LD(wj) * max(x - tau, LD(0)) ** power if x is not None else LD(0)
+                for x, wj in zip(X, w)]
+
+    lo, hi = LD(-1) - LD(max(w)) ** LD(alpha - 1), LD(0)
+    for _ in range(300):
+        mid = (lo + hi) / 2
+        if sum(weights(mid)) >= 1:
+            lo = mid
+        else:
+            hi = mid
+    p = np.array(weights(lo), dtype=LD)
+    return p / p.sum()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    alpha=st.one_of(st.floats(1.01, 2.0), st.sampled_from([1.1, 1.2, 1.25, 4 / 3, 1.75])),
+    seed=st.integers(0, 2**31),
+    scale=st.floats(1e-3, 1e3),
+    P=st.integers(1, 30),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    ties=st.booleans(),
+    left_out=st.booleans(),
+    weighted=st.booleans(),
+)
+def test_entmax_any_alpha_matches_bisection(alpha, seed, scale, P, dtype, ties,
+                                           left_out, weighted):
+    """The threshold by Newton steps (any alpha but 3/2 and 2), with ties,
+    -inf entries and pattern weights, against a long-double bisection."""
+    rng = np.random.default_rng(seed)
+    A = (rng.normal(size=(6, P)) * scale).astype(dtype)
+    if ties:
+        A[0] = A[0, 0]
+        A[1, : P // 2] = A[1].max()
+    if left_out and P > 1:
+        A[2:, rng.integers(1, P, size=2)] = -np.inf  # column 0 stays finite
+    w = rng.uniform(0.2, 3.0, size=P) if weighted else np.ones(P)
+    sep = make_separation("entmax", entmax_alpha=alpha)
+    p = sep(A.copy(), w.astype(dtype) if weighted else None)
+    assert p.dtype == dtype
+    eps = np.finfo(dtype).eps
+    for a, row in zip(A, p):
+        expected = ref_weighted_entmax(a.astype(np.float64), alpha, w).astype(np.float64)
+        finite = a[np.isfinite(a)]
+        tol = 50 * eps * max(1.0, float(np.abs(finite).max())) * max(1.0, float(w.max()))
+        np.testing.assert_allclose(row, expected, atol=tol, rtol=0)
+        assert row.min() >= 0 and np.all(row[~np.isfinite(a)] == 0)
+        assert abs(float(row.sum()) - 1) <= 20 * eps
+
+
 def test_make_separation_takes_the_estimator_names():
     assert make_separation("softmax") is None
     assert make_separation("polynomial", order=1).alpha == 2.0
@@ -531,6 +589,25 @@ def test_array_api_namespace_matches_numpy():
             make_separation("max")
         got = np.asarray(sep(xp.asarray(A)))
         np.testing.assert_allclose(got, sep(A.copy()), atol=1e-12)
+
+
+def test_array_api_namespace_takes_any_alpha_and_weights():
+    xp = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(16)
+    A = rng.normal(size=(9, 23)) * 4
+    A[3, 5] = -np.inf
+    w = rng.uniform(0.5, 2.0, size=23)
+    for name, kw in [("entmax", {"entmax_alpha": 1.25}), ("entmax", {"entmax_alpha": 1.33}),
+                     ("polynomial", {"order": 3}), ("polynomial", {"order": 10}),
+                     ("sparsemax", {}), ("entmax", {"entmax_alpha": 1.5})]:
+        sep = make_separation(name, **kw)
+        for weights in (None, w):
+            got = np.asarray(sep(xp.asarray(A), None if weights is None else xp.asarray(w)))
+            np.testing.assert_allclose(got, sep(A.copy(), weights), atol=1e-12)
+            alpha = sep.alpha
+            for a, row in zip(A, got):
+                ref = ref_weighted_entmax(a, alpha, np.ones(23) if weights is None else w)
+                np.testing.assert_allclose(row, ref.astype(float), atol=1e-12)
 
 
 def test_manhattan_refuses_other_namespaces():

@@ -921,14 +921,21 @@ class ModernMemory:
         """
         if self.separation is not None:
             a, top = self.exact_scores(Q, beta, prior=False)
-            w = self.copy_weights(a)
-            conj, _ = self.separation.conjugate(a, w)
-            total = self.aug.shape[0] if w is None else float(_ns(w).sum(w))
-            H = self.separation.max_entropy(total)
-            E = -(top + (conj - _scalar(conj, H))) / _scalar(conj, beta)
-            return E + _scalar(E, 0.5) * _rowdot(Q) + _scalar(E, 0.5 * self.max_norm**2)
+            conj, _ = self.separation.conjugate(a, self.copy_weights(a))
+            return self.separation_energy(Q, beta, top, conj)
         part = lse_partials(self, Q, beta, energy=True)
         return energy_from_lse(Q, beta, part, self.max_norm)
+
+    def separation_energy(self, Q, beta, top, conj):
+        """:meth:`energy` with a :attr:`separation` from ``top``, ``max beta
+        z`` per row, and ``conj``, ``Omega_w*(beta z - top)`` (of the whole
+        memory, or of its candidates: see
+        :func:`~skhopfield._core.shards.merge_candidates`)."""
+        w = self.copy_weights(conj)
+        total = self.aug.shape[0] if w is None else float(_ns(w).sum(w))
+        H = self.separation.max_entropy(total)
+        E = -(top + (conj - _scalar(conj, H))) / _scalar(conj, beta)
+        return E + _scalar(E, 0.5) * _rowdot(Q) + _scalar(E, 0.5 * self.max_norm**2)
 
     def data_energy(self, Q, beta):
         """:meth:`energy` of states ``Q`` in the data's coordinates.

@@ -39,19 +39,24 @@ Martins 2019), ``Omega_alpha(p) = (sum_j p_j^alpha - 1) / (alpha (alpha -
 - ``alpha -> inf``: ``Omega = 0``, the hard argmax (``"max"``), ties shared
   equally (the limit of every other separation as ``beta -> inf``).
 
-How ``tau`` is found (all exact up to rounding, except the bisection, which
-runs to the dtype's resolution and renormalizes):
+How ``tau`` is found (all exact up to rounding; the Newton steps run to
+the dtype's resolution and the weights are renormalized):
 
 - every weight is at most 1, so only scores within ``1 / (alpha - 1)`` of
-  the row maximum can be in the support; those *candidates* are gathered
-  per row (usually a few of the ``P`` scores), padded to a power of two of
-  rows that hold as many, and sorted;
+  the row maximum can be in the support; for sparsemax on numpy those
+  *candidates* are gathered per row (usually a few of the ``P`` scores),
+  padded to a power of two of rows that hold as many, and sorted (other
+  namespaces sort whole rows);
 - ``alpha = 2``: ``tau = max_k (sum_{j <= k} s_(j) - 1) / k`` over the
   sorted candidates (Held et al. 1974; Duchi et al. 2008);
-- ``alpha = 3/2``: the sort-based exact algorithm of Peters et al. (2019),
-  a quadratic per prefix;
-- other ``alpha``: bisection on ``tau`` (Blondel et al. 2020) over the
-  candidates, then the weights renormalized.
+- ``alpha = 3/2`` in other namespaces: the sort-based exact algorithm of
+  Peters et al. (2019), a quadratic per prefix;
+- other ``alpha`` (and 3/2 on numpy, where it is about twice as fast as
+  the sort): Newton steps on ``tau`` from below (on the ``1 / (alpha -
+  1)``-th root of the weights' sum, convex, so that they never overshoot
+  and converge quadratically: a handful), no sort; each step narrows the
+  rows to the entries above the current bound, which only rises, so after
+  the first step a row holds about its support (:func:`_newton`).
 
 Rows are independent (the result of a row depends on that row alone), in
 the dtype of the scores.  ``-inf`` scores (patterns left out) get weight 0.
@@ -78,8 +83,9 @@ from .namespace import _device, _is_np, _ns
 #: The ``separation`` values of the modern memories.
 SEPARATIONS = ("softmax", "sparsemax", "entmax", "polynomial", "max")
 
-#: Bisection steps per halving of the dtype's resolution (see ``_bisect``).
-_BISECT_STEPS = {np.dtype(np.float32): 30, np.dtype(np.float64): 60}
+#: At most this many Newton steps per row (see ``_newton``): a safeguard;
+#: they take a handful.
+_NEWTON_STEPS = 100
 
 
 def make_separation(name, entmax_alpha=1.5, order=2):
@@ -139,7 +145,8 @@ class Separation:
 
         ``a`` any real scores (``-inf`` allowed, every row with one finite
         entry), shifted or not (the weights do not change when a row is
-        shifted by a constant).  ``weights`` (P,), positive, or None: a
+        shifted by a constant).  ``weights`` (P,) or one per entry (n, P)
+        (a sharded memory's candidates), positive, or None: a
         pattern of weight ``w`` counts as ``w`` copies of it, i.e. the
         weighted regularizer ``Omega_w(p) = (sum_j w_j^(1 - alpha) p_j^alpha
         - 1) / (alpha (alpha - 1))``, whose argmax is ``p_j = w_j [(alpha -
@@ -147,9 +154,12 @@ class Separation:
         the limit); for the hard max, ties shared in proportion to ``w``.
         Not invariant to scaling ``w`` (unlike softmax): ``w`` copies.
 
-        On numpy: one pass for the row maxima, one to find the candidates,
-        then only the candidates (a few per row, usually) are sorted and
-        weighted, and the row is refilled (zeros, the candidates' weights).
+        On numpy, sparsemax: one pass for the row maxima, one to find the
+        candidates, then only the candidates (a few per row, usually) are
+        sorted and weighted, and the row is refilled (zeros, the
+        candidates' weights).  Other ``alpha``: Newton steps on the rows,
+        narrowed to their candidates as the threshold rises
+        (:func:`_newton`), then one pass for the weights.
         """
         if not _is_np(a):
             return self._call_xp(a, weights)
@@ -166,6 +176,8 @@ class Separation:
             if ties.size:
                 a[ties] /= count[ties, None]
             return a
+        if self.alpha != 2.0:
+            return self._call_newton(a, top, weights)
         c = a.dtype.type(self.alpha - 1.0)
         power = 1.0 / float(c)
         if weights is None:
@@ -175,21 +187,47 @@ class Separation:
             threshold = (a - (weights ** -c / c).astype(a.dtype)).max(axis=1)
         rows, cols = np.nonzero(a > threshold[:, None])
         vals = (a[rows, cols] - top[rows]) * c  # (alpha - 1) (a - max) <= 0
-        wv = None if weights is None else weights[cols].astype(a.dtype)
-        tau, renormalize = self._threshold(vals, rows, n, wv)
+        if weights is None:
+            wv = None
+        else:
+            wv = (weights[cols] if weights.ndim == 1 else weights[rows, cols]).astype(a.dtype)
+        tau = self._threshold(vals, rows, n, wv)
         w = vals - tau[rows]
         np.maximum(w, 0, out=w)
         _pow_inplace(w, power)
         if wv is not None:
             w *= wv
-        if renormalize:
-            w /= np.bincount(rows, weights=w, minlength=n).astype(a.dtype)[rows]
         a.fill(0)
         a[rows, cols] = w
         return a
 
+    def _call_newton(self, a, top, weights):
+        """:meth:`__call__` for ``alpha`` other than 2 (numpy, in place):
+        the threshold by :func:`_newton` on the whole rows (which narrows
+        them to their candidates itself), then one pass for the weights.
+        (At ``alpha = 3/2`` this is about twice as fast as the sort-based
+        algorithm, which the other namespaces take.)"""
+        c = a.dtype.type(self.alpha - 1.0)
+        a -= top[:, None]
+        a *= c  # (alpha - 1) (a - max) <= 0, -inf kept
+        if weights is None:
+            W = None
+            lo = np.full(a.shape[0], -1.0, dtype=a.dtype)
+        else:
+            W = weights.astype(a.dtype)
+            # every weight is at most 1: tau >= X_j - w_j^(1 - alpha)
+            lo = (a - W ** -c).max(axis=1)
+        tau = _newton(a, lo, W, self.alpha)
+        a -= tau[:, None]
+        np.maximum(a, 0, out=a)
+        _pow_inplace(a, 1.0 / float(c))
+        if W is not None:
+            a *= W
+        a /= a.sum(axis=1, keepdims=True)
+        return a
+
     def _threshold(self, vals, rows, n, wv=None):
-        """``(tau, renormalize)`` of rows from their candidates ``vals``
+        """The threshold ``tau`` of rows from their candidates ``vals``
         (``(alpha - 1)`` times the max-shifted scores, with their row indices
         ``rows``, sorted by row: numpy's ``nonzero`` order, and their pattern
         weights ``wv`` or None).
@@ -204,7 +242,6 @@ class Separation:
         pos = np.arange(rows.size) - starts[rows]
         tau = np.empty(n, dtype=vals.dtype)
         bucket = np.ceil(np.log2(np.maximum(counts, 1))).astype(np.intp)
-        renormalize = False
         for b in np.unique(bucket):
             which = np.flatnonzero(bucket == b)
             K = int(counts[which].max())
@@ -223,14 +260,14 @@ class Separation:
                 order = np.argsort(-block, axis=1)
                 block = np.take_along_axis(block, order, axis=1)
                 wblock = np.take_along_axis(wblock, order, axis=1)
-            tau[which], renorm = tau_sorted(block, self.alpha, wblock)
-            renormalize |= renorm
-        return tau, renormalize
+            tau[which] = tau_sorted(block, self.alpha, wblock)
+        return tau
 
     def _call_xp(self, a, weights=None):
-        """:meth:`__call__` in another array namespace (whole sorted rows;
-        with ``weights`` (on ``a``'s device), Newton and bisection steps,
-        which need no sort)."""
+        """:meth:`__call__` in another array namespace (whole sorted rows
+        for ``alpha`` 3/2 and 2; with ``weights`` (on ``a``'s device) or
+        another ``alpha``, Newton steps (:func:`_newton`), which need no
+        sort)."""
         xp = _ns(a)
         for needed in ("sort", "cumulative_sum"):
             if not hasattr(xp, needed):
@@ -247,12 +284,16 @@ class Separation:
             return p / xp.sum(p, axis=1, keepdims=True)
         c = self.alpha - 1.0
         X = a * c
-        if weights is None:
+        if weights is None and self.alpha in (1.5, 2.0):
             block = xp.sort(X, axis=1, descending=True)
-            tau, renormalize = tau_sorted(block, self.alpha, None)
+            tau, renormalize = tau_sorted(block, self.alpha, None), False
+        elif weights is None:
+            lo = xp.full(X.shape[0], -1.0, dtype=X.dtype, device=_device(X))
+            tau, renormalize = _newton(X, lo, None, self.alpha), True
         else:
-            wblock = xp.broadcast_to(weights[None, :], X.shape)
-            tau, renormalize = _bisect(X, self.alpha, wblock), True
+            wblock = weights if weights.ndim == 2 else xp.broadcast_to(weights[None, :], X.shape)
+            tau = _newton(X, _lower_bound(X, wblock, self.alpha), wblock, self.alpha)
+            renormalize = True
         p = xp.maximum(X - tau[:, None], xp.zeros_like(X)) ** (1.0 / c)
         if weights is not None:
             p = p * weights
@@ -315,13 +356,12 @@ class Separation:
 
 
 def tau_sorted(block, alpha, wblock=None):
-    """The entmax threshold of rows sorted in decreasing order.
+    """The entmax threshold of rows sorted in decreasing order, exactly
+    (``alpha`` 3/2 or 2; other ``alpha`` take :func:`_newton`).
 
     ``block`` (n, K): ``(alpha - 1) s`` of each row's candidates, sorted
     decreasing, row maximum 0, padded with ``-inf``; ``wblock`` their
-    pattern weights in the same order (None: all 1).  Returns ``(tau,
-    renormalize)``: ``renormalize`` is True when ``tau`` came from Newton
-    and bisection steps (the weights then need dividing by their sum).
+    pattern weights in the same order (None: all 1).
     """
     xp = _ns(block)
     n, K = block.shape
@@ -338,7 +378,7 @@ def tau_sorted(block, alpha, wblock=None):
         return np.cumsum(A, axis=1) if _is_np(A) else xp.cumulative_sum(A, axis=1)
 
     if alpha not in (1.5, 2.0):
-        return _bisect(X, alpha, W), True
+        raise ValueError(f"the sorted threshold is for alpha 3/2 or 2, got {alpha!r}")
     S0 = cumsum(W)  # k without weights
     S1 = cumsum(W * X)
     safe0 = xp.where(S0 > 0, S0, xp.ones_like(S0))
@@ -347,7 +387,7 @@ def tau_sorted(block, alpha, wblock=None):
         # prefix values (sum_{j <= k} w_j X_j - 1) / sum_{j <= k} w_j over
         # the sorted values (each bounds it from below).
         cand = xp.where(valid, (S1 - 1.0) / safe0, xp.full_like(X, -math.inf))
-        return xp.max(cand, axis=1), False
+        return xp.max(cand, axis=1)
     # alpha = 3/2, Peters et al. (2019), Algorithm 2: tau_k solves
     # sum_{j <= k} w_j (X_j - tau)^2 = 1; the support is the largest k
     # with tau_k <= X_k.
@@ -358,85 +398,224 @@ def tau_sorted(block, alpha, wblock=None):
     support = xp.sum(xp.astype(ok, xp.int64), axis=1)
     k = xp.arange(1, K + 1, dtype=xp.int64, device=_device(block))
     pick = k[None, :] == support[:, None]
-    return xp.sum(xp.where(pick, tau_k, zero), axis=1), False
+    return xp.sum(xp.where(pick, tau_k, zero), axis=1)
 
 
-def _bisect(X, alpha, W):
-    """The threshold of rows by safeguarded Newton steps, no sort needed.
+def _newton(X, lo, W, alpha):
+    """The threshold of rows by Newton steps from below; no sort needed.
 
-    ``X`` (n, K) ``(alpha - 1)`` times max-shifted scores, ``W`` their
-    weights (0 where padded).  ``f(tau) = sum_j W_j [X_j - tau]_+^p - 1``
-    (``p = 1 / (alpha - 1) >= 1``) is convex and decreasing (Newton runs on
-    its ``p``-th root, which is too); ``tau`` lies between ``max_j (X_j -
-    W_j^(1 - alpha))`` (one term alone reaches 1 there) and
-    ``-(1 / sum W)^(alpha - 1)`` (every term at most ``W_j (-tau)^p``).
-    Each iteration takes a Newton step from the lower end (which, ``f``
-    being convex, stays below the root: quadratic convergence near it) and
-    a bisection step of the bracket (at least halving it: the speed of
-    plain bisection, Blondel et al. 2020, far from the root).  The lower
-    end, whose weights sum to at least one, is returned (the caller
-    renormalizes).
+    ``X`` (n, K) ``(alpha - 1)`` times max-shifted scores (``-inf`` for
+    patterns left out or padding), ``lo`` (n,) a lower bound of each row's
+    threshold (``-1`` without weights: the row maximum's weight alone
+    reaches 1 there; see :func:`_lower_bound`), ``W`` their weights ((n,
+    K), (K,) or None: all 1).  ``f(tau) = sum_j W_j [X_j - tau]_+^p`` (``p
+    = 1 / (alpha - 1) > 1``) is convex and decreasing, and so is its
+    ``p``-th root ``g`` (a weighted ``p``-norm of the convex ``[X -
+    tau]_+``), which is nearly linear where ``f`` is a high power; Newton's
+    steps on ``g - 1`` from below the root therefore stay below it and
+    increase to it, quadratically near it (one step where one pattern holds
+    the support).  A row stops when its step falls to the dtype's
+    resolution (``lo`` lies in ``[-1, 0)``); the caller renormalizes the
+    weights.
+
+    On numpy, converged rows are dropped and the rows are narrowed to
+    their entries above the current bound (the bound only rises, so the
+    entries below it stay out: what is left are the support's candidates)
+    whenever that halves the block, and the steps reuse their buffers.
     """
+    if _is_np(X):
+        return _newton_np(X, lo, W, alpha)
     xp = _ns(X)
-    power = 1.0 / (alpha - 1.0)
+    p = 1.0 / (alpha - 1.0)
+    tol = 4 * float(xp.finfo(X.dtype).eps)
+    done = xp.zeros(lo.shape, dtype=xp.bool, device=_device(X))
     zero = xp.zeros_like(X)
-    live = W > 0
-    lo = xp.max(
-        xp.where(live, X - xp.where(live, W, xp.ones_like(W)) ** (1.0 - alpha),
-                 xp.full_like(X, -math.inf)),
-        axis=1,
-    )
-    hi = -((1.0 / xp.sum(W, axis=1)) ** (alpha - 1.0))
-    hi = xp.maximum(hi, lo)
-    eps = float(xp.finfo(X.dtype).eps)
-    steps = _BISECT_STEPS.get(np.dtype(X.dtype) if _is_np(X) else None, 60)
-
-    def evaluate(tau):
-        t = xp.maximum(X - tau[:, None], zero)
-        tp = _pow(t, power - 1.0) * W
-        return xp.sum(tp * t, axis=1), xp.sum(tp, axis=1)
-
-    ones = xp.ones_like(lo)
-    for _ in range(steps):
-        # Newton on g(tau) = (sum W [X - tau]_+^p)^(1/p) - 1, convex and
-        # decreasing too, and nearly linear (degree one in the weights)
-        # where f is a high power: few steps from far below the root
-        f, s1 = evaluate(lo)
-        norm = f ** (1.0 / power)
-        positive = (s1 > 0) & (norm > 0)
-        safe = xp.where(positive, norm * s1, ones)
-        step = xp.where(positive, (norm - 1.0) * f / safe, 0 * lo)
-        newton = lo + step
-        lo = xp.where((newton > lo) & (newton < hi), newton, lo)
-        # Newton from below a convex decreasing f: the step bounds the
-        # distance to the root, which shrinks quadratically
-        resolution = 4 * eps * xp.maximum(xp.abs(lo), ones)
-        if not bool(xp.any((xp.abs(step) > resolution) & (hi - lo > resolution))):
+    for _ in range(_NEWTON_STEPS):
+        t = xp.maximum(X - lo[:, None], zero)
+        tp = _pow(t, p - 1.0)
+        if W is not None:
+            tp = tp * W
+        step = _newton_step(xp, xp.sum(tp * t, axis=1), xp.sum(tp, axis=1), p)
+        go = step > tol
+        lo = xp.where(go, lo + step, lo)
+        done = done | ~go
+        if bool(xp.all(done)):
             break
-        mid = (lo + hi) * 0.5
-        up = evaluate(mid)[0] >= 1.0
-        lo = xp.where(up, mid, lo)
-        hi = xp.where(up, hi, mid)
     return lo
 
 
+def _newton_step(xp, f, s1, p):
+    """Newton's step on ``g - 1``, ``g = f^(1/p)``, ``g' = -f^(1/p - 1) s1``
+    (0 where ``f`` or ``s1`` vanish)."""
+    positive = (f > 0) & (s1 > 0)
+    f = xp.where(positive, f, xp.ones_like(f))
+    s1 = xp.where(positive, s1, xp.ones_like(s1))
+    norm = f ** (1.0 / p)
+    return xp.where(positive, (norm - 1.0) * f / (norm * s1), xp.zeros_like(f))
+
+
+def _newton_np(X, lo, W, alpha):
+    """:func:`_newton` on numpy arrays (see there)."""
+    p = 1.0 / (alpha - 1.0)
+    tol = 4 * float(np.finfo(X.dtype).eps)
+    tau = lo.copy()
+    rows = np.arange(X.shape[0])
+    B, Wb, lo = X, W, lo.copy()
+    if Wb is not None and Wb.ndim == 1:
+        Wb = np.broadcast_to(Wb, B.shape)
+    buffers = np.empty((2, B.size), dtype=B.dtype)
+    last = np.zeros(lo.shape)  # no estimate before two steps
+    for it in range(_NEWTON_STEPS):
+        m, K = B.shape
+        # (once the steps are small, few entries fall below the bound: the
+        # narrowing would not halve the block, and its check is skipped)
+        if K > 8 and (it == 0 or float(last.max()) > 1e-3):
+            live = B > lo[:, None]
+            count = np.count_nonzero(live, axis=1)
+            width = int(count.max())
+            if 2 * width <= K:
+                B, Wb = _narrow(B, Wb, live, count, width)
+                K = width
+        t, tp = (b[: m * K].reshape(m, K) for b in buffers)
+        np.subtract(B, lo[:, None], out=t)
+        np.maximum(t, 0, out=t)
+        _pow_into(t, p - 1.0, tp)
+        if Wb is not None:
+            tp *= Wb
+        step = _newton_step(np, np.einsum("ij,ij->i", tp, t), tp.sum(axis=1), p)
+        go = step > tol
+        lo += np.where(go, step, 0)
+        # Converging quadratically (the error after a step about c step^2,
+        # c ~ step / last^2 from the steps), a row whose remaining error is
+        # below the resolution needs no step to confirm it.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            near = (step < 1e-3) & (4 * step**3 < tol * last * last)
+        go &= ~near
+        last = step
+        if not go.all():
+            tau[rows[~go]] = lo[~go]
+            if not go.any():
+                return tau
+            rows, B, lo, last = rows[go], B[go], lo[go], last[go]
+            if Wb is not None:
+                Wb = Wb[go]
+    tau[rows] = lo
+    return tau
+
+
+def _lower_bound(X, W, alpha):
+    """``max_j (X_j - W_j^(1 - alpha))`` per row over the entries of weight
+    ``W > 0``: every weight is at most 1, so the threshold is at least that
+    (``-1`` without weights, at the row maximum 0)."""
+    xp = _ns(X)
+    live = W > 0
+    bound = X - xp.where(live, W, xp.ones_like(W)) ** (1.0 - alpha)
+    return xp.max(xp.where(live, bound, xp.full_like(X, -math.inf)), axis=1)
+
+
+def _narrow(B, Wb, live, count, width):
+    """Rows of ``B`` (and ``Wb``) cut down to their ``live`` entries, in
+    order, padded to ``width`` with ``-inf`` (weight 0)."""
+    m = B.shape[0]
+    starts = np.zeros(m, dtype=np.intp)
+    np.cumsum(count[:-1], out=starts[1:])
+    # entry i of the live ones (row-major) goes to row r, place i - starts[r]
+    dest = np.arange(int(count.sum())) + np.repeat(
+        np.arange(m) * width - starts, count
+    )
+    out = np.full(m * width, -np.inf, dtype=B.dtype)
+    out[dest] = B[live]
+    if Wb is None:
+        return out.reshape(m, width), None
+    wout = np.zeros(m * width, dtype=Wb.dtype)
+    wout[dest] = Wb[live]
+    return out.reshape(m, width), wout.reshape(m, width)
+
+
 def _pow_inplace(w, e):
-    """``w **= e`` on a numpy array ``w >= 0``."""
-    if e == 2.0:
-        np.multiply(w, w, out=w)
-    elif e != 1.0:
-        np.power(w, w.dtype.type(e), out=w)
+    """``w **= e`` on a numpy array ``w >= 0`` (mostly zeros, often)."""
+    e = _snap(e)
+    if e == 1.0:
+        return
+    if _by_products(e):
+        # in place when e is a power of two (squarings only)
+        whole = int(e)
+        alone = e == whole and whole & (whole - 1) == 0
+        _pow_into(w if alone else w.copy(), e, w)
+    else:  # numpy's power is slow on zeros: skip them
+        np.power(w, w.dtype.type(e), out=w, where=w > 0)
+
+
+def _by_products(e):
+    """Whether ``t ** e`` goes by products (whole and half-whole ``e`` up
+    to 16, see :func:`_snap`): numpy's general power is several times
+    slower."""
+    return 0 < e <= 16 and e - math.floor(e) in (0.0, 0.5)
+
+
+def _snap(e):
+    """``e``, or the half-whole number within ``1e-12`` of it: ``1 / (alpha
+    - 1)`` of ``alpha = 1.2`` or of the polynomial orders is a whole number
+    off by rounding (``t ** e`` then moves by ``1e-12 |log t|`` relative at
+    most, below the weights' rounding for ``t`` that counts)."""
+    near = round(2 * e) / 2
+    return near if abs(e - near) <= 1e-12 * max(1.0, abs(e)) else e
+
+
+def _pow_into(t, e, out):
+    """``out = t ** e`` for a numpy ``t >= 0``, by products where
+    :func:`_by_products` (binary powering from the leading bit, then
+    ``sqrt(t)`` for a half; ``out`` may be ``t`` for a power of two)."""
+    e = _snap(e)
+    if e == 0.0:  # the derivative's indicator of sparsemax: 0 off the support
+        return np.greater(t, 0, out=out)
+    if not _by_products(e):
+        if e > 1:
+            # exp(e log t), several times faster than numpy's power (and
+            # within |e log t| eps of it); zeros clamped to where the power
+            # is 1e-200 (1e-30 in float32): negligible beside any weight
+            # that counts, and a normal number (the slow paths of log and
+            # exp are the zeros and the subnormals)
+            floor = -200.0 if t.dtype == np.float64 else -30.0
+            np.maximum(t, t.dtype.type(10.0 ** (floor / e)), out=out)
+            np.log(out, out=out)
+            out *= t.dtype.type(e)
+            return np.exp(out, out=out)
+        out.fill(0)  # numpy's power is slow on zeros: skip them
+        return np.power(t, t.dtype.type(e), out=out, where=t > 0)
+    n = int(e)
+    if n == 0:
+        np.sqrt(t, out=out)
+        return out
+    bits = bin(n)[3:]  # after the leading one
+    if not bits:
+        if out is not t:
+            np.copyto(out, t)
+    for i, bit in enumerate(bits):
+        # (the first square straight from t: no copy)
+        np.multiply(t if i == 0 else out, t if i == 0 else out, out=out)
+        if bit == "1":
+            np.multiply(out, t, out=out)
+    if e != n:
+        out *= np.sqrt(t)
+    return out
 
 
 def _pow(t, e):
-    """``t ** e`` for ``t >= 0``, by products for the small whole ``e`` of
-    the usual ``alpha`` (numpy's general power is several times slower)."""
-    if e == 0.0:
-        return _ns(t).ones_like(t)
-    if e == 1.0:
-        return t
-    if e == 2.0:
-        return t * t
-    if e == 3.0:
-        return t * t * t
-    return t**e
+    """``t ** e`` for ``t >= 0`` in any namespace, by products where
+    :func:`_by_products`."""
+    xp = _ns(t)
+    e = _snap(e)
+    if e == 0.0:  # the derivative's indicator of sparsemax: 0 off the support
+        return xp.astype(t > 0, t.dtype)
+    if not _by_products(e):
+        return t**e
+    n = int(e)
+    out = t
+    for bit in bin(n)[3:] if n else "":
+        out = out * out
+        if bit == "1":
+            out = out * t
+    if e != n:
+        out = xp.sqrt(t) if n == 0 else out * xp.sqrt(t)
+    return out

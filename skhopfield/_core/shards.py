@@ -4,11 +4,17 @@ What one block (a shard) of the stored patterns contributes to the
 attention, the energy and the attention-weighted read-outs
 (:func:`lse_partials`), how the blocks' partials merge into the unsplit
 result (:func:`merge_lse`), and the energy from the merged sums
-(:func:`energy_from_lse`).  The sharded memories run on it (see
+(:func:`energy_from_lse`).  For a separation other than softmax, each
+block's candidates for the support (:func:`separation_candidates`), merged
+into the rows' candidates over all the blocks (:func:`merge_candidates`),
+on which the separation gives the unsplit attention
+(:func:`candidate_attention`).  The sharded memories run on it (see
 ``skhopfield._batch.sharded_retrieve``), and so does the energy of
 :class:`~skhopfield._core.scoring.ModernMemory`.  Nothing here knows the
 memory's class: any object with the attributes of a ``ModernMemory`` works.
 """
+
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +34,7 @@ from .namespace import (
     _scalar,
     _sqrt_eps,
 )
+from .separation import _narrow
 
 
 # -- log-sum-exp over blocks of patterns (sharded memories) --------------------------
@@ -244,3 +251,93 @@ def energy_from_lse(Q, beta, part, max_norm):
         middle = xp.where(series, mean_u + (b * _scalar(z, 0.5)) * var_u, log_mean / b)
     out = -z - middle + half_sq
     return _astype(out + _scalar(z, 0.5 * max_norm**2), z.dtype)
+
+
+# -- a separation other than softmax over blocks of patterns -------------------------
+#
+# A Tsallis separation (:class:`~skhopfield._core.separation.Separation`)
+# needs a row's scores at once, but not all of them: every attention weight
+# is at most 1, so with ``c = alpha - 1`` the threshold ``tau`` of a row (in
+# units of ``c a``, ``a = beta z``) is at least ``c a_j - w_j^(-c)`` for every
+# pattern ``j`` (``w`` the weights counted as copies, 1 without), and only
+# the patterns with ``c a_j > tau`` have weight.  A block's patterns with
+# ``a_j`` below its own ``max_i (a_i - w_i^(-c) / c)`` (``max a - 1 / c``
+# without weights) are therefore out of the support of the whole row, which
+# bounds ``tau`` by the maximum over all the blocks; for the hard max, only a
+# block's maxima can hold the row's.  Each block reports its ``max a`` and
+# its remaining *candidates*, their scores (from its maximum) and pattern
+# indices; the merge moves them to the global maximum (``a_j + (m_k - m)``)
+# and the separation, applied to the union (each pattern's weight by its
+# index), finds the same ``tau`` and weights as on the whole row: the
+# patterns left out have weight 0 in both.
+
+
+def separation_candidates(memory, Q, beta):
+    """One block's candidates for the support of ``memory.separation``.
+
+    Parameters
+    ----------
+    memory : ModernMemory or SparseModernMemory
+        The block (a shard from :meth:`ModernMemory.take`), with a
+        separation other than softmax and its pattern weights, if any.
+    Q : ndarray or sparse matrix of shape (n, N)
+        States (internal coordinates).
+    beta : float
+        Internal inverse temperature.
+
+    Returns
+    -------
+    part : dict of ndarray
+        ``top`` (n,): ``max_mu beta z_mu`` over the block; ``a`` (n, K): the
+        candidates' ``beta z - top`` per row, padded with ``-inf``; ``idx``
+        (n, K): their pattern indices in the block (0 where padded).
+    """
+    sep = memory.separation
+    a, top = memory.exact_scores(Q, beta, prior=False)  # a = beta z - top <= 0
+    if math.isinf(sep.alpha):
+        live = a >= 0
+    else:
+        w = memory.copy_weights(a)
+        if w is None:
+            live = a >= -a.dtype.type(sep.width)
+        else:
+            c = sep.alpha - 1.0
+            bound = (a - (w ** -c / c).astype(a.dtype)).max(axis=1)
+            live = a >= bound[:, None]
+    count = np.count_nonzero(live, axis=1)
+    width = max(int(count.max(initial=0)), 1)
+    cols = np.broadcast_to(np.arange(a.shape[1]), a.shape)
+    a, idx = _narrow(a, cols, live, count, width)
+    return {"top": top, "a": a, "idx": idx}
+
+
+def merge_candidates(parts, counts):
+    """Merge the :func:`separation_candidates` of blocks that partition the
+    patterns (in order, ``counts`` patterns each): ``(top, a, idx)``, the
+    rows' maximum of ``beta z``, the candidates' ``beta z - top`` (``-inf``
+    where padded) and their indices among all the patterns."""
+    top = parts[0]["top"].copy()
+    for part in parts[1:]:
+        np.maximum(top, part["top"], out=top)
+    offsets = np.cumsum([0, *counts[:-1]])
+    a = np.concatenate([p["a"] + (p["top"] - top)[:, None] for p in parts], axis=1)
+    idx = np.concatenate([p["idx"] + off for p, off in zip(parts, offsets)], axis=1)
+    return top, a, idx
+
+
+def candidate_weights(memory, a, idx):
+    """The pattern weights (copies) of the candidates ``idx``, or None."""
+    w = memory.copy_weights(a)
+    return None if w is None else w[idx]
+
+
+def candidate_attention(memory, a, idx):
+    """The attention of the whole memory from the merged candidates ``(a,
+    idx)`` of :func:`merge_candidates`: ``memory.separation`` of the
+    candidates (``a`` is overwritten), as a CSR matrix (n, P)."""
+    p = memory.separation(a, candidate_weights(memory, a, idx))
+    n, K = p.shape
+    return sp.csr_matrix(
+        (p.ravel(), idx.ravel(), np.arange(0, n * K + 1, K)),
+        shape=(n, memory.aug.shape[0]),
+    )
