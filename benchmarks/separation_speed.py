@@ -6,7 +6,7 @@ unit noise), 10,000 stored rows x 784 features, 2,000 cues, float64
 memory with the default ``beta="auto"`` and euclidean similarity.  Every
 repeat times ``predict`` of each separation in turn (softmax, sparsemax,
 entmax at alpha 1.5 and 1.25 (Newton steps, whole powers) and 1.33
-(Newton steps, general powers), max), the
+(Newton steps, general powers), the polynomial of order 3, max), the
 starting one rotating, in one process, so that load from other
 work hits them alike.  Reports medians, the ratio of each median to
 softmax's and (in parentheses) the median of the per-repeat ratios, and the
@@ -14,16 +14,15 @@ mean support (patterns of nonzero weight per cue, from ``kpatterns``).
 Target: sparsemax and entmax at most 1.5x softmax.  Writes
 ``benchmarks/results/separation_speed.json``.
 
-    PYTHONPATH=.:benchmarks python benchmarks/separation_speed.py [--repeats 7]
+    PYTHONPATH=.:benchmarks python benchmarks/separation_speed.py [--repeats 7] [--quick]
 """
 
 import argparse
-import json
 import os
 
 import numpy as np
 
-from _common import machine, paired_ratio, paired_times
+from _common import harness_line, paired_ratio, paired_times, write_results
 from skhopfield import ModernHopfieldClassifier
 
 SEPARATIONS = {
@@ -32,6 +31,7 @@ SEPARATIONS = {
     "entmax1.5": {"separation": "entmax", "entmax_alpha": 1.5},
     "entmax1.25": {"separation": "entmax", "entmax_alpha": 1.25},
     "entmax1.33": {"separation": "entmax", "entmax_alpha": 1.33},
+    "polynomial3": {"separation": "polynomial", "separation_order": 3},
     "max": {"separation": "max"},
 }
 
@@ -53,16 +53,21 @@ def main():
     parser.add_argument("--n-features", type=int, default=784)
     parser.add_argument("--dtype", default="float64")
     parser.add_argument(
-        "--out",
+        "--json", "--out", dest="out",
         default=os.path.join(os.path.dirname(__file__), "results", "separation_speed.json"),
     )
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 stored x 500 cues, 3 repeats (a smoke run)")
     args = parser.parse_args()
-    print(__doc__.split("\n\n")[0])
-    print(machine())
-    print(
-        f"{args.n_train} stored x {args.n_queries} cues x {args.n_features} features, "
-        f"{args.dtype}, {args.repeats} repeats (interleaved, rotating start)"
+    if args.quick:
+        args.n_train, args.n_queries, args.repeats = 2_000, 500, 3
+    harness = (
+        f"{__doc__.split(chr(10) + chr(10))[0].strip()} {args.n_train} stored x "
+        f"{args.n_queries} cues x {args.n_features} features, {args.dtype}, "
+        f"{args.repeats} repeats of every separation's predict in turn (interleaved, "
+        "the starting one rotating), one process."
     )
+    print(harness_line(harness))
     X, y, Q, yq = make_data(args.n_train, args.n_queries, args.n_features)
     X, Q = X.astype(args.dtype), Q.astype(args.dtype)
     models = {
@@ -78,8 +83,6 @@ def main():
         {name: (lambda m=m: m.predict(Q)) for name, m in models.items()}, args.repeats
     )
     result = {
-        "harness": __doc__.split("\n\n")[0].strip(),
-        "machine": machine(),
         "shape": [args.n_train, args.n_queries, args.n_features],
         "dtype": args.dtype,
         "repeats": args.repeats,
@@ -103,10 +106,7 @@ def main():
             "mean_support_first_200": support[name],
             "accuracy": accuracy[name],
         }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    print(f"wrote {args.out}")
+    write_results(args.out, "separation_speed", harness, result)
 
 
 if __name__ == "__main__":
