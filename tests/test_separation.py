@@ -214,6 +214,29 @@ def test_entmax_any_alpha_matches_bisection(alpha, seed, scale, P, dtype, ties,
         assert abs(float(row.sum()) - 1) <= 20 * eps
 
 
+@pytest.mark.parametrize("alpha", [1.25, 4 / 3, 1.5, 1.75])
+@pytest.mark.parametrize("spread", [0.3, 30.0])  # most / few scores are candidates
+@pytest.mark.parametrize("offset", [0.0, 1e6])  # rows far from 0: the shift rounds
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_entmax_few_or_many_candidates_matches_bisection(alpha, spread, offset, dtype):
+    """Rows with few candidates (gathered by index) and with many (whole
+    rows) against a long-double bisection, also where the rows sit far
+    from 0 (the candidates' bound then allows for the shift's rounding)."""
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(5, 400)) * spread
+    A[:, :3] = A.max(axis=1, keepdims=True) - [0.0, 0.5, 1.0]  # a close runner-up
+    A = (A + offset).astype(dtype)
+    p = make_separation("entmax", entmax_alpha=alpha)(A.copy())
+    eps = np.finfo(dtype).eps
+    for a, row in zip(A, p):
+        # the reference takes the rounded scores' exact differences
+        shifted = a.astype(np.float64) - float(a.max())
+        expected = ref_entmax(shifted, alpha).astype(np.float64)
+        tol = 100 * eps * max(1.0, float(np.abs(shifted).max()))
+        np.testing.assert_allclose(row, expected, atol=tol, rtol=0)
+        assert abs(float(row.sum()) - 1) <= 20 * eps
+
+
 def test_make_separation_takes_the_estimator_names():
     assert make_separation("softmax") is None
     assert make_separation("polynomial", order=1).alpha == 2.0
