@@ -13,8 +13,12 @@ missing against ``KNNImputer`` (run alternately, medians of the paired
 ratios: the machine may be shared), with the peak memory of ``transform``
 (tracemalloc) at two ``working_memory`` settings.
 
-Run:  PYTHONPATH=$PWD python benchmarks/imputation.py [--quick]
-Writes benchmarks/results/imputation.json (with the machine and commit).
+``--separations`` adds HopfieldImputer with the sparse separations, the
+hard max (the nearest stored row) and the manhattan similarity.
+
+Run:  PYTHONPATH=$PWD python benchmarks/imputation.py [--quick] [--separations]
+Writes benchmarks/results/imputation.json (with the machine and commit;
+``--separations``: imputation_separations.json).
 """
 
 import argparse
@@ -43,7 +47,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import machine, paired_times  # noqa: E402
+from _common import environment, machine, paired_times  # noqa: E402
 
 from skhopfield import HopfieldImputer  # noqa: E402
 
@@ -106,14 +110,31 @@ def tuned_knn(X, M, rng):
     return min(errors, key=errors.get)
 
 
+#: ``--separations``: HopfieldImputer with the other separations and the
+#: manhattan similarity, ``beta="learn"`` (by each one's own error on hidden
+#: entries); ``"max"`` is the nearest stored row on the observed coordinates.
+SEPARATION_IMPUTERS = {
+    "hopfield_sparsemax": {"separation": "sparsemax"},
+    "hopfield_entmax": {"separation": "entmax"},
+    "hopfield_max": {"separation": "max"},
+    "hopfield_manhattan": {"similarity": "manhattan"},
+    "hopfield_manhattan_sparsemax": {"similarity": "manhattan", "separation": "sparsemax"},
+}
+SEPARATIONS = False
+
+
 def imputers(k):
-    return {
+    out = {
         "mean": SimpleImputer(),
         "knn_tuned": KNNImputer(n_neighbors=k, weights="distance"),
         "iterative": IterativeImputer(max_iter=10, random_state=0),
         "hopfield_learn": HopfieldImputer(),
         "hopfield_auto": HopfieldImputer(beta="auto"),
     }
+    if SEPARATIONS:
+        out.update({name: HopfieldImputer(**params)
+                    for name, params in SEPARATION_IMPUTERS.items()})
+    return out
 
 
 def quality(data, patterns, seed=0):
@@ -188,7 +209,8 @@ def timing(n=10_000, N=50, share=0.2, repeats=3, seed=0):
 
 def _write(result):
     os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    path = os.path.join(os.path.dirname(__file__), "results", "imputation.json")
+    name = "imputation_separations.json" if SEPARATIONS else "imputation.json"
+    path = os.path.join(os.path.dirname(__file__), "results", name)
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
     return path
@@ -200,7 +222,11 @@ def main():
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--timing-only", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="paired timing repeats")
+    parser.add_argument("--separations", action="store_true",
+                        help="also HopfieldImputer with the other separations and manhattan")
     args = parser.parse_args()
+    global SEPARATIONS
+    SEPARATIONS = args.separations
     data = datasets()
     patterns = ["mcar10", "mcar30", "mcar50", "block"]
     if args.quick:
@@ -210,6 +236,7 @@ def main():
     result = {
         "harness": "benchmarks/imputation.py " + " ".join(sys.argv[1:]),
         "machine": machine(),
+        "environment": environment(),
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         ).stdout.strip(),
@@ -217,6 +244,8 @@ def main():
     if not args.timing_only:
         result["rmse"] = quality(data, patterns)
         methods = ["mean", "knn_tuned", "iterative", "hopfield_learn", "hopfield_auto"]
+        if args.separations:
+            methods += list(SEPARATION_IMPUTERS)
         result["mean_rmse"] = {
             m: float(np.mean([r[m] for r in result["rmse"]])) for m in methods
         }

@@ -39,6 +39,9 @@ LOAD_FREE = ["accuracy", "capacity"]
 #: The reproductions of papers' results (the page "Reproductions"): no timing.
 REPRODUCTIONS = ["feature_prototype", "exact_retrieval", "separation_capacity"]
 TIMINGS = ["predict_vs_knn", "dense_vs_knn", "separation_speed"]
+#: Drawn from their JSON, not rerun by ``--run``:
+#: ``imputation.py --separations --no-timing`` writes imputation_separations.
+RENDER_ONLY = ["imputation_separations"]
 #: The arguments ``--run`` passes, beyond ``--json`` (and ``--quick``): what
 #: the documentation's tables show.
 RUN_ARGS = {
@@ -77,6 +80,15 @@ def rst_escape(text):
 
 def write_env(out, name, record):
     """An rst field list: where, on what and how the numbers were taken."""
+    if "environment" not in record:  # older records: a machine line and the commit
+        lines = [
+            f":Command: ``PYTHONPATH=. python {record.get('harness', '')}``",
+            f":Machine: {rst_escape(record.get('machine', ''))}",
+            f":Commit: ``{record.get('commit', 'unknown')}``",
+        ]
+        with open(os.path.join(out, f"{name}_env.txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return
     env = record["environment"]
     load = env.get("load_average_1_5_15")
     load_text = "not recorded" if not load else ", ".join(
@@ -339,6 +351,15 @@ def render_speed(plt, record, out):
                       g("ours_over_gemm_paired", "{:.2f}"), g("accuracy_ours"),
                       g("accuracy_knn")])
     write_csv(os.path.join(out, "speed.csv"), header, table)
+    if "environment" not in record:  # older records: a machine line and the commit
+        lines = [
+            f":Command: ``PYTHONPATH=. python {record.get('harness', '')}``",
+            f":Machine: {rst_escape(record.get('machine', ''))}",
+            f":Commit: ``{record.get('commit', 'unknown')}``",
+        ]
+        with open(os.path.join(out, f"{name}_env.txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return
     env = record["environment"]
     if record.get("source", "measured") != "measured":
         where = (f"These figures were measured on a quiet machine on {env['date_utc']} UTC, "
@@ -406,6 +427,44 @@ def render_separation_speed(record, out):
         "(of the first 200 cues, at most 200 counted); accuracy is on this synthetic "
         "problem at ``beta=\"auto\"``, which is tuned for softmax (a sparse separation "
         "wants a smaller ``beta``).",
+    ])
+
+
+IMPUTERS_SHOWN = [
+    ("knn_tuned", "KNN (tuned)"), ("iterative", "iterative"),
+    ("hopfield_learn", "softmax"), ("hopfield_sparsemax", "sparsemax"),
+    ("hopfield_entmax", "entmax 1.5"), ("hopfield_max", "max (1-NN)"),
+    ("hopfield_manhattan", "manhattan softmax"),
+    ("hopfield_manhattan_sparsemax", "manhattan sparsemax"),
+]
+
+
+def render_imputation_separations(record, out):
+    """HopfieldImputer's separations and similarities: RMSE per data set
+    (averaged over the missingness patterns) and downstream accuracy."""
+    rows = record["rmse"]
+    names = list(dict.fromkeys(r["dataset"] for r in rows))
+    header = ["data"] + [label for _, label in IMPUTERS_SHOWN]
+    table = []
+    for name in names:
+        mine = [r for r in rows if r["dataset"] == name]
+        table.append([name] + [
+            f"{sum(r[key] for r in mine) / len(mine):.3f}" for key, _ in IMPUTERS_SHOWN])
+    table.append([f"all {len(rows)} cases"] + [
+        f"{record['mean_rmse'][key]:.3f}" for key, _ in IMPUTERS_SHOWN])
+    write_csv(os.path.join(out, "imputation_separations.csv"), header, table)
+    acc = record.get("downstream_accuracy") or []
+    write_csv(os.path.join(out, "imputation_separations_accuracy.csv"), header, [
+        [r["dataset"]] + [f"{r[key]:.3f}" for key, _ in IMPUTERS_SHOWN] for r in acc])
+    best = min(IMPUTERS_SHOWN[2:], key=lambda kv: record["mean_rmse"][kv[0]])
+    wins = {label: sum(r[key] < r["knn_tuned"] for r in rows) for key, label in IMPUTERS_SHOWN[2:]}
+    write_summary(out, "imputation_separations", [
+        f"Lowest mean RMSE of the Hopfield imputers over the {len(rows)} cases: "
+        f"{best[1]} ({record['mean_rmse'][best[0]]:.3f}; the tuned KNN imputer "
+        f"{record['mean_rmse']['knn_tuned']:.3f}, IterativeImputer "
+        f"{record['mean_rmse']['iterative']:.3f}).",
+        "Cases where each beats the tuned KNN imputer: "
+        + ", ".join(f"{label} {n}" for label, n in wins.items()) + ".",
     ])
 
 
@@ -788,7 +847,8 @@ def main():
                         help="with --run: also rerun the timing benchmarks (quiet machine!)")
     parser.add_argument("--quick", action="store_true",
                         help="with --run: reduced sizes, under benchmarks/results/quick/")
-    parser.add_argument("--only", nargs="+", choices=LOAD_FREE + REPRODUCTIONS + TIMINGS,
+    parser.add_argument("--only", nargs="+",
+                        choices=LOAD_FREE + REPRODUCTIONS + TIMINGS + RENDER_ONLY,
                         default=None)
     parser.add_argument("--results", default=None, help="JSON directory")
     parser.add_argument("--out", default=None, help="where the PNG/CSV/txt go")
@@ -817,6 +877,7 @@ def main():
         "predict_vs_knn": lambda r: render_speed(plt, r, out),
         "dense_vs_knn": lambda r: render_dense_speed(r, out),
         "separation_speed": lambda r: render_separation_speed(r, out),
+        "imputation_separations": lambda r: render_imputation_separations(r, out),
         "feature_prototype": lambda r: render_feature_prototype(plt, r, out),
         "exact_retrieval": lambda r: render_exact_retrieval(plt, r, out),
         "separation_capacity": lambda r: render_separation_capacity(plt, r, out),
