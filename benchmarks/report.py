@@ -351,15 +351,6 @@ def render_speed(plt, record, out):
                       g("ours_over_gemm_paired", "{:.2f}"), g("accuracy_ours"),
                       g("accuracy_knn")])
     write_csv(os.path.join(out, "speed.csv"), header, table)
-    if "environment" not in record:  # older records: a machine line and the commit
-        lines = [
-            f":Command: ``PYTHONPATH=. python {record.get('harness', '')}``",
-            f":Machine: {rst_escape(record.get('machine', ''))}",
-            f":Commit: ``{record.get('commit', 'unknown')}``",
-        ]
-        with open(os.path.join(out, f"{name}_env.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        return
     env = record["environment"]
     if record.get("source", "measured") != "measured":
         where = (f"These figures were measured on a quiet machine on {env['date_utc']} UTC, "

@@ -115,14 +115,6 @@ class PartialModernMemory(ModernMemory):
         U = self.memory
         self.memory0 = np.where(present, U, 0).astype(U.dtype)
 
-    def astype(self, dtype):
-        if self.aug.dtype == dtype:
-            return self
-        return PartialModernMemory(
-            self._raw, self.similarity, dtype=dtype, frame_=self._frame,
-            weights=self.weights,
-        )
-
 
 def make_partial_memory(patterns, similarity, weights=None):
     """:class:`PartialModernMemory` for dense numpy patterns with a NaN, else None."""

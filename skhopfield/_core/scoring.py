@@ -1103,14 +1103,6 @@ class SparseModernMemory(ModernMemory):
         other._memory = None
         return other
 
-    def astype(self, dtype):
-        if self.aug.dtype == dtype:
-            return self
-        return SparseModernMemory(
-            self._raw, self.similarity, dtype=dtype, frame_=self._frame,
-            weights=self.weights,
-        )
-
     def total_variance(self):
         U = self.memory.astype(np.float64)
         if self.weights is None:
